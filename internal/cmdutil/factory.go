@@ -1,0 +1,61 @@
+// Package cmdutil holds what every stackctl command shares: the IO streams,
+// the .env file (loaded with godotenv, variables already in the environment
+// win) and the global flags. Commands get a *Factory and stay thin.
+package cmdutil
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+
+	"github.com/joho/godotenv"
+)
+
+// DefaultEnvFile is the .env file read when --env-file is not given.
+const DefaultEnvFile = ".env"
+
+// Factory is passed to every command constructor.
+type Factory struct {
+	In     io.Reader
+	Out    io.Writer
+	ErrOut io.Writer
+
+	// EnvFile is the --env-file flag (default ".env").
+	EnvFile string
+	// EnvFileExplicit is true when --env-file was given on the command line.
+	EnvFileExplicit bool
+
+	envLoaded bool
+	envFound  bool
+}
+
+// New returns a Factory on the process's standard streams.
+func New() *Factory {
+	return &Factory{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr, EnvFile: DefaultEnvFile}
+}
+
+// LoadEnv loads the .env file into the process environment once. Variables
+// already set in the environment win over the file. A missing default .env
+// is not an error (EnvFound reports it); a missing explicit --env-file is.
+func (f *Factory) LoadEnv() error {
+	if f.envLoaded {
+		return nil
+	}
+	f.envLoaded = true
+	if _, err := os.Stat(f.EnvFile); err != nil {
+		if errors.Is(err, fs.ErrNotExist) && !f.EnvFileExplicit {
+			return nil
+		}
+		return fmt.Errorf("env file %s: %w", f.EnvFile, err)
+	}
+	if err := godotenv.Load(f.EnvFile); err != nil {
+		return fmt.Errorf("env file %s is not valid dotenv syntax: %w", f.EnvFile, err)
+	}
+	f.envFound = true
+	return nil
+}
+
+// EnvFound reports whether LoadEnv found and loaded an env file.
+func (f *Factory) EnvFound() bool { return f.envFound }
