@@ -1,0 +1,326 @@
+// Package schemacache reads what the engine needs from pg_catalog: the
+// relations and columns of the exposed schemas, their functions with
+// argument lists, return shapes and SET options, schema comments, and the
+// per-role settings (ALTER ROLE … SET) used for impersonation.
+package schemacache
+
+import (
+	"context"
+	"sort"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Column is one column of a relation.
+type Column struct {
+	Name        string
+	Type        string // format_type, e.g. "integer", "text", "timestamp with time zone"
+	Nullable    bool
+	HasDefault  bool
+	PrimaryKey  bool
+	Description string
+	Position    int
+	Enum        []string
+	MaxLen      *int
+	FKTable     string // referenced table (same schema) when a single-column FK
+	FKColumn    string
+}
+
+// Table is a table, view, materialized view or foreign table.
+type Table struct {
+	Schema, Name, Description        string
+	Kind                             string // r, v, m, f, p
+	Insertable, Updatable, Deletable bool
+	Columns                          []Column
+	colIdx                           map[string]int
+}
+
+// Column returns the named column.
+func (t *Table) Column(name string) (*Column, bool) {
+	i, ok := t.colIdx[name]
+	if !ok {
+		return nil, false
+	}
+	return &t.Columns[i], true
+}
+
+// PKColumns are the primary key column names in key order.
+func (t *Table) PKColumns() []string {
+	var out []string
+	for _, c := range t.Columns {
+		if c.PrimaryKey {
+			out = append(out, c.Name)
+		}
+	}
+	return out
+}
+
+// Param is one input parameter of a function.
+type Param struct {
+	Name     string // "" for unnamed
+	Type     string // format_type
+	Required bool
+	Variadic bool
+}
+
+// ReturnKind classifies a function's result.
+type ReturnKind int
+
+const (
+	ReturnScalar    ReturnKind = iota
+	ReturnComposite            // table row type, composite type, record with OUT params
+	ReturnVoid
+)
+
+// Function is one function (each overload separately).
+type Function struct {
+	Schema, Name, Description string
+	OID                       uint32
+	Params                    []Param
+	Volatility                string // v, s, i
+	ReturnsSet                bool
+	Return                    ReturnKind
+	ReturnType                string // format_type of the return type
+	// Settings are the function's SET options (proconfig), name → value.
+	Settings map[string]string
+}
+
+// Isolation is the function's SET default_transaction_isolation, if any.
+func (f *Function) Isolation() string { return f.Settings["default_transaction_isolation"] }
+
+// Cache is one snapshot of the catalog.
+type Cache struct {
+	Schemas        []string
+	SchemaComments map[string]*string
+	Tables         map[string]map[string]*Table      // schema → name → table
+	Functions      map[string]map[string][]*Function // schema → name → overloads
+	RoleSettings   map[string]map[string]string      // role → setting → value
+	Version        int                               // server_version_num
+}
+
+// Table looks up a relation.
+func (c *Cache) Table(schema, name string) (*Table, bool) {
+	t, ok := c.Tables[schema][name]
+	return t, ok
+}
+
+// TableNames of a schema, sorted.
+func (c *Cache) TableNames(schema string) []string {
+	var out []string
+	for n := range c.Tables[schema] {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// FunctionNames of a schema, sorted.
+func (c *Cache) FunctionNames(schema string) []string {
+	var out []string
+	for n := range c.Functions[schema] {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Querier is what Load needs (a pool, a conn or a tx).
+type Querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+const tablesSQL = `
+select n.nspname, c.relname, c.relkind::text, coalesce(obj_description(c.oid, 'pg_class'), ''),
+  c.relkind in ('r','p') or (pg_relation_is_updatable(c.oid::regclass, true) & 8) = 8,
+  c.relkind in ('r','p') or (pg_relation_is_updatable(c.oid::regclass, true) & 4) = 4,
+  c.relkind in ('r','p') or (pg_relation_is_updatable(c.oid::regclass, true) & 16) = 16
+from pg_class c join pg_namespace n on n.oid = c.relnamespace
+where c.relkind in ('r','v','m','f','p') and n.nspname = any($1) and not c.relispartition
+order by 1, 2`
+
+const columnsSQL = `
+select n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod), not a.attnotnull,
+  a.atthasdef or a.attidentity <> '' or a.attgenerated <> '',
+  coalesce((select true from pg_index i where i.indrelid = c.oid and i.indisprimary and a.attnum = any(i.indkey)), false),
+  coalesce(col_description(c.oid, a.attnum), ''), a.attnum::int,
+  coalesce((select array_agg(e.enumlabel::text order by e.enumsortorder) from pg_enum e
+            where e.enumtypid = coalesce(nullif(t.typbasetype, 0), a.atttypid)), '{}'),
+  case when a.atttypmod > 4 and coalesce(nullif(t.typbasetype, 0), a.atttypid) in ('varchar'::regtype, 'bpchar'::regtype)
+       then a.atttypmod - 4 end,
+  coalesce((select fc.relname || '|' || fa.attname from pg_constraint k
+            join pg_class fc on fc.oid = k.confrelid
+            join pg_attribute fa on fa.attrelid = k.confrelid and fa.attnum = k.confkey[1]
+            where k.contype = 'f' and k.conrelid = c.oid and array_length(k.conkey, 1) = 1
+              and k.conkey[1] = a.attnum limit 1), '')
+from pg_attribute a
+join pg_class c on c.oid = a.attrelid
+join pg_namespace n on n.oid = c.relnamespace
+join pg_type t on t.oid = a.atttypid
+where c.relkind in ('r','v','m','f','p') and n.nspname = any($1) and a.attnum > 0 and not a.attisdropped
+order by 1, 2, a.attnum`
+
+const functionsSQL = `
+select p.oid::int8, n.nspname, p.proname, coalesce(obj_description(p.oid, 'pg_proc'), ''),
+  p.provolatile::text, p.proretset, p.prorettype = 'void'::regtype,
+  (rt.typtype = 'c' or (p.prorettype = 'record'::regtype and exists (
+      select 1 from unnest(coalesce(p.proargmodes, '{}'::"char"[])) m where m in ('o','b','t')))),
+  format_type(p.prorettype, null),
+  coalesce(p.proargnames, '{}'), coalesce(p.proargmodes::text[], '{}'),
+  coalesce((select array_agg(format_type(x, null) order by o) from unnest(coalesce(p.proallargtypes, p.proargtypes::oid[])) with ordinality as u(x, o)), '{}'),
+  p.pronargdefaults::int, coalesce(p.proconfig, '{}')
+from pg_proc p
+join pg_namespace n on n.oid = p.pronamespace
+join pg_type rt on rt.oid = p.prorettype
+where n.nspname = any($1) and p.prokind = 'f'
+order by 2, 3, 1`
+
+const roleSettingsSQL = `
+select r.rolname, coalesce(s.setconfig, '{}')
+from pg_db_role_setting s join pg_roles r on r.oid = s.setrole
+where s.setdatabase = 0 or s.setdatabase = (select oid from pg_database where datname = current_database())
+order by s.setdatabase` // database-specific settings come last and win
+
+// Load reads a snapshot for the given exposed schemas.
+func Load(ctx context.Context, q Querier, schemas []string) (*Cache, error) {
+	c := &Cache{
+		Schemas: schemas, SchemaComments: map[string]*string{},
+		Tables: map[string]map[string]*Table{}, Functions: map[string]map[string][]*Function{},
+		RoleSettings: map[string]map[string]string{},
+	}
+	for _, s := range schemas {
+		c.Tables[s] = map[string]*Table{}
+		c.Functions[s] = map[string][]*Function{}
+	}
+	if err := q.QueryRow(ctx, `select current_setting('server_version_num')::int`).Scan(&c.Version); err != nil {
+		return nil, err
+	}
+	rows, err := q.Query(ctx, `select n.nspname, obj_description(n.oid, 'pg_namespace') from pg_namespace n where n.nspname = any($1)`, schemas)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var name string
+		var comment *string
+		if err := rows.Scan(&name, &comment); err != nil {
+			return nil, err
+		}
+		c.SchemaComments[name] = comment
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+
+	rows, err = q.Query(ctx, tablesSQL, schemas)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		t := &Table{colIdx: map[string]int{}}
+		if err := rows.Scan(&t.Schema, &t.Name, &t.Kind, &t.Description, &t.Insertable, &t.Updatable, &t.Deletable); err != nil {
+			return nil, err
+		}
+		c.Tables[t.Schema][t.Name] = t
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+
+	rows, err = q.Query(ctx, columnsSQL, schemas)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var schema, table, fk string
+		var col Column
+		if err := rows.Scan(&schema, &table, &col.Name, &col.Type, &col.Nullable, &col.HasDefault, &col.PrimaryKey,
+			&col.Description, &col.Position, &col.Enum, &col.MaxLen, &fk); err != nil {
+			return nil, err
+		}
+		if fk != "" {
+			col.FKTable, col.FKColumn, _ = strings.Cut(fk, "|")
+		}
+		if t, ok := c.Tables[schema][table]; ok {
+			t.colIdx[col.Name] = len(t.Columns)
+			t.Columns = append(t.Columns, col)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+
+	rows, err = q.Query(ctx, functionsSQL, schemas)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		f := &Function{Settings: map[string]string{}}
+		var oid int64
+		var isVoid, isComposite bool
+		var names, modes, types, config []string
+		var ndefaults int
+		if err := rows.Scan(&oid, &f.Schema, &f.Name, &f.Description, &f.Volatility, &f.ReturnsSet, &isVoid,
+			&isComposite, &f.ReturnType, &names, &modes, &types, &ndefaults, &config); err != nil {
+			return nil, err
+		}
+		f.OID = uint32(oid)
+		switch {
+		case isVoid:
+			f.Return = ReturnVoid
+		case isComposite:
+			f.Return = ReturnComposite
+		default:
+			f.Return = ReturnScalar
+		}
+		var inputs []Param
+		for i, typ := range types {
+			mode := "i"
+			if i < len(modes) {
+				mode = modes[i]
+			}
+			if mode != "i" && mode != "b" && mode != "v" {
+				continue
+			}
+			name := ""
+			if i < len(names) {
+				name = names[i]
+			}
+			inputs = append(inputs, Param{Name: name, Type: typ, Variadic: mode == "v"})
+		}
+		for i := range inputs {
+			inputs[i].Required = i < len(inputs)-ndefaults
+		}
+		f.Params = inputs
+		for _, kv := range config {
+			k, v, _ := strings.Cut(kv, "=")
+			f.Settings[k] = v
+		}
+		c.Functions[f.Schema][f.Name] = append(c.Functions[f.Schema][f.Name], f)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+
+	rows, err = q.Query(ctx, roleSettingsSQL)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var role string
+		var cfg []string
+		if err := rows.Scan(&role, &cfg); err != nil {
+			return nil, err
+		}
+		m := c.RoleSettings[role]
+		if m == nil {
+			m = map[string]string{}
+			c.RoleSettings[role] = m
+		}
+		for _, kv := range cfg {
+			k, v, _ := strings.Cut(kv, "=")
+			m[k] = v
+		}
+	}
+	return c, rows.Err()
+}
