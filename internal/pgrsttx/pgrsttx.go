@@ -8,8 +8,7 @@
 //     timezone (only when Request.Timezone is set), app.settings.*
 //  3. the optional pre-request function: `select <fn>()`
 //  4. the caller's main statement
-//  5. nullif(current_setting('response.headers', true), ”) and
-//     nullif(current_setting('response.status', true), ”)
+//  5. read response.headers and response.status (an empty value is unset)
 //  6. COMMIT; any error rolls back, which also drops response.*.
 //
 // Begin does 1–3 and hands back the transaction; ResponseGUCs does 5;
