@@ -1,13 +1,439 @@
-// Package stack implements `stackctl up`, `down`, `status` and `logs`.
+// Package stack implements `stackctl up`, `down`, `status` and `logs`: the
+// commands around the native stack supervisor (internal/stack) and the
+// Docker path (compose.yaml).
 package stack
 
 import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/joho/godotenv"
 	"github.com/spf13/cobra"
 
 	"github.com/authstack/authstack/internal/cmdutil"
+	"github.com/authstack/authstack/internal/pgserver"
+	"github.com/authstack/authstack/internal/stack"
 )
 
-// NewCmds returns the stack commands. Placeholder until its issue lands.
+// NewCmds returns up, down, status and logs.
 func NewCmds(f *cmdutil.Factory) []*cobra.Command {
+	return []*cobra.Command{newUp(f), newDown(f), newStatus(f), newLogs(f)}
+}
+
+type upOpts struct {
+	detach, noSeed, docker, supervise bool
+	postgrest                         string
+	timeout                           time.Duration
+}
+
+func newUp(f *cmdutil.Factory) *cobra.Command {
+	o := &upOpts{}
+	cmd := &cobra.Command{
+		Use:   "up",
+		Short: "Start the whole stack natively: PostgreSQL, migrations + demo seed, the API engine and Caddy on :8000",
+		Long: `Start the whole stack without Docker, from the project directory (the one with caddy/Caddyfile):
+PostgreSQL from the binaries on PATH with its data in .stack/pgdata (kept across up/down), the app
+database migrated and seeded, the PostgREST-compatible engine and Caddy on STACK_HTTP_PORT (8000).
+Creates .env with fresh secrets when it is missing. Runs in the foreground with one prefixed log
+stream (Ctrl-C stops everything) unless --detach is given.
+
+With --docker it runs compose.yaml instead: docker compose up -d --build, then migrate and seed.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runUp(cmd.Context(), f, o)
+		},
+	}
+	fl := cmd.Flags()
+	fl.BoolVarP(&o.detach, "detach", "d", false, "run in the background (logs in .stack/logs, manage with status/logs/down)")
+	fl.BoolVar(&o.noSeed, "no-seed", false, "do not run `stackctl seed demo`")
+	fl.BoolVar(&o.docker, "docker", false, "run compose.yaml with Docker instead of the native stack")
+	fl.StringVar(&o.postgrest, "postgrest", "builtin", "API engine: builtin (stackctl postgrest) or the path of a real postgrest binary")
+	fl.DurationVar(&o.timeout, "timeout", 120*time.Second, "how long to wait for the stack to become healthy")
+	fl.BoolVar(&o.supervise, "supervise", false, "run as the detached supervisor (internal)")
+	_ = fl.MarkHidden("supervise")
+	return cmd
+}
+
+func exePath() (string, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return "", fmt.Errorf("cannot find the stackctl binary: %w", err)
+	}
+	return exe, nil
+}
+
+// ensureEnv creates .env with fresh secrets (`stackctl secret gen`) when
+// it is missing, then loads it.
+func ensureEnv(f *cmdutil.Factory, exe string) error {
+	if f.EnvFound() {
+		return nil
+	}
+	if _, err := os.Stat(f.EnvFile); err == nil {
+		return nil
+	}
+	fmt.Fprintf(f.ErrOut, "stackctl: %s is missing; creating it with fresh secrets (stackctl secret gen)\n", f.EnvFile)
+	gen := exec.Command(exe, "--env-file", f.EnvFile, "secret", "gen")
+	gen.Stdout, gen.Stderr = f.ErrOut, f.ErrOut
+	if err := gen.Run(); err != nil {
+		return fmt.Errorf("stackctl secret gen: %w", err)
+	}
+	if err := godotenv.Load(f.EnvFile); err != nil {
+		return fmt.Errorf("env file %s is not valid dotenv syntax: %w", f.EnvFile, err)
+	}
 	return nil
+}
+
+func loadConfig(f *cmdutil.Factory) (*stack.Config, error) {
+	wd, err := os.Getwd()
+	if err != nil {
+		return nil, err
+	}
+	return stack.LoadConfig(wd, f.EnvFile)
+}
+
+func envError(f *cmdutil.Factory, err error) error {
+	var ce *stack.ConfigError
+	if errors.As(err, &ce) {
+		return fmt.Errorf("%s (in %s or the environment): %w", ce.Var, f.EnvFile, err)
+	}
+	return err
+}
+
+func runUp(ctx context.Context, f *cmdutil.Factory, o *upOpts) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	exe, err := exePath()
+	if err != nil {
+		return err
+	}
+	if err := ensureEnv(f, exe); err != nil {
+		return err
+	}
+	c, err := loadConfig(f)
+	if err != nil {
+		return envError(f, err)
+	}
+	c.Exe, c.NoSeed = exe, o.noSeed
+	if err := c.Validate(); err != nil {
+		return envError(f, err)
+	}
+	if o.docker {
+		return runDockerUp(ctx, f, c, o)
+	}
+	if o.postgrest != "builtin" {
+		p, err := exec.LookPath(o.postgrest)
+		if err != nil {
+			return fmt.Errorf("--postgrest=%s: not an executable postgrest binary (%v); use --postgrest=builtin for the built-in engine", o.postgrest, err)
+		}
+		if c.Postgrest, err = filepath.Abs(p); err != nil {
+			return err
+		}
+	}
+	if _, err := pgserver.FindBinDir(); err != nil {
+		return err
+	}
+	if _, err := os.Stat(c.Caddyfile); err != nil {
+		return fmt.Errorf("%s not found: run stackctl up from the project directory (the one with caddy/Caddyfile)", c.Caddyfile)
+	}
+	if stack.Running(c.StateDir) {
+		return stack.AlreadyRunningError(c.StateDir)
+	}
+	if o.detach && !o.supervise {
+		return startDetached(f, c, o)
+	}
+
+	sigCtx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if o.supervise {
+		signal.Ignore(syscall.SIGHUP)
+	}
+	var out io.Writer = f.Out
+	if !o.supervise {
+		// the foreground stream also goes to .stack/logs/stack.log for `stackctl logs`
+		if err := os.MkdirAll(stack.LogDir(c.StateDir), 0o755); err != nil {
+			return err
+		}
+		lf, err := os.OpenFile(stack.LogPath(c.StateDir, "stack"), os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+		if err != nil {
+			return err
+		}
+		defer lf.Close()
+		out = io.MultiWriter(f.Out, lf)
+	}
+	sup := &stack.Supervisor{
+		Config:       c,
+		Mux:          stack.NewMux(out),
+		Detached:     o.supervise,
+		StartTimeout: o.timeout,
+		Ready: func(st *stack.State) {
+			if !o.supervise {
+				stack.PrintBanner(f.Out, c, st, false)
+			}
+		},
+	}
+	if err := sup.Run(sigCtx); err != nil {
+		return err
+	}
+	fmt.Fprintln(f.ErrOut, "stackctl: stack stopped")
+	return nil
+}
+
+// startDetached starts `stackctl up --supervise` in its own session, its
+// output in .stack/logs/stack.log, and waits until it reports the stack
+// running, or reports why it stopped.
+func startDetached(f *cmdutil.Factory, c *stack.Config, o *upOpts) error {
+	if err := os.MkdirAll(stack.LogDir(c.StateDir), 0o755); err != nil {
+		return err
+	}
+	logPath := stack.LogPath(c.StateDir, "stack")
+	lf, err := os.OpenFile(logPath, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return err
+	}
+	defer lf.Close()
+	args := []string{"--env-file", f.EnvFile, "up", "--supervise", "--detach", "--postgrest", c.Postgrest, "--timeout", o.timeout.String()}
+	if o.noSeed {
+		args = append(args, "--no-seed")
+	}
+	devnull, err := os.Open(os.DevNull)
+	if err != nil {
+		return err
+	}
+	defer devnull.Close()
+	cmd := exec.Command(c.Exe, args...)
+	cmd.Dir = c.Dir
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = devnull, lf, lf
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start the supervisor: %w", err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	deadline := time.After(o.timeout + 10*time.Second)
+	tick := time.NewTicker(25 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case err := <-exited:
+			return fmt.Errorf("the stack did not start (supervisor %v); last lines of %s:\n%s", err, logPath, indent(tailFile(logPath, 20)))
+		case <-deadline:
+			_ = syscall.Kill(cmd.Process.Pid, syscall.SIGTERM)
+			return fmt.Errorf("the stack did not become healthy in %s; stopping it. Last lines of %s:\n%s", o.timeout, logPath, indent(tailFile(logPath, 20)))
+		case <-tick.C:
+		}
+		st, _ := stack.ReadState(c.StateDir)
+		if st != nil && st.SupervisorPID == cmd.Process.Pid && st.Status == "running" {
+			stack.PrintBanner(f.Out, c, st, true)
+			return nil
+		}
+	}
+}
+
+func indent(s string) string {
+	return "    " + strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n    ")
+}
+
+func tailFile(path string, n int) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+func runDockerUp(ctx context.Context, f *cmdutil.Factory, c *stack.Config, o *upOpts) error {
+	if _, err := os.Stat(filepath.Join(c.Dir, "compose.yaml")); err != nil {
+		return fmt.Errorf("compose.yaml not found in %s: run stackctl up --docker from the project directory", c.Dir)
+	}
+	cmds := stack.DockerCommands(c.Exe, o.noSeed)
+	run := func(argv []string, env []string) error {
+		fmt.Fprintf(f.ErrOut, "stackctl: running %s\n", strings.Join(argv, " "))
+		cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+		cmd.Dir = c.Dir
+		cmd.Env = env
+		cmd.Stdout, cmd.Stderr = f.Out, f.ErrOut
+		if err := cmd.Run(); err != nil {
+			return fmt.Errorf("%s: %w", strings.Join(argv, " "), err)
+		}
+		return nil
+	}
+	if err := run(cmds[0], os.Environ()); err != nil {
+		return err
+	}
+	deadline := time.Now().Add(o.timeout + 60*time.Second)
+	for !stack.Healthy(stack.DockerHealthURL()) {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the compose stack did not answer %s; see `docker compose ps` and `docker compose logs`", stack.DockerHealthURL())
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	env := append(os.Environ(), "DATABASE_URL="+c.DockerDatabaseURL())
+	for _, argv := range cmds[1:] {
+		if err := run(argv, env); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(f.Out, "\nThe Docker stack is up: %s (stop it with `stackctl down --docker`)\n\n%s\n", stack.DockerBaseURL(), stack.CurlFlows(stack.DockerBaseURL()))
+	return nil
+}
+
+func newDown(f *cmdutil.Factory) *cobra.Command {
+	var volumes, yes, docker bool
+	var timeout time.Duration
+	cmd := &cobra.Command{
+		Use:   "down",
+		Short: "Stop the native stack (or the Docker stack with --docker); --volumes --yes also deletes its data",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if volumes && !yes {
+				return errors.New("--volumes deletes every database of the stack (.stack/pgdata); add --yes to confirm")
+			}
+			c, err := loadConfig(f)
+			if err != nil {
+				return envError(f, err)
+			}
+			if docker {
+				argv := stack.DockerDownCommand(volumes)
+				x := exec.CommandContext(cmd.Context(), argv[0], argv[1:]...)
+				x.Dir, x.Stdout, x.Stderr = c.Dir, f.Out, f.ErrOut
+				return x.Run()
+			}
+			err = stack.Stop(c.StateDir, timeout)
+			switch {
+			case errors.Is(err, stack.ErrNotRunning):
+				fmt.Fprintln(f.Out, "no stack is running")
+			case err != nil:
+				return err
+			default:
+				fmt.Fprintln(f.Out, "stack stopped")
+			}
+			if volumes {
+				for _, d := range []string{stack.DataDir(c.StateDir), stack.LogDir(c.StateDir)} {
+					if err := os.RemoveAll(d); err != nil {
+						return fmt.Errorf("delete %s: %w", d, err)
+					}
+				}
+				fmt.Fprintf(f.Out, "deleted %s and %s\n", stack.DataDir(c.StateDir), stack.LogDir(c.StateDir))
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&volumes, "volumes", false, "also delete the stack's data (PostgreSQL data directory and logs)")
+	cmd.Flags().BoolVar(&yes, "yes", false, "confirm --volumes")
+	cmd.Flags().BoolVar(&docker, "docker", false, "stop the Docker stack (docker compose down)")
+	cmd.Flags().DurationVar(&timeout, "timeout", 60*time.Second, "how long to wait for the stack to stop")
+	return cmd
+}
+
+func newStatus(f *cmdutil.Factory) *cobra.Command {
+	var output string
+	cmd := &cobra.Command{
+		Use:   "status",
+		Short: "Show each component of the native stack: pid, port, health (exit 3 when not running)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if output != "text" && output != "json" {
+				return fmt.Errorf("-o %s: use text or json", output)
+			}
+			c, err := loadConfig(f)
+			if err != nil {
+				return envError(f, err)
+			}
+			st, err := stack.ReadState(c.StateDir)
+			if err != nil {
+				return err
+			}
+			running := stack.Running(c.StateDir)
+			if st == nil || !running {
+				if output == "json" {
+					fmt.Fprintln(f.Out, `{"running": false, "components": []}`)
+				} else {
+					fmt.Fprintln(f.Out, "no stack is running (start it with `stackctl up`)")
+				}
+				return &cmdutil.ExitError{Code: 3}
+			}
+			hs := stack.Check(st)
+			healthy := st.Status == "running"
+			for _, h := range hs {
+				healthy = healthy && h.Healthy
+			}
+			if output == "json" {
+				b, _ := json.MarshalIndent(map[string]any{"running": true, "healthy": healthy, "status": st.Status,
+					"supervisor_pid": st.SupervisorPID, "url": st.URL, "detached": st.Detached, "components": hs}, "", "  ")
+				fmt.Fprintln(f.Out, string(b))
+			} else {
+				fmt.Fprintf(f.Out, "stack %s at %s (supervisor pid %d, %s)\n", st.Status, st.URL, st.SupervisorPID,
+					map[bool]string{true: "detached", false: "foreground"}[st.Detached])
+				tw := tabwriter.NewWriter(f.Out, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "COMPONENT\tPID\tPORT\tHEALTH\tCHECK")
+				for _, h := range hs {
+					fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\n", h.Component, h.PID, h.Port, map[bool]string{true: "healthy", false: "UNHEALTHY"}[h.Healthy], h.Detail)
+				}
+				tw.Flush()
+			}
+			if !healthy {
+				return &cmdutil.ExitError{Code: 1}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVarP(&output, "output", "o", "text", "output format: text or json")
+	return cmd
+}
+
+var logNames = []string{"stack", stack.CompPG, "migrate", stack.CompAPI, stack.CompCaddy}
+
+func newLogs(f *cmdutil.Factory) *cobra.Command {
+	var follow bool
+	var lines int
+	cmd := &cobra.Command{
+		Use:       "logs [stack|pg|migrate|api|caddy]",
+		Short:     "Print the native stack's logs (default: the combined, prefixed stream); -f follows",
+		Args:      cobra.MaximumNArgs(1),
+		ValidArgs: logNames,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			name := "stack"
+			if len(args) == 1 {
+				name = args[0]
+			}
+			if !slices.Contains(logNames, name) {
+				return fmt.Errorf("unknown component %q: use one of %s", name, strings.Join(logNames, ", "))
+			}
+			c, err := loadConfig(f)
+			if err != nil {
+				return envError(f, err)
+			}
+			path := stack.LogPath(c.StateDir, name)
+			if _, err := os.Stat(path); err != nil {
+				return fmt.Errorf("no %s log yet (%s): start the stack with `stackctl up`", name, path)
+			}
+			ctx := cmd.Context()
+			if ctx == nil {
+				ctx = context.Background()
+			}
+			ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			return stack.FollowLog(ctx, f.Out, path, lines, follow)
+		},
+	}
+	cmd.Flags().BoolVarP(&follow, "follow", "f", false, "keep printing new lines until Ctrl-C")
+	cmd.Flags().IntVarP(&lines, "tail", "n", 0, "print only the last N lines first (0: all)")
+	return cmd
 }

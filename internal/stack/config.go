@@ -1,0 +1,259 @@
+// Package stack runs the whole native stack: a private PostgreSQL cluster
+// (internal/pgserver), the migrations and demo seed, the PostgREST-compatible
+// engine and Caddy, each of the last two as a child process of the same
+// stackctl binary (`stackctl postgrest`, `stackctl caddy run`). A supervisor
+// starts them in order, waits until each is healthy, multiplexes their logs,
+// records pids and ports in .stack/state.json and stops everything in reverse
+// order on Ctrl-C, SIGTERM, `stackctl down` or when one component dies.
+package stack
+
+import (
+	"encoding/base64"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// Environment variable names the native stack reads (from .env or the
+// environment; the environment wins).
+const (
+	EnvPGPort        = "STACK_PG_PORT"
+	EnvAPIPort       = "POSTGREST_PORT"
+	EnvAdminPort     = "POSTGREST_ADMIN_PORT"
+	EnvHTTPPort      = "STACK_HTTP_PORT"
+	EnvDBName        = "POSTGRES_DB"
+	EnvPGPassword    = "POSTGRES_PASSWORD"
+	EnvAuthPassword  = "AUTHENTICATOR_PASSWORD"
+	EnvJWTSecret     = "JWT_SECRET"
+	EnvStateDir      = "STACK_DIR"
+	DefaultPGPort    = 54329
+	DefaultAPIPort   = 3000
+	DefaultAdminPort = 3001
+	DefaultHTTPPort  = 8000
+	DefaultDBName    = "app"
+)
+
+// Config is everything the supervisor needs, read from the environment.
+type Config struct {
+	Dir       string // project directory (absolute): caddy/Caddyfile, .env
+	StateDir  string // .stack under Dir unless STACK_DIR is set
+	EnvFile   string // the .env file (absolute), passed to children
+	PGPort    int
+	APIPort   int
+	AdminPort int
+	HTTPPort  int
+	DBName    string
+
+	PostgresPassword      string
+	AuthenticatorPassword string
+	JWTSecret             string
+
+	Caddyfile string // absolute path of the Caddyfile
+	DemoRoot  string // absolute path of the demo page directory
+	// Postgrest is "builtin" (the `stackctl postgrest` engine) or the path
+	// of a real postgrest binary.
+	Postgrest string
+	// Exe is the stackctl binary the children are started from.
+	Exe string
+	// NoSeed skips `stackctl seed demo`.
+	NoSeed bool
+}
+
+// ConfigError is a broken setting: which variable, what is wrong, the fix.
+type ConfigError struct {
+	Var, Problem, Fix string
+}
+
+func (e *ConfigError) Error() string {
+	return fmt.Sprintf("%s %s: %s", e.Var, e.Problem, e.Fix)
+}
+
+// LoadConfig reads the stack's settings from the environment (the caller
+// has loaded .env already). dir is the project directory.
+func LoadConfig(dir, envFile string) (*Config, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	c := &Config{Dir: abs, Postgrest: "builtin"}
+	if envFile != "" {
+		if c.EnvFile, err = filepath.Abs(envFile); err != nil {
+			return nil, err
+		}
+	}
+	c.StateDir = filepath.Join(abs, ".stack")
+	if d := os.Getenv(EnvStateDir); d != "" {
+		if c.StateDir, err = filepath.Abs(d); err != nil {
+			return nil, err
+		}
+	}
+	ports := []struct {
+		p    *int
+		name string
+		def  int
+	}{
+		{&c.PGPort, EnvPGPort, DefaultPGPort},
+		{&c.APIPort, EnvAPIPort, DefaultAPIPort},
+		{&c.AdminPort, EnvAdminPort, DefaultAdminPort},
+		{&c.HTTPPort, EnvHTTPPort, DefaultHTTPPort},
+	}
+	for _, p := range ports {
+		if *p.p, err = portVar(p.name, p.def); err != nil {
+			return nil, err
+		}
+	}
+	seen := map[int]string{}
+	for _, p := range ports {
+		if other, ok := seen[*p.p]; ok {
+			return nil, &ConfigError{Var: p.name, Problem: fmt.Sprintf("is %d, the same port as %s", *p.p, other),
+				Fix: "give each of " + EnvPGPort + ", " + EnvAPIPort + ", " + EnvAdminPort + ", " + EnvHTTPPort + " its own port in .env"}
+		}
+		seen[*p.p] = p.name
+	}
+	c.DBName = os.Getenv(EnvDBName)
+	if c.DBName == "" {
+		c.DBName = DefaultDBName
+	}
+	c.PostgresPassword = os.Getenv(EnvPGPassword)
+	c.AuthenticatorPassword = os.Getenv(EnvAuthPassword)
+	c.JWTSecret = os.Getenv(EnvJWTSecret)
+	c.Caddyfile = filepath.Join(abs, "caddy", "Caddyfile")
+	c.DemoRoot = filepath.Join(abs, "caddy", "demo")
+	return c, nil
+}
+
+func portVar(name string, def int) (int, error) {
+	v := strings.TrimSpace(os.Getenv(name))
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > 65535 {
+		return 0, &ConfigError{Var: name, Problem: fmt.Sprintf("is %q, not a TCP port number", v),
+			Fix: fmt.Sprintf("set it to a number between 1 and 65535 in .env (default %d), or delete the line", def)}
+	}
+	return n, nil
+}
+
+// Validate checks the secrets the stack needs. It never includes a secret's
+// value in its message.
+func (c *Config) Validate() error {
+	gen := "run `stackctl secret gen` to fill it (or `stackctl secret gen --force` to replace a broken one)"
+	if c.JWTSecret == "" {
+		return &ConfigError{Var: EnvJWTSecret, Problem: "is missing or empty", Fix: gen}
+	}
+	key, err := base64.StdEncoding.DecodeString(c.JWTSecret)
+	if err != nil {
+		return &ConfigError{Var: EnvJWTSecret, Problem: "is not standard padded base64 (caddy-jwt and PGRST_JWT_SECRET_IS_BASE64=true need it)", Fix: gen}
+	}
+	if len(key) < 32 {
+		return &ConfigError{Var: EnvJWTSecret, Problem: fmt.Sprintf("decodes to %d bytes; PostgREST needs at least 32", len(key)), Fix: gen}
+	}
+	if c.PostgresPassword == "" {
+		return &ConfigError{Var: EnvPGPassword, Problem: "is missing or empty", Fix: gen}
+	}
+	if c.AuthenticatorPassword == "" {
+		return &ConfigError{Var: EnvAuthPassword, Problem: "is missing or empty", Fix: gen}
+	}
+	if strings.ContainsAny(c.DBName, "\"/?#@ ") {
+		return &ConfigError{Var: EnvDBName, Problem: fmt.Sprintf("is %q, not a plain database name", c.DBName), Fix: "use letters, digits and underscores, or delete the line (default app)"}
+	}
+	return nil
+}
+
+// DatabaseURL is the superuser URL of the app database.
+func (c *Config) DatabaseURL() string {
+	return pgURL("postgres", c.PostgresPassword, c.PGPort, c.DBName)
+}
+
+// AdminURL is the superuser URL of the maintenance database "postgres".
+func (c *Config) AdminURL() string {
+	return pgURL("postgres", c.PostgresPassword, c.PGPort, "postgres")
+}
+
+func pgURL(user, password string, port int, db string) string {
+	return fmt.Sprintf("postgres://%s:%s@127.0.0.1:%d/%s?sslmode=disable", user, urlEscape(password), port, db)
+}
+
+func urlEscape(s string) string {
+	var b strings.Builder
+	for _, r := range []byte(s) {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.IndexByte("-._~", r) >= 0 {
+			b.WriteByte(r)
+		} else {
+			fmt.Fprintf(&b, "%%%02X", r)
+		}
+	}
+	return b.String()
+}
+
+// BaseURL is the gateway's URL, the guide's http://localhost:8000.
+func (c *Config) BaseURL() string { return fmt.Sprintf("http://localhost:%d", c.HTTPPort) }
+
+// appSettings maps .env variables to the PostgREST app settings the SQL
+// reads (current_setting('app.settings.<name>')).
+var appSettings = map[string]string{
+	"JWT_EXP":           "PGRST_APP_SETTINGS_JWT_EXP",
+	"REFRESH_TOKEN_TTL": "PGRST_APP_SETTINGS_REFRESH_TOKEN_TTL",
+	"COOKIE_SECURE":     "PGRST_APP_SETTINGS_COOKIE_SECURE",
+	"COOKIE_SAMESITE":   "PGRST_APP_SETTINGS_COOKIE_SAMESITE",
+}
+
+// PostgrestEnv is the environment of the API engine: the guide's PGRST_*
+// settings, the authenticator's connection, loopback listen addresses, and
+// every PGRST_* variable already set (they win).
+func (c *Config) PostgrestEnv() map[string]string {
+	env := map[string]string{
+		"PGRST_DB_URI":               pgURL("authenticator", c.AuthenticatorPassword, c.PGPort, c.DBName),
+		"PGRST_DB_SCHEMAS":           "public,auth",
+		"PGRST_DB_ANON_ROLE":         "anon",
+		"PGRST_JWT_SECRET":           c.JWTSecret,
+		"PGRST_JWT_SECRET_IS_BASE64": "true",
+		"PGRST_SERVER_HOST":          "127.0.0.1",
+		"PGRST_SERVER_PORT":          strconv.Itoa(c.APIPort),
+		"PGRST_ADMIN_SERVER_PORT":    strconv.Itoa(c.AdminPort),
+		"PGRST_APP_SETTINGS_JWT_EXP": "3600",
+	}
+	for from, to := range appSettings {
+		if v, ok := os.LookupEnv(from); ok && v != "" {
+			env[to] = v
+		}
+	}
+	for _, kv := range os.Environ() {
+		k, v, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(k, "PGRST_APP_SETTINGS_") || k == "PGRST_LOG_LEVEL" || k == "PGRST_DB_POOL" {
+			env[k] = v
+		}
+	}
+	return env
+}
+
+// CaddyEnv is the environment caddy/Caddyfile reads in the native stack.
+func (c *Config) CaddyEnv() map[string]string {
+	return map[string]string{
+		"JWT_SECRET":          c.JWTSecret,
+		"SITE_ADDRESS":        fmt.Sprintf(":%d", c.HTTPPort),
+		"POSTGREST_UPSTREAM":  fmt.Sprintf("127.0.0.1:%d", c.APIPort),
+		"POSTGREST_ADMIN":     fmt.Sprintf("127.0.0.1:%d", c.AdminPort),
+		"POSTGREST_ADMIN_URL": fmt.Sprintf("127.0.0.1:%d", c.AdminPort),
+		"DEMO_ROOT":           c.DemoRoot,
+		"CADDY_ADMIN":         "off",
+	}
+}
+
+// envList merges extra into the current process environment.
+func envList(extra map[string]string) []string {
+	out := make([]string, 0, len(os.Environ())+len(extra))
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		if _, ok := extra[k]; !ok {
+			out = append(out, kv)
+		}
+	}
+	for k, v := range extra {
+		out = append(out, k+"="+v)
+	}
+	return out
+}

@@ -1,0 +1,402 @@
+package stack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/authstack/authstack/internal/pgserver"
+)
+
+// DiedError is returned when a component exits while the stack runs (or
+// while it starts): which one, how, and its last log lines.
+type DiedError struct {
+	Component string
+	Err       error
+	Tail      string
+}
+
+func (e *DiedError) Error() string {
+	how := "exited"
+	if e.Err != nil {
+		how = fmt.Sprintf("exited (%v)", e.Err)
+	}
+	msg := fmt.Sprintf("%s %s; the other components were stopped", e.Component, how)
+	if e.Tail != "" {
+		msg += fmt.Sprintf("\nlast lines of %s's log:\n%s", e.Component, indent(e.Tail))
+	}
+	return msg
+}
+
+func indent(s string) string {
+	return "    " + strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n    ")
+}
+
+// Supervisor runs one native stack.
+type Supervisor struct {
+	Config   *Config
+	Mux      *Mux
+	Detached bool
+	// Ready, when set, is called once every component is healthy.
+	Ready func(*State)
+	// StartTimeout bounds the whole start (default 120 s).
+	StartTimeout time.Duration
+
+	lock  *Lock
+	pg    *pgserver.Cluster
+	pgLog *LineWriter
+	procs []*proc
+	files []*os.File
+	state *State
+}
+
+type proc struct {
+	name string
+	cmd  *exec.Cmd
+	log  *LineWriter
+	done chan struct{}
+	err  error
+}
+
+// Run starts the stack, blocks until ctx ends (then stops it cleanly and
+// returns nil) or a component dies (then stops the others and returns a
+// *DiedError). A stack already running in the same state directory is an
+// error that says so.
+func (s *Supervisor) Run(ctx context.Context) (err error) {
+	c := s.Config
+	if s.Mux == nil {
+		s.Mux = NewMux(nil)
+	}
+	lock, err := TryLock(c.StateDir)
+	if errors.Is(err, ErrRunning) {
+		return AlreadyRunningError(c.StateDir)
+	}
+	if err != nil {
+		return err
+	}
+	s.lock = lock
+	defer s.lock.Release()
+	defer func() {
+		s.stopAll()
+		_ = os.Remove(statePath(c.StateDir))
+		for _, f := range s.files {
+			f.Close()
+		}
+	}()
+
+	if err := s.checkPorts(); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(LogDir(c.StateDir), 0o755); err != nil {
+		return err
+	}
+	s.state = &State{SupervisorPID: os.Getpid(), Status: "starting", Detached: s.Detached,
+		StartedAt: time.Now().UTC(), Dir: c.Dir, URL: c.BaseURL(), DBName: c.DBName}
+	if err := writeState(c.StateDir, s.state); err != nil {
+		return err
+	}
+
+	timeout := s.StartTimeout
+	if timeout == 0 {
+		timeout = 120 * time.Second
+	}
+	startCtx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	if err := s.start(startCtx); err != nil {
+		if ctx.Err() != nil {
+			s.Mux.Printf("interrupted during start; stopping")
+			return nil
+		}
+		return err
+	}
+	s.state.Status = "running"
+	if err := writeState(c.StateDir, s.state); err != nil {
+		return err
+	}
+	if s.Ready != nil {
+		s.Ready(s.state)
+	}
+	return s.wait(ctx)
+}
+
+// AlreadyRunningError describes the running stack of stateDir.
+func AlreadyRunningError(stateDir string) error {
+	msg := "a stack is already running from " + filepath.Dir(stateDir)
+	if st, _ := ReadState(stateDir); st != nil {
+		msg = fmt.Sprintf("a stack is already running from %s (supervisor pid %d, %s)", st.Dir, st.SupervisorPID, st.URL)
+	}
+	return fmt.Errorf("%s: see `stackctl status`, stop it with `stackctl down`", msg)
+}
+
+func (s *Supervisor) checkPorts() error {
+	c := s.Config
+	for _, p := range []struct {
+		port      int
+		v, compon string
+	}{
+		{c.PGPort, EnvPGPort, "PostgreSQL"},
+		{c.APIPort, EnvAPIPort, "the API engine"},
+		{c.AdminPort, EnvAdminPort, "the API engine's admin server"},
+		{c.HTTPPort, EnvHTTPPort, "Caddy"},
+	} {
+		if err := CheckPortFree(p.port, p.v, p.compon); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Supervisor) logFile(name string) (*os.File, error) {
+	f, err := os.OpenFile(LogPath(s.Config.StateDir, name), os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	s.files = append(s.files, f)
+	return f, nil
+}
+
+func (s *Supervisor) start(ctx context.Context) error {
+	c := s.Config
+	t0 := time.Now()
+	// 1. PostgreSQL
+	f, err := s.logFile(CompPG)
+	if err != nil {
+		return err
+	}
+	s.pgLog = s.Mux.Writer(CompPG, f)
+	s.pg = &pgserver.Cluster{
+		DataDir:  DataDir(c.StateDir),
+		Port:     c.PGPort,
+		Password: c.PostgresPassword,
+		Log:      s.pgLog,
+		Settings: map[string]string{"timezone": "UTC", "unix_socket_permissions": "0777"},
+	}
+	if !s.pg.Initialized() {
+		s.Mux.Printf("creating the PostgreSQL cluster in %s", s.pg.DataDir)
+		if err := s.pg.Init(ctx); err != nil {
+			return fmt.Errorf("pg: %w", err)
+		}
+	}
+	if err := s.pg.Start(ctx); err != nil {
+		return &DiedError{Component: CompPG, Err: err, Tail: s.pgLog.Tail(15)}
+	}
+	s.state.Components = append(s.state.Components, Component{Name: CompPG, PID: s.pg.Pid(), Port: c.PGPort,
+		Command: "postgres -D " + s.pg.DataDir, Log: LogPath(c.StateDir, CompPG)})
+	_ = writeState(c.StateDir, s.state)
+	s.Mux.Printf("PostgreSQL is ready on 127.0.0.1:%d (%s)", c.PGPort, since(t0))
+
+	// 2. the app database, migrations, seed
+	if err := s.createDatabase(ctx); err != nil {
+		return err
+	}
+	steps := [][]string{{"migrate", "up"}}
+	if !c.NoSeed {
+		steps = append(steps, []string{"seed", "demo"})
+	}
+	mf, err := s.logFile("migrate")
+	if err != nil {
+		return err
+	}
+	for _, args := range steps {
+		if err := s.runStep(ctx, mf, args); err != nil {
+			return err
+		}
+	}
+	s.Mux.Printf("database %s migrated%s (%s)", c.DBName, map[bool]string{true: "", false: " and seeded"}[c.NoSeed], since(t0))
+
+	// 3. the API engine
+	apiArgv := []string{c.Exe, "postgrest"}
+	if c.Postgrest != "" && c.Postgrest != "builtin" {
+		apiArgv = []string{c.Postgrest}
+	}
+	api, err := s.startProc(CompAPI, apiArgv, c.PostgrestEnv())
+	if err != nil {
+		return err
+	}
+	s.state.Components = append(s.state.Components, Component{Name: CompAPI, PID: api.cmd.Process.Pid, Port: c.APIPort,
+		AdminPort: c.AdminPort, Command: strings.Join(apiArgv, " "), Log: LogPath(c.StateDir, CompAPI)})
+	_ = writeState(c.StateDir, s.state)
+	if err := s.waitHealthy(ctx, api, fmt.Sprintf("http://127.0.0.1:%d/ready", c.AdminPort)); err != nil {
+		return err
+	}
+	s.Mux.Printf("API engine is ready on 127.0.0.1:%d (%s)", c.APIPort, since(t0))
+
+	// 4. Caddy
+	if _, err := os.Stat(c.Caddyfile); err != nil {
+		return fmt.Errorf("caddy: %s not found: run stackctl up from the project directory (the one with caddy/Caddyfile)", c.Caddyfile)
+	}
+	caddyArgv := []string{c.Exe, "caddy", "run", "--config", c.Caddyfile}
+	cd, err := s.startProc(CompCaddy, caddyArgv, c.CaddyEnv())
+	if err != nil {
+		return err
+	}
+	s.state.Components = append(s.state.Components, Component{Name: CompCaddy, PID: cd.cmd.Process.Pid, Port: c.HTTPPort,
+		Command: strings.Join(caddyArgv, " "), Log: LogPath(c.StateDir, CompCaddy)})
+	_ = writeState(c.StateDir, s.state)
+	if err := s.waitHealthy(ctx, cd, fmt.Sprintf("http://127.0.0.1:%d/healthz", c.HTTPPort)); err != nil {
+		return err
+	}
+	s.Mux.Printf("Caddy is ready on %s (%s)", c.BaseURL(), since(t0))
+	return nil
+}
+
+func since(t time.Time) string { return time.Since(t).Round(time.Millisecond).String() }
+
+func (s *Supervisor) createDatabase(ctx context.Context) error {
+	c := s.Config
+	conn, err := pgx.Connect(ctx, c.AdminURL())
+	if err != nil {
+		var pe *pgconn.PgError
+		if errors.As(err, &pe) && pe.Code == "28P01" {
+			return &ConfigError{Var: EnvPGPassword, Problem: "does not match the password the PostgreSQL cluster in " + DataDir(c.StateDir) + " was created with",
+				Fix: "put the original password back in .env, or delete the data with `stackctl down --volumes --yes`"}
+		}
+		return fmt.Errorf("pg: connect: %w", err)
+	}
+	defer conn.Close(context.Background())
+	var exists bool
+	if err := conn.QueryRow(ctx, "select exists(select 1 from pg_database where datname = $1)", c.DBName).Scan(&exists); err != nil {
+		return fmt.Errorf("pg: %w", err)
+	}
+	if exists {
+		return nil
+	}
+	if _, err := conn.Exec(ctx, "create database "+pgx.Identifier{c.DBName}.Sanitize()); err != nil {
+		return fmt.Errorf("pg: create database %s: %w", c.DBName, err)
+	}
+	s.Mux.Printf("created database %s", c.DBName)
+	return nil
+}
+
+// runStep runs `stackctl <args>` against the app database, its output in
+// the "migrate" log.
+func (s *Supervisor) runStep(ctx context.Context, logf io.Writer, args []string) error {
+	c := s.Config
+	w := s.Mux.Writer("migrate", logf)
+	cmd := exec.CommandContext(ctx, c.Exe, args...)
+	cmd.Dir = c.Dir
+	cmd.Env = envList(map[string]string{"DATABASE_URL": c.DatabaseURL()})
+	cmd.Stdout, cmd.Stderr = w, w
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	err := cmd.Run()
+	w.Flush()
+	if err != nil {
+		return &DiedError{Component: "stackctl " + strings.Join(args, " "), Err: err, Tail: w.Tail(15)}
+	}
+	return nil
+}
+
+func (s *Supervisor) startProc(name string, argv []string, env map[string]string) (*proc, error) {
+	f, err := s.logFile(name)
+	if err != nil {
+		return nil, err
+	}
+	p := &proc{name: name, log: s.Mux.Writer(name, f), done: make(chan struct{})}
+	p.cmd = exec.Command(argv[0], argv[1:]...)
+	p.cmd.Dir = s.Config.Dir
+	p.cmd.Env = envList(env)
+	p.cmd.Stdout, p.cmd.Stderr = p.log, p.log
+	// own process group: Ctrl-C reaches the supervisor only, which stops
+	// the components in order; SIGTERM if the supervisor itself dies.
+	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
+	if err := p.cmd.Start(); err != nil {
+		return nil, fmt.Errorf("%s: start %s: %w", name, argv[0], err)
+	}
+	go func() {
+		p.err = p.cmd.Wait()
+		p.log.Flush()
+		close(p.done)
+	}()
+	s.procs = append(s.procs, p)
+	return p, nil
+}
+
+var healthClient = &http.Client{Timeout: 2 * time.Second}
+
+// Healthy reports whether url answers 200.
+func Healthy(url string) bool {
+	resp, err := healthClient.Get(url)
+	if err != nil {
+		return false
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode == http.StatusOK
+}
+
+func (s *Supervisor) waitHealthy(ctx context.Context, p *proc, url string) error {
+	tick := time.NewTicker(25 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		if Healthy(url) {
+			return nil
+		}
+		select {
+		case <-p.done:
+			return &DiedError{Component: p.name, Err: p.err, Tail: p.log.Tail(15)}
+		case <-ctx.Done():
+			return fmt.Errorf("%s did not become healthy (%s): %w\nlast lines of %s's log:\n%s", p.name, url, ctx.Err(), p.name, indent(p.log.Tail(15)))
+		case <-tick.C:
+		}
+	}
+}
+
+func (s *Supervisor) wait(ctx context.Context) error {
+	pgDone := s.pg.Done()
+	cases := make(chan *proc, len(s.procs))
+	for _, p := range s.procs {
+		go func(p *proc) {
+			select {
+			case <-p.done:
+				cases <- p
+			case <-ctx.Done():
+			}
+		}(p)
+	}
+	select {
+	case <-ctx.Done():
+		s.Mux.Printf("stopping")
+		return nil
+	case <-pgDone:
+		return &DiedError{Component: CompPG, Err: errors.New("postgres stopped"), Tail: s.pgLog.Tail(15)}
+	case p := <-cases:
+		return &DiedError{Component: p.name, Err: p.err, Tail: p.log.Tail(15)}
+	}
+}
+
+// stopAll stops the components in reverse start order.
+func (s *Supervisor) stopAll() {
+	for i := len(s.procs) - 1; i >= 0; i-- {
+		p := s.procs[i]
+		select {
+		case <-p.done:
+			continue
+		default:
+		}
+		_ = p.cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-p.done:
+		case <-time.After(10 * time.Second):
+			_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+			<-p.done
+		}
+		// anything the component left in its process group goes too
+		_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+	}
+	s.procs = nil
+	if s.pg != nil {
+		_ = s.pg.Stop()
+		s.pg = nil
+	}
+}
