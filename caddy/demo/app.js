@@ -1,0 +1,288 @@
+// authstack demo page: plain JavaScript, no build step, no dependencies.
+//
+// Security rules this file follows:
+//   - It never reads, stores or sends a token itself. The access_token and
+//     refresh_token cookies are HttpOnly; the browser attaches them to
+//     same-origin requests (credentials: 'same-origin').
+//   - Everything it renders goes through textContent / createElement, never
+//     innerHTML, so data from the API can't inject markup.
+//   - A 401 from an API call triggers exactly one POST /rpc/refresh_token (one
+//     at a time: refresh tokens are single-use and a reused one revokes the
+//     whole login) and one retry; if that fails, back to the login form.
+'use strict';
+
+(function () {
+  const AUTH_HEADERS = { 'Content-Profile': 'auth' }; // auth.* lives in the second exposed schema
+  const USER_KEY = 'authstack.user'; // display name only, never a credential
+
+  const $ = (id) => document.getElementById(id);
+  const el = {
+    message: $('message'),
+    loading: $('loading'),
+    loginView: $('login-view'),
+    loginForm: $('login-form'),
+    loginButton: $('login-button'),
+    username: $('username'),
+    password: $('password'),
+    appView: $('app-view'),
+    whoami: $('whoami'),
+    tasks: $('tasks'),
+    taskCount: $('task-count'),
+    noTasks: $('no-tasks'),
+    status: $('status'),
+    reload: $('reload-button'),
+    refresh: $('refresh-button'),
+    logout: $('logout-button'),
+  };
+
+  class SessionExpired extends Error {}
+
+  let refreshes = 0; // successful /rpc/refresh_token calls made by this page
+  let refreshing = null; // the refresh in flight, shared by concurrent callers
+
+  // ---- messages -----------------------------------------------------------
+
+  function showMessage(kind, text) {
+    el.message.textContent = text;
+    el.message.className = 'message ' + kind;
+    el.message.dataset.kind = kind;
+    el.message.hidden = false;
+  }
+
+  function clearMessage() {
+    el.message.textContent = '';
+    el.message.hidden = true;
+    delete el.message.dataset.kind;
+  }
+
+  // Reads a PostgREST error body ({code, message, details, hint}) if there is one.
+  async function readError(res) {
+    try {
+      const body = await res.json();
+      if (body && typeof body === 'object') {
+        return { code: String(body.code || ''), message: String(body.message || '') };
+      }
+    } catch (_) { /* not JSON */ }
+    return { code: '', message: res.statusText || '' };
+  }
+
+  // Retry-After is either delta-seconds or an HTTP date.
+  function retryAfterSeconds(res) {
+    const v = res.headers.get('Retry-After');
+    if (!v) return null;
+    if (/^\s*\d+\s*$/.test(v)) return parseInt(v, 10);
+    const when = Date.parse(v);
+    if (Number.isNaN(when)) return null;
+    return Math.max(0, Math.ceil((when - Date.now()) / 1000));
+  }
+
+  function describeWait(seconds) {
+    if (seconds === null) return 'Try again later.';
+    if (seconds < 120) return 'Try again in ' + seconds + ' second' + (seconds === 1 ? '' : 's') + '.';
+    return 'Try again in ' + Math.ceil(seconds / 60) + ' minutes.';
+  }
+
+  // ---- views ----------------------------------------------------------------
+
+  function showLogin(message) {
+    el.loading.hidden = true;
+    el.appView.hidden = true;
+    el.loginView.hidden = false;
+    el.tasks.replaceChildren();
+    document.body.dataset.view = 'login';
+    if (message) showMessage(message.kind, message.text);
+    el.username.focus();
+  }
+
+  function showApp() {
+    el.loading.hidden = true;
+    el.loginView.hidden = true;
+    el.appView.hidden = false;
+    document.body.dataset.view = 'app';
+  }
+
+  function renderTasks(rows) {
+    const items = rows.slice().sort((a, b) => (Number(a.id) || 0) - (Number(b.id) || 0)).map((t) => {
+      const li = document.createElement('li');
+      li.className = 'task';
+      if (t.id !== undefined) li.dataset.id = String(t.id);
+
+      const mark = document.createElement('span');
+      mark.className = t.done ? 'done' : 'open';
+      mark.textContent = t.done ? '\u2713' : '\u25CB';
+      mark.title = t.done ? 'done' : 'open';
+
+      const title = document.createElement('span');
+      title.className = 'title';
+      title.textContent = t.title === null || t.title === undefined ? '' : String(t.title);
+
+      li.append(mark, title);
+      if (t.owner !== undefined && t.owner !== null) {
+        const owner = document.createElement('span');
+        owner.className = 'owner';
+        owner.textContent = String(t.owner);
+        li.append(owner);
+      }
+      return li;
+    });
+    el.tasks.replaceChildren(...items);
+    el.taskCount.textContent = '(' + rows.length + ')';
+    el.noTasks.hidden = rows.length !== 0;
+
+    const stored = sessionStorage.getItem(USER_KEY);
+    const owner = rows.length && rows[0].owner ? String(rows[0].owner) : '';
+    el.whoami.textContent = stored || owner || 'an authenticated user';
+  }
+
+  function setStatus(text) {
+    el.status.textContent = text + ' \u00B7 ' + new Date().toLocaleTimeString();
+    document.body.dataset.refreshes = String(refreshes);
+  }
+
+  // ---- HTTP -------------------------------------------------------------------
+
+  // POST /rpc/refresh_token; resolves true when a new access token cookie was set.
+  function refreshSession() {
+    if (!refreshing) {
+      refreshing = fetch('/rpc/refresh_token', {
+        method: 'POST',
+        credentials: 'same-origin',
+        headers: AUTH_HEADERS,
+      }).then((res) => {
+        if (res.ok) refreshes++;
+        document.body.dataset.refreshes = String(refreshes);
+        return res.ok;
+      }, () => false).finally(() => { refreshing = null; });
+    }
+    return refreshing;
+  }
+
+  // fetch with the session cookies; on 401 refresh once and retry once.
+  async function api(path, options) {
+    const opts = Object.assign({ credentials: 'same-origin' }, options || {});
+    let res = await fetch(path, opts);
+    if (res.status !== 401) return res;
+    if (!(await refreshSession())) throw new SessionExpired('session expired');
+    res = await fetch(path, opts);
+    if (res.status === 401) throw new SessionExpired('session expired');
+    return res;
+  }
+
+  // ---- actions ----------------------------------------------------------------
+
+  async function loadTasks(opts) {
+    const initial = opts && opts.initial;
+    try {
+      const res = await api('/rest/task', { headers: { Accept: 'application/json' } });
+      if (!res.ok) {
+        const err = await readError(res);
+        showApp();
+        showMessage('error', 'Could not load tasks (HTTP ' + res.status + '): ' + err.message);
+        return;
+      }
+      const rows = await res.json();
+      showApp();
+      renderTasks(Array.isArray(rows) ? rows : []);
+      setStatus('Loaded ' + (Array.isArray(rows) ? rows.length : 0) + ' task(s)');
+    } catch (e) {
+      if (e instanceof SessionExpired) {
+        const wasSignedIn = sessionStorage.getItem(USER_KEY) !== null;
+        sessionStorage.removeItem(USER_KEY);
+        if (initial && !wasSignedIn) {
+          showLogin(null); // first visit: just ask to sign in
+        } else {
+          showLogin({ kind: 'error', text: 'Your session has expired. Please sign in again.' });
+        }
+        return;
+      }
+      networkError(e);
+    }
+  }
+
+  function networkError(e) {
+    if (document.body.dataset.view !== 'app') showLogin(null);
+    showMessage('error', 'Cannot reach the server: ' + (e && e.message ? e.message : String(e)));
+  }
+
+  async function login(ev) {
+    ev.preventDefault();
+    clearMessage();
+    const username = el.username.value.trim();
+    const password = el.password.value;
+    if (!username || !password) {
+      showMessage('error', 'Enter a username and a password.');
+      return;
+    }
+    el.loginButton.disabled = true;
+    try {
+      const res = await fetch('/rpc/login', {
+        method: 'POST',
+        credentials: 'same-origin',
+        headers: Object.assign({ 'Content-Type': 'application/json' }, AUTH_HEADERS),
+        body: JSON.stringify({ user_: username, pass: password }),
+      });
+      if (res.ok) {
+        el.password.value = '';
+        sessionStorage.setItem(USER_KEY, username);
+        await loadTasks();
+        return;
+      }
+      if (res.status === 429) {
+        showMessage('error', 'Too many login attempts. ' + describeWait(retryAfterSeconds(res)));
+        return;
+      }
+      const err = await readError(res);
+      if (res.status === 401 || res.status === 403) {
+        showMessage('error', 'Wrong username or password.');
+      } else {
+        showMessage('error', 'Sign-in failed (HTTP ' + res.status + ')' + (err.message ? ': ' + err.message : '.'));
+      }
+    } catch (e) {
+      networkError(e);
+    } finally {
+      el.loginButton.disabled = false;
+    }
+  }
+
+  async function logout() {
+    clearMessage();
+    el.logout.disabled = true;
+    try {
+      const res = await fetch('/rpc/logout', {
+        method: 'POST',
+        credentials: 'same-origin',
+        headers: AUTH_HEADERS,
+      });
+      sessionStorage.removeItem(USER_KEY);
+      if (res.ok) {
+        showLogin({ kind: 'info', text: 'You have signed out.' });
+      } else {
+        const err = await readError(res);
+        showLogin({ kind: 'error', text: 'Sign-out answered HTTP ' + res.status + ': ' + err.message });
+      }
+    } catch (e) {
+      networkError(e);
+    } finally {
+      el.logout.disabled = false;
+    }
+  }
+
+  async function refreshClicked() {
+    clearMessage();
+    if (await refreshSession()) {
+      await loadTasks();
+      setStatus('Session refreshed');
+    } else {
+      sessionStorage.removeItem(USER_KEY);
+      showLogin({ kind: 'error', text: 'Your session has expired. Please sign in again.' });
+    }
+  }
+
+  el.loginForm.addEventListener('submit', login);
+  el.reload.addEventListener('click', () => { clearMessage(); loadTasks(); });
+  el.refresh.addEventListener('click', refreshClicked);
+  el.logout.addEventListener('click', logout);
+
+  document.body.dataset.refreshes = '0';
+  loadTasks({ initial: true });
+})();
