@@ -1,0 +1,108 @@
+// Package fuzzy is a small fuzzy-set matcher in the manner of the Haskell
+// fuzzyset package PostgREST uses for its "Perhaps you meant …" hints:
+// n-gram cosine similarity (gram sizes 3 then 2) re-scored by normalised
+// Levenshtein distance, with a minimum score.
+package fuzzy
+
+import (
+	"math"
+	"sort"
+	"strings"
+	"unicode"
+
+	"github.com/agnivade/levenshtein"
+)
+
+// Set is a fuzzy set of strings.
+type Set struct {
+	values []string
+	norm   []string
+}
+
+// New builds a set.
+func New(values []string) *Set {
+	s := &Set{}
+	for _, v := range values {
+		s.values = append(s.values, v)
+		s.norm = append(s.norm, normalize(v))
+	}
+	return s
+}
+
+func normalize(s string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(s) {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsSpace(r) || r == ',' {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+func grams(s string, n int) map[string]int {
+	padded := []rune("-" + s + "-")
+	for len(padded) < n {
+		padded = append(padded, '-')
+	}
+	out := map[string]int{}
+	for i := 0; i+n <= len(padded); i++ {
+		out[string(padded[i:i+n])]++
+	}
+	return out
+}
+
+func norm2(g map[string]int) float64 {
+	var s float64
+	for _, c := range g {
+		s += float64(c * c)
+	}
+	return math.Sqrt(s)
+}
+
+type match struct {
+	score float64
+	value string
+}
+
+// Best returns the best value scoring at least minScore.
+func (s *Set) Best(query string, minScore float64) (string, bool) {
+	if s == nil || len(s.values) == 0 {
+		return "", false
+	}
+	q := normalize(query)
+	for i, n := range s.norm {
+		if n == q {
+			return s.values[i], true
+		}
+	}
+	for size := 3; size >= 2; size-- {
+		qg := grams(q, size)
+		qn := norm2(qg)
+		var ms []match
+		for i, n := range s.norm {
+			vg := grams(n, size)
+			dot := 0
+			for g, c := range qg {
+				dot += c * vg[g]
+			}
+			if dot == 0 {
+				continue
+			}
+			ms = append(ms, match{float64(dot) / (qn * norm2(vg)), s.values[i]})
+		}
+		sort.SliceStable(ms, func(i, j int) bool { return ms[i].score > ms[j].score })
+		if len(ms) > 50 {
+			ms = ms[:50]
+		}
+		for i := range ms {
+			a, b := normalize(ms[i].value), q
+			l := max(len([]rune(a)), len([]rune(b)))
+			ms[i].score = 1 - float64(levenshtein.ComputeDistance(a, b))/float64(l)
+		}
+		sort.SliceStable(ms, func(i, j int) bool { return ms[i].score > ms[j].score })
+		if len(ms) > 0 && ms[0].score >= minScore {
+			return ms[0].value, true
+		}
+	}
+	return "", false
+}

@@ -1,0 +1,541 @@
+package postgrest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/authstack/authstack/internal/pgrsttx"
+	"github.com/authstack/authstack/internal/postgrest/apierr"
+	"github.com/authstack/authstack/internal/postgrest/auth"
+	"github.com/authstack/authstack/internal/postgrest/schemacache"
+)
+
+type resourceKind int
+
+const (
+	resRoot resourceKind = iota
+	resTable
+	resRPC
+)
+
+// request is the parsed HTTP request (ApiRequest in PostgREST).
+type request struct {
+	r            *http.Request
+	method       string
+	kind         resourceKind
+	name         string
+	schema       string
+	profileGiven bool
+	auth         *auth.Result
+	cache        *schemacache.Cache
+	q            *queryParams
+	prefs        prefs
+	body         []byte
+	bodyKind     string // json, form, text, xml, octet
+	payload      *payload
+}
+
+// ServeHTTP runs the pipeline of postgrest-subset.md §1.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if e := s.serve(w, r); e != nil {
+		if e.Status >= 500 {
+			s.logf(lvlError, "%s %s: %d %s %s", r.Method, r.URL.Path, e.Status, e.Code, e.Message)
+		}
+		e.Write(w)
+	}
+}
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) *apierr.Error {
+	// 1. JWT
+	res, aerr := s.auth.Authenticate(r.Header)
+	if aerr != nil {
+		return aerr
+	}
+	// 2. schema cache
+	sc := s.cache.Load()
+	if sc == nil {
+		return apierr.SchemaCacheNotReady(0)
+	}
+	req := &request{r: r, method: r.Method, auth: res, cache: sc}
+	// 3.1 path
+	path := r.URL.Path
+	segs := strings.Split(strings.TrimPrefix(path, "/"), "/")
+	switch {
+	case path == "/" || path == "":
+		req.kind = resRoot
+	case len(segs) == 1 && segs[0] != "":
+		req.kind, req.name = resTable, segs[0]
+	case len(segs) == 2 && segs[0] == "rpc" && segs[1] != "":
+		req.kind, req.name = resRPC, segs[1]
+	default:
+		return apierr.InvalidPath()
+	}
+	// 3.2 profile
+	hdr := "Accept-Profile"
+	switch req.method {
+	case "POST", "PATCH", "PUT", "DELETE":
+		hdr = "Content-Profile"
+	}
+	req.schema = s.cfg.DBSchemas[0]
+	if vals := r.Header.Values(hdr); len(vals) > 0 {
+		req.profileGiven = true
+		p := vals[0]
+		found := false
+		for _, sch := range s.cfg.DBSchemas {
+			if sch == p {
+				found = true
+			}
+		}
+		if !found {
+			return apierr.InvalidSchema(p, s.cfg.DBSchemas)
+		}
+		req.schema = p
+	}
+	// 3.3 method against resource
+	switch req.kind {
+	case resRPC:
+		switch req.method {
+		case "GET", "HEAD", "POST", "OPTIONS":
+		default:
+			return apierr.RPCMethod(req.method)
+		}
+	case resTable:
+		switch req.method {
+		case "GET", "HEAD", "POST", "PATCH", "DELETE", "OPTIONS":
+		default:
+			return apierr.UnsupportedMethod(req.method)
+		}
+	case resRoot:
+		switch req.method {
+		case "GET", "HEAD", "OPTIONS":
+		default:
+			return apierr.UnsupportedMethod(req.method)
+		}
+	}
+	// 3.4/3.5 query string, prefer, range
+	var e *apierr.Error
+	if req.q, e = parseQuery(r, req.kind == resRPC); e != nil {
+		return e
+	}
+	req.prefs = parsePrefer(r.Header.Values("Prefer"))
+	// 3.6 body
+	if e := s.readBody(req); e != nil {
+		return e
+	}
+	if req.method == "OPTIONS" {
+		return s.options(w, req)
+	}
+	switch req.kind {
+	case resRoot:
+		return s.handleRoot(w, req)
+	case resRPC:
+		return s.handleRPC(w, req)
+	default:
+		return s.handleTable(w, req)
+	}
+}
+
+func (s *Server) options(w http.ResponseWriter, req *request) *apierr.Error {
+	allow := "OPTIONS,GET,HEAD"
+	switch req.kind {
+	case resRPC:
+		allow = "OPTIONS,GET,HEAD,POST"
+	case resTable:
+		t, ok := req.cache.Table(req.schema, req.name)
+		if !ok {
+			return s.tableNotFound(req)
+		}
+		if t.Insertable {
+			allow += ",POST"
+		}
+		if t.Updatable {
+			allow += ",PATCH"
+		}
+		if t.Deletable {
+			allow += ",DELETE"
+		}
+	}
+	w.Header().Set("Allow", allow)
+	w.WriteHeader(200)
+	return nil
+}
+
+// ---- body ----
+
+type payload struct {
+	isArray bool
+	empty   bool              // no arguments / no rows
+	keys    []string          // sorted key set
+	rows    json.RawMessage   // JSON array of objects (for json_to_recordset)
+	form    map[string]string // form/GET-style arguments
+	raw     []byte            // whole body (single unnamed param)
+}
+
+func mediaType(ct string) string {
+	mt, _, _ := strings.Cut(ct, ";")
+	return strings.ToLower(strings.TrimSpace(mt))
+}
+
+func (s *Server) readBody(req *request) *apierr.Error {
+	switch req.method {
+	case "POST", "PATCH", "PUT":
+	default:
+		return nil
+	}
+	b, err := io.ReadAll(req.r.Body)
+	if err != nil {
+		return apierr.InvalidBody("Empty or invalid json")
+	}
+	req.body = b
+	ct := mediaType(req.r.Header.Get("Content-Type"))
+	switch ct {
+	case "", "application/json":
+		req.bodyKind = "json"
+	case "application/x-www-form-urlencoded":
+		req.bodyKind = "form"
+	case "text/plain":
+		req.bodyKind = "text"
+	case "text/xml":
+		req.bodyKind = "xml"
+	case "application/octet-stream":
+		req.bodyKind = "octet"
+	default:
+		return apierr.UnsupportedMediaType(ct)
+	}
+	p := &payload{raw: b}
+	req.payload = p
+	switch req.bodyKind {
+	case "form":
+		vals, err := parseForm(string(b))
+		if err != nil {
+			return apierr.InvalidBody("Empty or invalid json")
+		}
+		p.form = vals
+		for k := range vals {
+			p.keys = append(p.keys, k)
+		}
+		sort.Strings(p.keys)
+		obj, _ := json.Marshal(vals)
+		p.rows = json.RawMessage("[" + string(obj) + "]")
+		p.empty = len(vals) == 0
+		return nil
+	case "json":
+	default:
+		return nil
+	}
+	trimmed := strings.TrimSpace(string(b))
+	if trimmed == "" {
+		if req.kind == resRPC {
+			p.empty = true
+			return nil
+		}
+		return apierr.InvalidBody("Empty or invalid json")
+	}
+	if !json.Valid(b) {
+		return apierr.InvalidBody("Empty or invalid json")
+	}
+	switch trimmed[0] {
+	case '{':
+		var obj map[string]json.RawMessage
+		if err := json.Unmarshal(b, &obj); err != nil {
+			return apierr.InvalidBody("Empty or invalid json")
+		}
+		for k := range obj {
+			p.keys = append(p.keys, k)
+		}
+		sort.Strings(p.keys)
+		p.rows = json.RawMessage("[" + trimmed + "]")
+	case '[':
+		p.isArray = true
+		var arr []json.RawMessage
+		if err := json.Unmarshal(b, &arr); err != nil {
+			return apierr.InvalidBody("Empty or invalid json")
+		}
+		if len(arr) == 0 {
+			p.empty = true
+			p.rows = json.RawMessage("[]")
+			return nil
+		}
+		var first []string
+		for i, el := range arr {
+			var obj map[string]json.RawMessage
+			if err := json.Unmarshal(el, &obj); err != nil {
+				if req.kind == resRPC {
+					// an array of scalars: no arguments
+					p.empty = true
+					return nil
+				}
+				return apierr.InvalidBody("All object keys must match")
+			}
+			keys := make([]string, 0, len(obj))
+			for k := range obj {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			if i == 0 {
+				first = keys
+			} else if strings.Join(keys, "\x00") != strings.Join(first, "\x00") {
+				return apierr.InvalidBody("All object keys must match")
+			}
+		}
+		p.keys = first
+		p.rows = json.RawMessage(trimmed)
+	default:
+		if req.kind == resRPC {
+			p.empty = true // a scalar: no arguments
+			return nil
+		}
+		return apierr.InvalidBody("Empty or invalid json")
+	}
+	// ?columns= restricts the keys used.
+	if req.q != nil && req.q.columns != nil {
+		keep := map[string]bool{}
+		for _, c := range req.q.columns {
+			keep[c] = true
+		}
+		var ks []string
+		for _, k := range p.keys {
+			if keep[k] {
+				ks = append(ks, k)
+			}
+		}
+		if req.kind == resTable {
+			ks = append([]string(nil), req.q.columns...)
+			sort.Strings(ks)
+		}
+		p.keys = ks
+	}
+	return nil
+}
+
+// ---- Accept ----
+
+func acceptJSON(r *http.Request, extra ...string) *apierr.Error {
+	vals := r.Header.Values("Accept")
+	if len(vals) == 0 {
+		return nil
+	}
+	var items []string
+	for _, v := range vals {
+		for _, it := range strings.Split(v, ",") {
+			mt := mediaType(it)
+			if mt == "" {
+				continue
+			}
+			switch mt {
+			case "*/*", "application/*", "application/json":
+				return nil
+			}
+			for _, x := range extra {
+				if mt == x {
+					return nil
+				}
+			}
+			items = append(items, mt)
+		}
+	}
+	if len(items) == 0 {
+		return nil
+	}
+	return apierr.NotAcceptable(strings.Join(items, ", "))
+}
+
+// ---- transaction ----
+
+// txResult is what the main statement returns.
+type txResult struct {
+	total      *int64
+	pageTotal  int64
+	body       *string
+	gucHeaders *string
+	gucStatus  *string
+	location   *string
+}
+
+func (s *Server) authenticated(req *request) bool {
+	return s.cfg.DBAnonRole == "" || req.auth.Role != s.cfg.DBAnonRole
+}
+
+func (s *Server) txRequest(req *request, readOnly bool, isolation string) pgrsttx.Request {
+	rs := req.cache.RoleSettings[req.auth.Role]
+	var roleSettings map[string]string
+	for k, v := range rs {
+		if k == "default_transaction_isolation" {
+			if isolation == "" {
+				isolation = v
+			}
+			continue
+		}
+		if roleSettings == nil {
+			roleSettings = map[string]string{}
+		}
+		roleSettings[k] = v
+	}
+	return pgrsttx.Request{
+		Schema: req.schema, ExtraSearchPath: s.cfg.DBExtraSearchPath, Role: req.auth.Role, Claims: req.auth.Claims,
+		Method: req.method, Path: req.r.URL.Path, Headers: req.r.Header, AppSettings: s.cfg.AppSettings,
+		RoleSettings: roleSettings, PreRequest: s.cfg.DBPreRequest, ReadOnly: readOnly, Isolation: isolation,
+		Timezone: req.prefs.timezone,
+	}
+}
+
+// run executes the main statement in the request transaction. The
+// statement must select (total, page_total, body, response.headers,
+// response.status[, location]).
+func (s *Server) run(ctx context.Context, req *request, readOnly bool, isolation string, sql string, args []any, withLocation bool) (*txResult, *apierr.Error) {
+	if s.pool == nil {
+		return nil, apierr.ConnectionError(errors.New("not connected"))
+	}
+	tr := s.txRequest(req, readOnly, isolation)
+	tx, err := pgrsttx.Begin(ctx, s.pool, tr)
+	if err != nil {
+		return nil, s.dbError(req, err)
+	}
+	defer tx.Rollback(context.Background()) //nolint:errcheck
+	out := &txResult{}
+	dest := []any{&out.total, &out.pageTotal, &out.body, &out.gucHeaders, &out.gucStatus}
+	if withLocation {
+		dest = append(dest, &out.location)
+	}
+	if err := tx.QueryRow(ctx, sql, args...).Scan(dest...); err != nil {
+		return nil, s.dbError(req, err)
+	}
+	if req.prefs.tx == "rollback" {
+		if err := tx.Rollback(ctx); err != nil {
+			return nil, s.dbError(req, err)
+		}
+		return out, nil
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return nil, s.dbError(req, err)
+	}
+	return out, nil
+}
+
+// dbError maps a failure of the transaction.
+func (s *Server) dbError(req *request, err error) *apierr.Error {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch {
+		case strings.HasPrefix(pe.Code, "08"), pe.Code == "57P01", pe.Code == "57P02", pe.Code == "57P03":
+			s.connectionLost()
+		}
+		return apierr.FromPg(pe, s.authenticated(req))
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return apierr.PoolTimeout()
+	}
+	var ne net.Error
+	var ce *pgconn.ConnectError
+	if errors.As(err, &ce) || errors.As(err, &ne) || pgconn.SafeToRetry(err) || isConnErr(err) {
+		s.connectionLost()
+		return apierr.ConnectionError(err)
+	}
+	return apierr.Internal(err)
+}
+
+func isConnErr(err error) bool {
+	msg := err.Error()
+	for _, s := range []string{"conn closed", "connection refused", "unexpected EOF", "broken pipe", "connection reset", "failed to connect", "closed pool"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
+}
+
+// ---- response assembly ----
+
+type header struct{ name, value string }
+
+type response struct {
+	status  int
+	headers []header
+	body    []byte
+	hasBody bool
+}
+
+func (r *response) add(name, value string) { r.headers = append(r.headers, header{name, value}) }
+
+// finish applies response.headers / response.status and writes.
+func (s *Server) finish(w http.ResponseWriter, req *request, resp *response, res *txResult) *apierr.Error {
+	var guc []pgrsttx.Header
+	if res != nil && res.gucHeaders != nil {
+		var err error
+		if guc, err = pgrsttx.ParseResponseHeaders(*res.gucHeaders); err != nil {
+			return apierr.GUCHeaders()
+		}
+	}
+	status := resp.status
+	if res != nil && res.gucStatus != nil {
+		n, err := pgrsttx.ParseResponseStatus(*res.gucStatus)
+		if err != nil {
+			return apierr.GUCStatus()
+		}
+		status = n
+	}
+	hasContentType := false
+	for _, h := range resp.headers {
+		if strings.EqualFold(h.name, "Content-Type") {
+			hasContentType = true
+		}
+	}
+	if hasContentType && (req.profileGiven || len(s.cfg.DBSchemas) > 1) {
+		resp.add("Content-Profile", req.schema)
+	}
+	if status < 400 {
+		resp.add("Vary", "Accept, Prefer, Range")
+	}
+	overridden := map[string]bool{}
+	for _, h := range guc {
+		overridden[strings.ToLower(h.Name)] = true
+	}
+	out := w.Header()
+	for _, h := range resp.headers {
+		if overridden[strings.ToLower(h.name)] {
+			continue
+		}
+		out.Add(h.name, h.value)
+	}
+	for _, h := range guc {
+		out.Add(h.Name, h.Value)
+	}
+	if resp.hasBody && req.method != "HEAD" {
+		out.Set("Content-Length", strconv.Itoa(len(resp.body)))
+	} else if resp.hasBody {
+		out.Set("Content-Length", strconv.Itoa(len(resp.body)))
+	}
+	w.WriteHeader(status)
+	if resp.hasBody && req.method != "HEAD" {
+		_, _ = w.Write(resp.body)
+	}
+	return nil
+}
+
+// contentRange renders first-last/total.
+func contentRange(offset int64, n int64, total *int64) string {
+	rng := "*"
+	if n > 0 {
+		rng = strconv.FormatInt(offset, 10) + "-" + strconv.FormatInt(offset+n-1, 10)
+	}
+	t := "*"
+	if total != nil {
+		t = strconv.FormatInt(*total, 10)
+	}
+	return rng + "/" + t
+}
+
+func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+
+func qualified(schema, name string) string { return quoteIdent(schema) + "." + quoteIdent(name) }
+
+const gucCols = `nullif(current_setting('response.headers', true), ''), nullif(current_setting('response.status', true), '')`

@@ -1,0 +1,373 @@
+// Package postgrest is a PostgREST v16.2-compatible HTTP engine for the
+// subset this stack uses (docs/postgrest.md, postgrest-subset.md): JWT
+// authentication, schema selection, RPC, table reads and writes, the
+// OpenAPI root, the schema cache with NOTIFY/SIGUSR1 reload, an admin
+// server with /live and /ready, and reconnection.
+package postgrest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/authstack/authstack/internal/postgrest/auth"
+	"github.com/authstack/authstack/internal/postgrest/schemacache"
+)
+
+// Server is one engine instance.
+type Server struct {
+	cfg   *Config
+	auth  *auth.Authenticator
+	pool  *pgxpool.Pool
+	cache atomic.Pointer[schemacache.Cache]
+	log   *log.Logger
+	level int
+
+	reloadCh  chan struct{}
+	connLost  atomic.Bool
+	listening atomic.Bool
+	// port actually bound (for OpenAPI host when port 0 is used).
+	boundAddr atomic.Value
+	wg        sync.WaitGroup
+}
+
+const (
+	lvlCrit = iota
+	lvlError
+	lvlWarn
+	lvlInfo
+	lvlDebug
+)
+
+func levelOf(s string) int {
+	switch s {
+	case "crit":
+		return lvlCrit
+	case "warn":
+		return lvlWarn
+	case "info":
+		return lvlInfo
+	case "debug":
+		return lvlDebug
+	}
+	return lvlError
+}
+
+// New creates a server; it does not connect yet (see Run or Connect).
+func New(cfg *Config, logOut io.Writer) *Server {
+	if logOut == nil {
+		logOut = io.Discard
+	}
+	s := &Server{cfg: cfg, log: log.New(logOut, "", 0), level: levelOf(cfg.LogLevel), reloadCh: make(chan struct{}, 1)}
+	s.auth = auth.New(auth.Config{
+		Secret: cfg.JWTSecret, Audience: cfg.JWTAud, RoleClaim: cfg.RoleClaim(), AnonRole: cfg.DBAnonRole,
+		CacheMaxEntries: cfg.JWTCacheMaxEntries,
+	})
+	return s
+}
+
+func (s *Server) logf(level int, format string, args ...any) {
+	if level > s.level {
+		return
+	}
+	ts := time.Now().Format("02/Jan/2006:15:04:05 -0700")
+	s.log.Printf("%s: %s", ts, fmt.Sprintf(format, args...))
+}
+
+// Authenticator exposes the JWT verifier (tests).
+func (s *Server) Authenticator() *auth.Authenticator { return s.auth }
+
+// Pool is the connection pool (nil before Connect).
+func (s *Server) Pool() *pgxpool.Pool { return s.pool }
+
+// SchemaCache is the current snapshot (nil when not loaded).
+func (s *Server) SchemaCache() *schemacache.Cache { return s.cache.Load() }
+
+// Connect creates the pool. It does not wait for the database.
+func (s *Server) Connect(ctx context.Context) error {
+	pc, err := pgxpool.ParseConfig(s.cfg.DBURI)
+	if err != nil {
+		return fmt.Errorf("db-uri: %w", redactErr(err))
+	}
+	pc.MaxConns = int32(s.cfg.DBPool)
+	pc.MinConns = 0
+	pc.MaxConnIdleTime = 30 * time.Minute
+	if pc.ConnConfig.RuntimeParams == nil {
+		pc.ConnConfig.RuntimeParams = map[string]string{}
+	}
+	if _, ok := pc.ConnConfig.RuntimeParams["application_name"]; !ok {
+		pc.ConnConfig.RuntimeParams["application_name"] = "PostgREST 16.2 (authstack engine)"
+	}
+	if !s.cfg.DBPreparedStatements {
+		// Unnamed statements only: works behind PgBouncer in transaction mode.
+		pc.ConnConfig.DefaultQueryExecMode = pgx.QueryExecModeExec
+		pc.ConnConfig.StatementCacheCapacity = 0
+		pc.ConnConfig.DescriptionCacheCapacity = 0
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, pc)
+	if err != nil {
+		return redactErr(err)
+	}
+	s.pool = pool
+	return nil
+}
+
+// redactErr strips nothing secret by itself but keeps pgx's parse errors
+// (which may echo the URI) out of logs.
+func redactErr(err error) error {
+	var pe *pgconn.ParseConfigError
+	if errors.As(err, &pe) {
+		return errors.New("invalid connection string")
+	}
+	return err
+}
+
+// LoadSchemaCache (re)reads the catalog and, with db-config on, the
+// authenticator's pgrst.* settings.
+func (s *Server) LoadSchemaCache(ctx context.Context) error {
+	if s.pool == nil {
+		return errors.New("not connected")
+	}
+	start := time.Now()
+	sc, err := schemacache.Load(ctx, s.pool, s.cfg.DBSchemas)
+	if err != nil {
+		return err
+	}
+	s.cache.Store(sc)
+	s.connLost.Store(false)
+	n := 0
+	for _, m := range sc.Tables {
+		n += len(m)
+	}
+	f := 0
+	for _, m := range sc.Functions {
+		f += len(m)
+	}
+	s.logf(lvlInfo, "Schema cache queried in %.1f milliseconds", float64(time.Since(start).Microseconds())/1000)
+	s.logf(lvlInfo, "Schema cache loaded %d Relations, %d Functions", n, f)
+	return nil
+}
+
+// Reload asks the background worker to reload the schema cache.
+func (s *Server) Reload() {
+	select {
+	case s.reloadCh <- struct{}{}:
+	default:
+	}
+}
+
+// connectionLost marks the database as unreachable and wakes the worker.
+func (s *Server) connectionLost() {
+	if s.connLost.CompareAndSwap(false, true) {
+		s.logf(lvlError, "Database connection lost. Retrying the connection.")
+	}
+	s.Reload()
+}
+
+// worker keeps the schema cache loaded: initial load with backoff, reload on
+// request, and re-load after a lost connection.
+func (s *Server) worker(ctx context.Context) {
+	backoff := time.Second
+	for {
+		err := s.LoadSchemaCache(ctx)
+		if err == nil {
+			backoff = time.Second
+			select {
+			case <-ctx.Done():
+				return
+			case <-s.reloadCh:
+				continue
+			}
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		s.logf(lvlError, "Failed to load the schema cache: %v. Retrying in %s.", err, backoff)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(backoff):
+		case <-s.reloadCh:
+		}
+		if backoff < 32*time.Second {
+			backoff *= 2
+		}
+	}
+}
+
+// listener LISTENs on db-channel on a dedicated connection and reacts to
+// 'reload schema' / 'reload config' (and an empty payload, as PostgREST).
+func (s *Server) listener(ctx context.Context) {
+	for ctx.Err() == nil {
+		err := s.listenOnce(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		s.logf(lvlError, "Failed listening for notifications on the %q channel: %v", s.cfg.DBChannel, err)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+func (s *Server) listenOnce(ctx context.Context) error {
+	conn, err := pgx.ConnectConfig(ctx, s.pool.Config().ConnConfig.Copy())
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(ctx, "listen "+pgx.Identifier{s.cfg.DBChannel}.Sanitize()); err != nil {
+		return err
+	}
+	s.logf(lvlInfo, "Listening for notifications on the %q channel", s.cfg.DBChannel)
+	// A reconnect may have missed notifications: reload once.
+	if s.connLost.Load() || s.cache.Load() != nil {
+		s.Reload()
+	}
+	for {
+		n, err := conn.WaitForNotification(ctx)
+		if err != nil {
+			s.connectionLost()
+			return err
+		}
+		switch n.Payload {
+		case "reload schema", "":
+			s.logf(lvlInfo, "Schema cache reload requested")
+			s.Reload()
+		case "reload config":
+			s.logf(lvlInfo, "Config reload requested")
+			s.Reload()
+		}
+	}
+}
+
+// Start connects, starts the background workers and returns. The schema
+// cache loads in the background; requests get 503 PGRST002 until then.
+func (s *Server) Start(ctx context.Context) error {
+	if s.pool == nil {
+		if err := s.Connect(ctx); err != nil {
+			return err
+		}
+	}
+	s.wg.Add(1)
+	go func() { defer s.wg.Done(); s.worker(ctx) }()
+	if s.cfg.DBChannelEnabled {
+		s.wg.Add(1)
+		go func() { defer s.wg.Done(); s.listener(ctx) }()
+	}
+	return nil
+}
+
+// Wait blocks until the background workers stopped (after ctx is done).
+func (s *Server) Wait() { s.wg.Wait() }
+
+// Close closes the pool.
+func (s *Server) Close() {
+	if s.pool != nil {
+		s.pool.Close()
+	}
+}
+
+// WaitReady waits until the schema cache is loaded.
+func (s *Server) WaitReady(ctx context.Context) error {
+	for s.cache.Load() == nil {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	return nil
+}
+
+// AdminHandler serves /live and /ready.
+func (s *Server) AdminHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/live", func(w http.ResponseWriter, r *http.Request) {
+		if s.listening.Load() {
+			w.WriteHeader(200)
+			return
+		}
+		w.WriteHeader(500)
+	})
+	mux.HandleFunc("/ready", func(w http.ResponseWriter, r *http.Request) {
+		if s.listening.Load() && s.cache.Load() != nil && !s.connLost.Load() {
+			w.WriteHeader(200)
+			return
+		}
+		w.WriteHeader(503)
+	})
+	return mux
+}
+
+// Run serves until ctx is done, then shuts down gracefully.
+func (s *Server) Run(ctx context.Context) error {
+	addr := net.JoinHostPort(s.cfg.ListenHost(), strconv.Itoa(s.cfg.ServerPort))
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	var adminLn net.Listener
+	if s.cfg.AdminServerPort != 0 {
+		adminLn, err = net.Listen("tcp", net.JoinHostPort(s.cfg.ListenHost(), strconv.Itoa(s.cfg.AdminServerPort)))
+		if err != nil {
+			ln.Close()
+			return err
+		}
+	}
+	return s.Serve(ctx, ln, adminLn)
+}
+
+// Serve is Run on given listeners (adminLn may be nil).
+func (s *Server) Serve(ctx context.Context, ln, adminLn net.Listener) error {
+	bg, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if err := s.Start(bg); err != nil {
+		return err
+	}
+	s.boundAddr.Store(ln.Addr().String())
+	srv := &http.Server{Handler: s, ReadHeaderTimeout: 30 * time.Second}
+	errc := make(chan error, 2)
+	go func() { errc <- srv.Serve(ln) }()
+	var admin *http.Server
+	if adminLn != nil {
+		admin = &http.Server{Handler: s.AdminHandler(), ReadHeaderTimeout: 10 * time.Second}
+		go func() { errc <- admin.Serve(adminLn) }()
+		s.logf(lvlInfo, "Admin server listening on %s", adminLn.Addr())
+	}
+	s.listening.Store(true)
+	s.logf(lvlInfo, "Listening on %s", ln.Addr())
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-errc:
+	}
+	s.listening.Store(false)
+	sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer scancel()
+	_ = srv.Shutdown(sctx)
+	if admin != nil {
+		_ = admin.Shutdown(sctx)
+	}
+	cancel()
+	s.Wait()
+	s.Close()
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}

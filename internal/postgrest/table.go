@@ -1,0 +1,288 @@
+package postgrest
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+
+	"github.com/authstack/authstack/internal/postgrest/apierr"
+	"github.com/authstack/authstack/internal/postgrest/fuzzy"
+	"github.com/authstack/authstack/internal/postgrest/schemacache"
+)
+
+func (s *Server) tableNotFound(req *request) *apierr.Error {
+	hint := ""
+	if best, ok := fuzzy.New(req.cache.TableNames(req.schema)).Best(req.name, 0.75); ok {
+		hint = "Perhaps you meant the table '" + req.schema + "." + best + "'"
+	}
+	return apierr.New(404, "PGRST205", "Could not find the table '"+req.schema+"."+req.name+"' in the schema cache", "", hint)
+}
+
+func (s *Server) handleTable(w http.ResponseWriter, req *request) *apierr.Error {
+	t, ok := req.cache.Table(req.schema, req.name)
+	if !ok {
+		return s.tableNotFound(req)
+	}
+	if req.method == "POST" || req.method == "PATCH" {
+		for _, k := range req.payload.keys {
+			if _, ok := t.Column(k); !ok {
+				return apierr.New(400, "PGRST204", "Could not find the '"+k+"' column of '"+t.Name+"' in the schema cache", "", "")
+			}
+		}
+	}
+	if e := acceptJSON(req.r); e != nil {
+		return e
+	}
+	switch req.method {
+	case "GET", "HEAD":
+		return s.tableRead(w, req, t)
+	case "POST":
+		return s.tableInsert(w, req, t)
+	default:
+		return s.tableMutate(w, req, t)
+	}
+}
+
+func contentLocation(req *request) string {
+	loc := "/" + req.name
+	if req.r.URL.RawQuery == "" {
+		return loc
+	}
+	parts := strings.Split(req.r.URL.RawQuery, "&")
+	var kept []string
+	for _, p := range parts {
+		if p != "" {
+			kept = append(kept, p)
+		}
+	}
+	sort.Strings(kept)
+	if len(kept) == 0 {
+		return loc
+	}
+	return loc + "?" + strings.Join(kept, "&")
+}
+
+func (s *Server) tableRead(w http.ResponseWriter, req *request, t *schemacache.Table) *apierr.Error {
+	b := &argBuilder{}
+	from := qualified(t.Schema, t.Name)
+	sel := req.q.selectSQL(b)
+	where := ""
+	if wh := req.q.whereSQL(b); wh != "" {
+		where = " WHERE " + wh
+	}
+	order := ""
+	if o := req.q.orderSQL(); o != "" {
+		order = " ORDER BY " + o
+	}
+	off, lim := req.q.window(s.cfg.DBMaxRows)
+	count := "NULL::bigint"
+	if req.prefs.count == "exact" {
+		count = "(SELECT pg_catalog.count(*) FROM " + from + where + ")"
+	}
+	sql := "WITH pgrst_source AS (SELECT " + sel + " FROM " + from + where + order + limitSQL(off, lim) + ") SELECT " + count +
+		", pg_catalog.count(_postgrest_t), coalesce(json_agg(_postgrest_t), '[]')::text, " + gucCols +
+		" FROM (SELECT * FROM pgrst_source) _postgrest_t"
+	res, e := s.run(req.r.Context(), req, true, "", sql, b.args, false)
+	if e != nil {
+		return e
+	}
+	resp := &response{status: 200, hasBody: true}
+	if res.total != nil {
+		if off > 0 && off >= *res.total && *res.total > 0 || (off > 0 && *res.total == 0) {
+			return offsetErr(off, *res.total)
+		}
+		if res.pageTotal < *res.total {
+			resp.status = 206
+		}
+	}
+	resp.add("Content-Type", "application/json; charset=utf-8")
+	resp.add("Content-Range", contentRange(off, res.pageTotal, res.total))
+	resp.add("Content-Location", contentLocation(req))
+	if pa := req.prefs.applied(false, res.total != nil, false); pa != "" {
+		resp.add("Preference-Applied", pa)
+	}
+	if res.body != nil {
+		resp.body = []byte(*res.body)
+	}
+	return s.finish(w, req, resp, res)
+}
+
+func (s *Server) recordsetDefs(t *schemacache.Table, keys []string) string {
+	var defs []string
+	for _, k := range keys {
+		c, _ := t.Column(k)
+		defs = append(defs, quoteIdent(k)+" "+c.Type)
+	}
+	return strings.Join(defs, ", ")
+}
+
+func quotedList(keys []string, prefix string) string {
+	var out []string
+	for _, k := range keys {
+		out = append(out, prefix+quoteIdent(k))
+	}
+	return strings.Join(out, ", ")
+}
+
+func (s *Server) returning(req *request, t *schemacache.Table) (ret, sel, body string) {
+	switch req.prefs.ret {
+	case "representation":
+		return qualified(t.Schema, t.Name) + ".*", "", "coalesce(json_agg(_postgrest_t), '[]')::text"
+	case "headers-only":
+		pk := t.PKColumns()
+		if len(pk) == 0 {
+			return "1", "", "NULL::text"
+		}
+		return quotedList(pk, qualified(t.Schema, t.Name)+"."), "", "coalesce(json_agg(_postgrest_t), '[]')::text"
+	}
+	return "1", "", "NULL::text"
+}
+
+func (s *Server) tableInsert(w http.ResponseWriter, req *request, t *schemacache.Table) *apierr.Error {
+	b := &argBuilder{}
+	target := qualified(t.Schema, t.Name)
+	ret, _, body := s.returning(req, t)
+	keys := req.payload.keys
+	var ins string
+	switch {
+	case req.payload.isArray && req.payload.empty:
+		ins = "INSERT INTO " + target + " SELECT * FROM " + target + " WHERE false"
+	case len(keys) == 0:
+		ins = "INSERT INTO " + target + " DEFAULT VALUES"
+	default:
+		cols := quotedList(keys, "")
+		ins = "INSERT INTO " + target + "(" + cols + ") SELECT " + cols + " FROM json_to_recordset(" + b.arg(string(req.payload.rows)) +
+			"::json) AS _(" + s.recordsetDefs(t, keys) + ")"
+	}
+	sel := "*"
+	if req.prefs.ret == "representation" {
+		sel = req.q.selectSQL(b)
+	}
+	count := "NULL::bigint"
+	if req.prefs.count == "exact" {
+		count = "pg_catalog.count(_postgrest_t)"
+	}
+	sql := "WITH pgrst_source AS (" + ins + " RETURNING " + ret + ") SELECT " + count + ", pg_catalog.count(_postgrest_t), " + body + ", " +
+		gucCols + " FROM (SELECT " + sel + " FROM pgrst_source) _postgrest_t"
+	res, e := s.run(req.r.Context(), req, false, "", sql, b.args, false)
+	if e != nil {
+		return e
+	}
+	resp := &response{status: 201}
+	switch req.prefs.ret {
+	case "representation":
+		resp.add("Content-Type", "application/json; charset=utf-8")
+		resp.hasBody = true
+		if res.body != nil {
+			resp.body = []byte(*res.body)
+		}
+	case "headers-only":
+		if res.body != nil && res.pageTotal == 1 {
+			var rows []map[string]any
+			if json.Unmarshal([]byte(*res.body), &rows) == nil && len(rows) == 1 {
+				var qs []string
+				for _, k := range t.PKColumns() {
+					qs = append(qs, url.QueryEscape(k)+"=eq."+pkValue(rows[0][k]))
+				}
+				resp.add("Location", "/"+t.Name+"?"+strings.Join(qs, "&"))
+			}
+		}
+		resp.hasBody = true
+	default:
+		resp.hasBody = true
+	}
+	resp.add("Content-Range", contentRange(0, 0, res.total))
+	if pa := req.prefs.applied(true, res.total != nil, false); pa != "" {
+		resp.add("Preference-Applied", pa)
+	}
+	return s.finish(w, req, resp, res)
+}
+
+func pkValue(v any) string {
+	switch x := v.(type) {
+	case string:
+		return url.QueryEscape(x)
+	case nil:
+		return "null"
+	default:
+		b, _ := json.Marshal(x)
+		return url.QueryEscape(string(b))
+	}
+}
+
+func (s *Server) tableMutate(w http.ResponseWriter, req *request, t *schemacache.Table) *apierr.Error {
+	b := &argBuilder{}
+	target := qualified(t.Schema, t.Name)
+	ret, _, body := s.returning(req, t)
+	if req.prefs.ret == "headers-only" {
+		ret, body = "1", "NULL::text"
+	}
+	where := ""
+	var stmt, with string
+	if req.method == "PATCH" {
+		if req.payload.isArray {
+			return apierr.InvalidBody("Empty or invalid json")
+		}
+		keys := req.payload.keys
+		if len(keys) == 0 {
+			stmt = "SELECT " + target + ".* FROM " + target + " WHERE false"
+			if ret == "1" {
+				stmt = "SELECT 1 WHERE false"
+			}
+			ret = ""
+		} else {
+			with = "pgrst_body AS (SELECT * FROM json_to_recordset(" + b.arg(string(req.payload.rows)) + "::json) AS _(" +
+				s.recordsetDefs(t, keys) + ") LIMIT 1), "
+			var sets []string
+			for _, k := range keys {
+				sets = append(sets, quoteIdent(k)+" = (SELECT pgrst_body."+quoteIdent(k)+" FROM pgrst_body)")
+			}
+			stmt = "UPDATE " + target + " SET " + strings.Join(sets, ", ")
+		}
+	} else {
+		stmt = "DELETE FROM " + target
+	}
+	if wh := req.q.whereSQL(b); wh != "" {
+		where = " WHERE " + wh
+	}
+	if ret != "" {
+		stmt += where + " RETURNING " + ret
+	}
+	sel := "*"
+	if req.prefs.ret == "representation" {
+		sel = req.q.selectSQL(b)
+	}
+	count := "NULL::bigint"
+	if req.prefs.count == "exact" {
+		count = "pg_catalog.count(_postgrest_t)"
+	}
+	sql := "WITH " + with + "pgrst_source AS (" + stmt + ") SELECT " + count + ", pg_catalog.count(_postgrest_t), " + body + ", " +
+		gucCols + " FROM (SELECT " + sel + " FROM pgrst_source) _postgrest_t"
+	res, e := s.run(req.r.Context(), req, false, "", sql, b.args, false)
+	if e != nil {
+		return e
+	}
+	resp := &response{status: 204}
+	if req.prefs.ret == "representation" {
+		resp.status = 200
+		resp.add("Content-Type", "application/json; charset=utf-8")
+		resp.hasBody = true
+		if res.body != nil {
+			resp.body = []byte(*res.body)
+		}
+	}
+	if req.method == "PATCH" {
+		resp.add("Content-Range", contentRange(0, res.pageTotal, res.total))
+	} else {
+		resp.add("Content-Range", contentRange(0, 0, res.total))
+	}
+	if pa := req.prefs.applied(true, res.total != nil, false); pa != "" {
+		resp.add("Preference-Applied", pa)
+	}
+	return s.finish(w, req, resp, res)
+}
+
+var _ = fmt.Sprintf
