@@ -48,7 +48,9 @@ var ops = map[string]string{"eq": "=", "neq": "<>", "gt": ">", "gte": ">=", "lt"
 
 var rangeRe = regexp.MustCompile(`^([0-9]+)-([0-9]*)$`)
 
-func parseErr(msg, details string) *apierr.Error { return apierr.New(400, "PGRST100", msg, details, "") }
+func parseErr(msg, details string) *apierr.Error {
+	return apierr.New(400, "PGRST100", msg, details, "")
+}
 
 func rangeErr(details string) *apierr.Error {
 	return apierr.New(416, "PGRST103", "Requested range not satisfiable", details, "")
