@@ -174,6 +174,15 @@ func TestComposeWiring(t *testing.T) {
 	if len(caddyPorts) != 1 || caddyPorts[0].Published != "8000" || caddyPorts[0].Target != 80 || caddyPorts[0].HostIP != "127.0.0.1" {
 		t.Errorf("caddy ports = %+v, want 127.0.0.1:8000:80", caddyPorts)
 	}
+	if got := svcEnv(t, p, "caddy", "SITE_ADDRESS"); got != ":80" {
+		t.Errorf("caddy SITE_ADDRESS = %q, want :80 (the published port's target)", got)
+	}
+	if got, want := svcEnv(t, p, "caddy", "POSTGREST_UPSTREAM"), "postgrest:"+svcEnv(t, p, "postgrest", "PGRST_SERVER_PORT"); got != want {
+		t.Errorf("caddy POSTGREST_UPSTREAM = %q, want %q", got, want)
+	}
+	if got, want := svcEnv(t, p, "caddy", "POSTGREST_ADMIN_UPSTREAM"), "postgrest:"+svcEnv(t, p, "postgrest", "PGRST_ADMIN_SERVER_PORT"); got != want {
+		t.Errorf("caddy POSTGREST_ADMIN_UPSTREAM = %q, want %q", got, want)
+	}
 	pgPorts := p.Services["postgres"].Ports
 	wantPG := strconv.Itoa(DefaultPGPort)
 	if v := vals["STACK_PG_PORT"]; v != "" {

@@ -233,13 +233,13 @@ func (c *Config) PostgrestEnv() map[string]string {
 // CaddyEnv is the environment caddy/Caddyfile reads in the native stack.
 func (c *Config) CaddyEnv() map[string]string {
 	return map[string]string{
-		"JWT_SECRET":          c.JWTSecret,
-		"SITE_ADDRESS":        fmt.Sprintf(":%d", c.HTTPPort),
-		"POSTGREST_UPSTREAM":  fmt.Sprintf("127.0.0.1:%d", c.APIPort),
-		"POSTGREST_ADMIN":     fmt.Sprintf("127.0.0.1:%d", c.AdminPort),
-		"POSTGREST_ADMIN_URL": fmt.Sprintf("127.0.0.1:%d", c.AdminPort),
-		"DEMO_ROOT":           c.DemoRoot,
-		"CADDY_ADMIN":         "off",
+		"JWT_SECRET":               c.JWTSecret,
+		"SITE_ADDRESS":             fmt.Sprintf(":%d", c.HTTPPort),
+		"CADDY_BIND":               "127.0.0.1",
+		"CADDY_ADMIN":              "off",
+		"POSTGREST_UPSTREAM":       fmt.Sprintf("127.0.0.1:%d", c.APIPort),
+		"POSTGREST_ADMIN_UPSTREAM": fmt.Sprintf("127.0.0.1:%d", c.AdminPort),
+		"DEMO_ROOT":                c.DemoRoot,
 	}
 }
 
