@@ -1,0 +1,2 @@
+drop schema if exists auth cascade;
+drop schema if exists auth_throttle cascade;

@@ -1,0 +1,3 @@
+insert into auth.user (username, password, role) values (
+  'demo', 'demo', 'basic_subscriber'
+);
