@@ -136,9 +136,13 @@ func satisfy(pred func(rune) bool) parser {
 
 func anyChar() parser { return satisfy(func(rune) bool { return true }) }
 
-func oneOf(cs string) parser { return satisfy(func(c rune) bool { return strings.ContainsRune(cs, c) }) }
+func oneOf(cs string) parser {
+	return satisfy(func(c rune) bool { return strings.ContainsRune(cs, c) })
+}
 
-func noneOf(cs string) parser { return satisfy(func(c rune) bool { return !strings.ContainsRune(cs, c) }) }
+func noneOf(cs string) parser {
+	return satisfy(func(c rune) bool { return !strings.ContainsRune(cs, c) })
+}
 
 func char(c rune) parser {
 	return label(satisfy(func(x rune) bool { return x == c }), hsShowString(string(c)))
