@@ -95,7 +95,7 @@ func (s *Supervisor) Run(ctx context.Context) (err error) {
 		}
 	}()
 
-	if err := s.checkPorts(); err != nil {
+	if err := c.CheckPorts(); err != nil {
 		return err
 	}
 	if err := os.MkdirAll(LogDir(c.StateDir), 0o755); err != nil {
@@ -139,8 +139,9 @@ func AlreadyRunningError(stateDir string) error {
 	return fmt.Errorf("%s: see `stackctl status`, stop it with `stackctl down`", msg)
 }
 
-func (s *Supervisor) checkPorts() error {
-	c := s.Config
+// CheckPorts fails with a *PortError naming the first port of the stack
+// that another program already uses.
+func (c *Config) CheckPorts() error {
 	for _, p := range []struct {
 		port      int
 		v, compon string

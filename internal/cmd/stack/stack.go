@@ -151,6 +151,9 @@ func runUp(ctx context.Context, f *cmdutil.Factory, o *upOpts) error {
 	if stack.Running(c.StateDir) {
 		return stack.AlreadyRunningError(c.StateDir)
 	}
+	if err := c.CheckPorts(); err != nil {
+		return err
+	}
 	if o.detach && !o.supervise {
 		return startDetached(f, c, o)
 	}
