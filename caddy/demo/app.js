@@ -38,6 +38,7 @@
   class SessionExpired extends Error {}
 
   let refreshes = 0; // successful /rpc/refresh_token calls made by this page
+  let epoch = 0; // bumped at every sign-in and sign-out; stale answers are dropped
   let refreshing = null; // the refresh in flight, shared by concurrent callers
 
   // ---- messages -----------------------------------------------------------
@@ -135,7 +136,7 @@
   }
 
   function setStatus(text) {
-    el.status.textContent = text + ' \u00B7 ' + new Date().toLocaleTimeString();
+    el.status.textContent = text;
     document.body.dataset.refreshes = String(refreshes);
   }
 
@@ -172,8 +173,10 @@
 
   async function loadTasks(opts) {
     const initial = opts && opts.initial;
+    const started = epoch;
     try {
       const res = await api('/rest/task', { headers: { Accept: 'application/json' } });
+      if (started !== epoch) return; // signed out (or in again) meanwhile
       if (!res.ok) {
         const err = await readError(res);
         showApp();
@@ -181,10 +184,12 @@
         return;
       }
       const rows = await res.json();
+      if (started !== epoch) return;
       showApp();
       renderTasks(Array.isArray(rows) ? rows : []);
       setStatus('Loaded ' + (Array.isArray(rows) ? rows.length : 0) + ' task(s)');
     } catch (e) {
+      if (started !== epoch) return;
       if (e instanceof SessionExpired) {
         const wasSignedIn = sessionStorage.getItem(USER_KEY) !== null;
         sessionStorage.removeItem(USER_KEY);
@@ -222,6 +227,7 @@
         body: JSON.stringify({ user_: username, pass: password }),
       });
       if (res.ok) {
+        epoch++;
         el.password.value = '';
         sessionStorage.setItem(USER_KEY, username);
         await loadTasks();
@@ -244,10 +250,17 @@
     }
   }
 
+  // Logout revokes the user's refresh tokens on the server, and the server
+  // finds the user from the access_token cookie. That cookie may have expired
+  // already (Max-Age), so first get a fresh one with the refresh cookie (which
+  // is only ever sent to /rpc/refresh_token). If that fails there is no live
+  // session left to revoke; /rpc/logout still clears both cookies.
   async function logout() {
     clearMessage();
     el.logout.disabled = true;
+    epoch++;
     try {
+      await refreshSession();
       const res = await fetch('/rpc/logout', {
         method: 'POST',
         credentials: 'same-origin',
