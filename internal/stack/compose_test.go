@@ -325,3 +325,25 @@ func TestComposeRequiresSecrets(t *testing.T) {
 		})
 	}
 }
+
+// The README (or docs/quickstart.md until the README carries it) shows the
+// same curl block that `stackctl up` prints.
+func TestDocsCurlBlockMatchesBanner(t *testing.T) {
+	want := CurlFlows("http://localhost:8000")
+	var found []string
+	for _, f := range []string{"README.md", "docs/quickstart.md"} {
+		b, err := os.ReadFile(filepath.Join(repoRoot(t), f))
+		if err != nil {
+			continue
+		}
+		if strings.Contains(string(b), "curl -i -c cookies.txt") {
+			found = append(found, f)
+			if !strings.Contains(string(b), "```sh\n"+want+"```") {
+				t.Errorf("%s: the curl block differs from the one `stackctl up` prints (stack.CurlFlows):\n%s", f, want)
+			}
+		}
+	}
+	if len(found) == 0 {
+		t.Error("neither README.md nor docs/quickstart.md has the curl block")
+	}
+}
