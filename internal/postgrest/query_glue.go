@@ -245,7 +245,7 @@ func (q *queryParams) whereSQL(b *argBuilder) string {
 			for _, v := range vals {
 				ps = append(ps, b.arg(strings.Trim(v, `"`)))
 			}
-			c = col + " = ANY(ARRAY[" + strings.Join(ps, ", ") + "])"
+			c = col + " IN (" + strings.Join(ps, ", ") + ")"
 		case "is":
 			switch strings.ToLower(f.val) {
 			case "null":

@@ -241,6 +241,9 @@ func (s *Server) listenOnce(ctx context.Context) error {
 	for {
 		n, err := conn.WaitForNotification(ctx)
 		if err != nil {
+			if ctx.Err() != nil {
+				return err
+			}
 			s.connectionLost()
 			return err
 		}

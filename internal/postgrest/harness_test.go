@@ -1,0 +1,178 @@
+package postgrest
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/authstack/authstack/internal/pgtest"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+const testSecret = "reallyreallyreallyreallyverysafe"
+
+const rolesSQL = `
+do $$ begin
+  if not exists (select from pg_roles where rolname = 'anon') then create role anon nologin; end if;
+  if not exists (select from pg_roles where rolname = 'authenticator') then create role authenticator login noinherit; end if;
+  if not exists (select from pg_roles where rolname = 'basic_subscriber') then create role basic_subscriber nologin; end if;
+  if not exists (select from pg_roles where rolname = 'not_granted') then create role not_granted nologin; end if;
+exception when duplicate_object or unique_violation then null;
+end $$;
+alter role authenticator password 'authpw';
+grant anon to authenticator;
+grant basic_subscriber to authenticator;
+`
+
+type engine struct {
+	t   *testing.T
+	srv *Server
+	url string
+	db  string // superuser URL
+}
+
+// newEngine creates a database with the fixture, starts the engine on a
+// real 127.0.0.1 listener and waits for the schema cache.
+func newEngine(t *testing.T, fixture string, mod func(env map[string]string)) *engine {
+	t.Helper()
+	db := pgtest.NewDatabase(t)
+	pool := pgtest.NewPool(t, db)
+	ctx := context.Background()
+	if _, err := pool.Exec(ctx, rolesSQL); err != nil {
+		t.Fatalf("roles: %v", err)
+	}
+	if _, err := pool.Exec(ctx, fixture); err != nil {
+		t.Fatalf("fixture: %v", err)
+	}
+	env := map[string]string{
+		"PGRST_DB_URI":                 pgtest.WithUser(db, "authenticator", "authpw"),
+		"PGRST_DB_SCHEMAS":             "public,auth",
+		"PGRST_DB_ANON_ROLE":           "anon",
+		"PGRST_JWT_SECRET":             testSecret,
+		"PGRST_APP_SETTINGS_JWT_EXP":   "3600",
+		"PGRST_SERVER_HOST":            "127.0.0.1",
+		"PGRST_DB_POOL":                "4",
+		"PGRST_LOG_LEVEL":              "error",
+		"PGRST_JWT_CACHE_MAX_ENTRIES":  "1000",
+		"PGRST_DB_PREPARED_STATEMENTS": "true",
+	}
+	if mod != nil {
+		mod(env)
+	}
+	var environ []string
+	for k, v := range env {
+		environ = append(environ, k+"="+v)
+	}
+	cfg, err := LoadConfig(func(k string) (string, bool) { v, ok := env[k]; return v, ok }, environ)
+	if err != nil {
+		t.Fatalf("config: %v", err)
+	}
+	srv := New(cfg, testLogWriter{t})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	runCtx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(runCtx, ln, nil) }()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+	})
+	wctx, wcancel := context.WithTimeout(ctx, 30*time.Second)
+	defer wcancel()
+	for srv.SchemaCache() == nil {
+		if wctx.Err() != nil {
+			t.Fatal("schema cache never loaded")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return &engine{t: t, srv: srv, url: "http://" + ln.Addr().String(), db: db}
+}
+
+type testLogWriter struct{ t *testing.T }
+
+func (w testLogWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
+}
+
+type result struct {
+	status int
+	header http.Header
+	body   string
+}
+
+func (e *engine) do(method, path string, hdr map[string]string, body string) result {
+	e.t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, e.url+path, rd)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for k, v := range hdr {
+		for _, vv := range strings.Split(v, "\n") {
+			req.Header.Add(k, vv)
+		}
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return result{resp.StatusCode, resp.Header, string(b)}
+}
+
+func sign(t testing.TB, secret []byte, header, claims map[string]any) string {
+	t.Helper()
+	if header == nil {
+		header = map[string]any{"alg": "HS256", "typ": "JWT"}
+	}
+	h, _ := json.Marshal(header)
+	c, _ := json.Marshal(claims)
+	enc := base64.RawURLEncoding
+	in := enc.EncodeToString(h) + "." + enc.EncodeToString(c)
+	mac := hmac.New(sha256.New, secret)
+	mac.Write([]byte(in))
+	return in + "." + enc.EncodeToString(mac.Sum(nil))
+}
+
+func tok(t testing.TB, claims map[string]any) string { return sign(t, []byte(testSecret), nil, claims) }
+
+func bearer(t testing.TB, claims map[string]any) map[string]string {
+	return map[string]string{"Authorization": "Bearer " + tok(t, claims)}
+}
+
+// jsonEq compares JSON documents semantically.
+func jsonEq(a, b string) bool {
+	var x, y any
+	if json.Unmarshal([]byte(a), &x) != nil || json.Unmarshal([]byte(b), &y) != nil {
+		return false
+	}
+	xb, _ := json.Marshal(x)
+	yb, _ := json.Marshal(y)
+	return string(xb) == string(yb)
+}
+
+func merge(ms ...map[string]string) map[string]string {
+	out := map[string]string{}
+	for _, m := range ms {
+		for k, v := range m {
+			out[k] = v
+		}
+	}
+	return out
+}
