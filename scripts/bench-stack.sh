@@ -24,7 +24,7 @@ now() { date +%s.%N; }
 median() { sort -g | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
 
 t0=$(now); "$sc" up --detach >/dev/null; t1=$(now)
-first=$(echo "$t1 - $t0" | bc)
+first=$(awk "BEGIN{print $t1 - $t0}")
 "$sc" smoke-test --url "http://localhost:$STACK_HTTP_PORT" >/dev/null
 "$sc" down >/dev/null
 
@@ -33,7 +33,7 @@ for i in $(seq "$runs"); do
   t0=$(now); "$sc" up --detach --no-seed >/dev/null; t1=$(now)
   "$sc" smoke-test --url "http://localhost:$STACK_HTTP_PORT" >/dev/null; t2=$(now)
   "$sc" down >/dev/null
-  ups+=("$(echo "$t1 - $t0" | bc)"); smokes+=("$(echo "$t2 - $t1" | bc)")
+  ups+=("$(awk "BEGIN{print $t1 - $t0}")"); smokes+=("$(awk "BEGIN{print $t2 - $t1}")")
 done
 printf 'first up (initdb + migrate + seed): %.3f s\n' "$first"
 printf 'cold up to healthy, median of %d:   %.3f s   (runs: %s)\n' "$runs" "$(printf '%s\n' "${ups[@]}" | median)" "${ups[*]}"
