@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/authstack/authstack/internal/pgtest"
 )
 
@@ -44,15 +46,23 @@ type engine struct {
 // real 127.0.0.1 listener and waits for the schema cache.
 func newEngine(t *testing.T, fixture string, mod func(env map[string]string)) *engine {
 	t.Helper()
+	return newEngineSetup(t, func(ctx context.Context, db string, pool *pgxpool.Pool) {
+		if _, err := pool.Exec(ctx, rolesSQL); err != nil {
+			t.Fatalf("roles: %v", err)
+		}
+		if _, err := pool.Exec(ctx, fixture); err != nil {
+			t.Fatalf("fixture: %v", err)
+		}
+	}, mod)
+}
+
+// newEngineSetup is newEngine with an arbitrary database setup.
+func newEngineSetup(t *testing.T, setup func(ctx context.Context, db string, pool *pgxpool.Pool), mod func(env map[string]string)) *engine {
+	t.Helper()
 	db := pgtest.NewDatabase(t)
 	pool := pgtest.NewPool(t, db)
 	ctx := context.Background()
-	if _, err := pool.Exec(ctx, rolesSQL); err != nil {
-		t.Fatalf("roles: %v", err)
-	}
-	if _, err := pool.Exec(ctx, fixture); err != nil {
-		t.Fatalf("fixture: %v", err)
-	}
+	setup(ctx, db, pool)
 	env := map[string]string{
 		"PGRST_DB_URI":                 pgtest.WithUser(db, "authenticator", "authpw"),
 		"PGRST_DB_SCHEMAS":             "public,auth",
