@@ -29,10 +29,13 @@ curl -i -b cookies.txt -c cookies.txt -X POST \
   -H 'Content-Profile: auth' \
   http://localhost:8000/rpc/refresh_token
 
-# log out: both cookies are cleared
+# log out: both cookies are cleared (Max-Age=0) and the refresh tokens revoked
 curl -i -b cookies.txt -c cookies.txt -X POST \
   -H 'Content-Profile: auth' \
   http://localhost:8000/rpc/logout
+
+# curl 7.88 does not rewrite a jar that became empty: delete it yourself
+rm -f cookies.txt
 `, "http://localhost:8000", base)
 }
 
