@@ -409,12 +409,6 @@ func (s *Server) run(ctx context.Context, req *request, readOnly bool, isolation
 	if err := tx.QueryRow(ctx, sql, args...).Scan(dest...); err != nil {
 		return nil, s.dbError(req, err)
 	}
-	if req.prefs.tx == "rollback" {
-		if err := tx.Rollback(ctx); err != nil {
-			return nil, s.dbError(req, err)
-		}
-		return out, nil
-	}
 	if err := tx.Commit(ctx); err != nil {
 		return nil, s.dbError(req, err)
 	}

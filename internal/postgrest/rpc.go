@@ -204,6 +204,17 @@ func (s *Server) handleRPC(w http.ResponseWriter, req *request) *apierr.Error {
 	if e != nil {
 		return e
 	}
+	parent := f.Name
+	if f.Return == schemacache.ReturnComposite && f.ReturnType != "record" {
+		parent = f.ReturnType[strings.LastIndex(f.ReturnType, ".")+1:]
+		parent = strings.Trim(parent, `"`)
+	}
+	if e := req.q.unsupported(parent, req.schema); e != nil {
+		return e
+	}
+	if e := req.prefs.StrictError(); e != nil {
+		return fromQueryErr(e)
+	}
 	if e := acceptJSON(req.r); e != nil {
 		return e
 	}
@@ -213,7 +224,7 @@ func (s *Server) handleRPC(w http.ResponseWriter, req *request) *apierr.Error {
 	var from string
 	switch {
 	case a.whole:
-		call = qualified(f.Schema, f.Name) + "(" + b.arg(string(req.payload.raw)) + "::" + f.Params[0].Type + ")"
+		call = qualified(f.Schema, f.Name) + "(" + b.Arg(string(req.payload.raw)) + "::" + f.Params[0].Type + ")"
 	case a.json && len(a.keys) > 0:
 		var defs, named []string
 		for _, k := range a.keys {
@@ -226,7 +237,7 @@ func (s *Server) handleRPC(w http.ResponseWriter, req *request) *apierr.Error {
 			defs = append(defs, quoteIdent(k)+" "+typ)
 			named = append(named, quoteIdent(k)+" := pgrst_args."+quoteIdent(k))
 		}
-		from = "(SELECT * FROM json_to_recordset(" + b.arg(string(req.payload.rows)) + "::json) AS _(" + strings.Join(defs, ", ") + ") LIMIT 1) pgrst_args"
+		from = "(SELECT * FROM json_to_recordset(" + b.Arg(string(req.payload.rows)) + "::json) AS _(" + strings.Join(defs, ", ") + ") LIMIT 1) pgrst_args"
 		call = qualified(f.Schema, f.Name) + "(" + strings.Join(named, ", ") + ")"
 	default:
 		var named []string
@@ -237,7 +248,7 @@ func (s *Server) handleRPC(w http.ResponseWriter, req *request) *apierr.Error {
 					typ = p.Type
 				}
 			}
-			named = append(named, quoteIdent(k)+" := "+b.arg(a.text[k])+"::text::"+typ)
+			named = append(named, quoteIdent(k)+" := "+b.Arg(a.text[k])+"::text::"+typ)
 		}
 		call = qualified(f.Schema, f.Name) + "(" + strings.Join(named, ", ") + ")"
 	}
@@ -280,7 +291,7 @@ func (s *Server) handleRPC(w http.ResponseWriter, req *request) *apierr.Error {
 			if w := req.q.whereSQL(b); w != "" {
 				where = " WHERE " + w
 			}
-			if o := req.q.orderSQL(); o != "" {
+			if o := req.q.orderSQL(b); o != "" {
 				order = " ORDER BY " + o
 			}
 			if f.ReturnsSet {
@@ -305,7 +316,7 @@ func (s *Server) handleRPC(w http.ResponseWriter, req *request) *apierr.Error {
 	}
 	sql := "WITH pgrst_source AS (" + source + ") SELECT " + count + ", pg_catalog.count(_postgrest_t), " + body + ", " + gucCols +
 		" FROM (" + inner + ") _postgrest_t"
-	res, e := s.run(req.r.Context(), req, readOnly, f.Isolation(), sql, b.args, false)
+	res, e := s.run(req.r.Context(), req, readOnly, f.Isolation(), sql, b.Args, false)
 	if e != nil {
 		return e
 	}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"sort"
 	"strings"
 
 	"github.com/authstack/authstack/internal/postgrest/apierr"
@@ -33,6 +32,12 @@ func (s *Server) handleTable(w http.ResponseWriter, req *request) *apierr.Error 
 			}
 		}
 	}
+	if e := req.q.unsupported(t.Name, req.schema); e != nil {
+		return e
+	}
+	if e := req.prefs.StrictError(); e != nil {
+		return fromQueryErr(e)
+	}
 	if e := acceptJSON(req.r); e != nil {
 		return e
 	}
@@ -48,21 +53,10 @@ func (s *Server) handleTable(w http.ResponseWriter, req *request) *apierr.Error 
 
 func contentLocation(req *request) string {
 	loc := "/" + req.name
-	if req.r.URL.RawQuery == "" {
-		return loc
+	if c := req.q.canonical(); c != "" {
+		return loc + "?" + c
 	}
-	parts := strings.Split(req.r.URL.RawQuery, "&")
-	var kept []string
-	for _, p := range parts {
-		if p != "" {
-			kept = append(kept, p)
-		}
-	}
-	sort.Strings(kept)
-	if len(kept) == 0 {
-		return loc
-	}
-	return loc + "?" + strings.Join(kept, "&")
+	return loc
 }
 
 func (s *Server) tableRead(w http.ResponseWriter, req *request, t *schemacache.Table) *apierr.Error {
@@ -74,7 +68,7 @@ func (s *Server) tableRead(w http.ResponseWriter, req *request, t *schemacache.T
 		where = " WHERE " + wh
 	}
 	order := ""
-	if o := req.q.orderSQL(); o != "" {
+	if o := req.q.orderSQL(b); o != "" {
 		order = " ORDER BY " + o
 	}
 	off, lim := req.q.window(s.cfg.DBMaxRows)
@@ -85,7 +79,7 @@ func (s *Server) tableRead(w http.ResponseWriter, req *request, t *schemacache.T
 	sql := "WITH pgrst_source AS (SELECT " + sel + " FROM " + from + where + order + limitSQL(off, lim) + ") SELECT " + count +
 		", pg_catalog.count(_postgrest_t), coalesce(json_agg(_postgrest_t), '[]')::text, " + gucCols +
 		" FROM (SELECT * FROM pgrst_source) _postgrest_t"
-	res, e := s.run(req.r.Context(), req, true, "", sql, b.args, false)
+	res, e := s.run(req.r.Context(), req, true, "", sql, b.Args, false)
 	if e != nil {
 		return e
 	}
@@ -154,7 +148,7 @@ func (s *Server) tableInsert(w http.ResponseWriter, req *request, t *schemacache
 		ins = "INSERT INTO " + target + " DEFAULT VALUES"
 	default:
 		cols := quotedList(keys, "")
-		ins = "INSERT INTO " + target + "(" + cols + ") SELECT " + cols + " FROM json_to_recordset(" + b.arg(string(req.payload.rows)) +
+		ins = "INSERT INTO " + target + "(" + cols + ") SELECT " + cols + " FROM json_to_recordset(" + b.Arg(string(req.payload.rows)) +
 			"::json) AS _(" + s.recordsetDefs(t, keys) + ")"
 	}
 	sel := "*"
@@ -167,7 +161,7 @@ func (s *Server) tableInsert(w http.ResponseWriter, req *request, t *schemacache
 	}
 	sql := "WITH pgrst_source AS (" + ins + " RETURNING " + ret + ") SELECT " + count + ", pg_catalog.count(_postgrest_t), " + body + ", " +
 		gucCols + " FROM (SELECT " + sel + " FROM pgrst_source) _postgrest_t"
-	res, e := s.run(req.r.Context(), req, false, "", sql, b.args, false)
+	res, e := s.run(req.r.Context(), req, false, "", sql, b.Args, false)
 	if e != nil {
 		return e
 	}
@@ -234,7 +228,7 @@ func (s *Server) tableMutate(w http.ResponseWriter, req *request, t *schemacache
 			}
 			ret = ""
 		} else {
-			with = "pgrst_body AS (SELECT * FROM json_to_recordset(" + b.arg(string(req.payload.rows)) + "::json) AS _(" +
+			with = "pgrst_body AS (SELECT * FROM json_to_recordset(" + b.Arg(string(req.payload.rows)) + "::json) AS _(" +
 				s.recordsetDefs(t, keys) + ") LIMIT 1), "
 			var sets []string
 			for _, k := range keys {
@@ -261,7 +255,7 @@ func (s *Server) tableMutate(w http.ResponseWriter, req *request, t *schemacache
 	}
 	sql := "WITH " + with + "pgrst_source AS (" + stmt + ") SELECT " + count + ", pg_catalog.count(_postgrest_t), " + body + ", " +
 		gucCols + " FROM (SELECT " + sel + " FROM pgrst_source) _postgrest_t"
-	res, e := s.run(req.r.Context(), req, false, "", sql, b.args, false)
+	res, e := s.run(req.r.Context(), req, false, "", sql, b.Args, false)
 	if e != nil {
 		return e
 	}
