@@ -1,0 +1,164 @@
+// Package dbconn gives every stackctl database command the same
+// connection options: --db-url, else DATABASE_URL, else the libpq PG*
+// variables (pgx parses those for an empty connection string), and dbmate's
+// --wait / --wait-timeout (retry until the server answers or the timeout
+// ends, then fail with the host and the driver's reason).
+package dbconn
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/spf13/cobra"
+)
+
+// EnvURL is the environment variable read when --db-url is not given.
+const EnvURL = "DATABASE_URL"
+
+// DefaultWaitTimeout is dbmate's default.
+const DefaultWaitTimeout = 60 * time.Second
+
+// Options are the connection flags.
+type Options struct {
+	URL         string
+	Wait        bool
+	WaitTimeout time.Duration
+	// Getenv defaults to os.Getenv.
+	Getenv func(string) string
+}
+
+// AddFlags adds --db-url, --wait and --wait-timeout to cmd.
+func AddFlags(cmd *cobra.Command) *Options {
+	o := &Options{}
+	cmd.Flags().StringVar(&o.URL, "db-url", "", "database URL (default $"+EnvURL+", else the libpq PG* variables)")
+	cmd.Flags().BoolVar(&o.Wait, "wait", false, "wait for the database to accept connections")
+	cmd.Flags().DurationVar(&o.WaitTimeout, "wait-timeout", DefaultWaitTimeout, "how long --wait waits")
+	return o
+}
+
+// ConnString returns the connection string in effect ("" = PG* variables).
+func (o *Options) ConnString() string {
+	if o.URL != "" {
+		return o.URL
+	}
+	getenv := o.Getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	return getenv(EnvURL)
+}
+
+// Config parses the connection string. Errors never echo the password.
+func (o *Options) Config() (*pgx.ConnConfig, error) {
+	cfg, err := pgx.ParseConfig(o.ConnString())
+	if err != nil {
+		// pgx's parse errors redact the password already; keep them short.
+		return nil, fmt.Errorf("invalid database URL (--db-url / %s): %v", EnvURL, err)
+	}
+	return cfg, nil
+}
+
+// Describe names the target without credentials: host:port/database.
+func Describe(cfg *pgx.ConnConfig) string {
+	host := cfg.Host
+	if strings.HasPrefix(host, "/") {
+		host = "socket " + host
+	}
+	return fmt.Sprintf("%s:%d/%s", host, cfg.Port, cfg.Database)
+}
+
+// Connect opens one connection, retrying while --wait is on.
+func (o *Options) Connect(ctx context.Context) (*pgx.Conn, error) {
+	cfg, err := o.Config()
+	if err != nil {
+		return nil, err
+	}
+	return o.connect(ctx, cfg)
+}
+
+// Ready waits (with --wait) until the database accepts a connection and
+// returns the parsed configuration, for callers that open their own pool.
+func (o *Options) Ready(ctx context.Context) (*pgx.ConnConfig, error) {
+	cfg, err := o.Config()
+	if err != nil {
+		return nil, err
+	}
+	conn, err := o.connect(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	conn.Close(ctx)
+	return cfg, nil
+}
+
+func (o *Options) connect(ctx context.Context, cfg *pgx.ConnConfig) (*pgx.Conn, error) {
+	start := time.Now()
+	deadline := start.Add(o.WaitTimeout)
+	if !o.Wait {
+		conn, err := pgx.ConnectConfig(ctx, cfg)
+		if err != nil {
+			return nil, fmt.Errorf("cannot connect to database %s: %s", Describe(cfg), reason(err))
+		}
+		return conn, nil
+	}
+	wctx, cancel := context.WithDeadline(ctx, deadline)
+	defer cancel()
+	var last error
+	for {
+		attempt := cfg.Copy()
+		if attempt.ConnectTimeout == 0 || attempt.ConnectTimeout > time.Until(deadline) {
+			attempt.ConnectTimeout = max(time.Until(deadline), 100*time.Millisecond)
+		}
+		conn, err := pgx.ConnectConfig(wctx, attempt)
+		if err == nil {
+			return conn, nil
+		}
+		last = err
+		if !retryable(err) {
+			break
+		}
+		select {
+		case <-wctx.Done():
+		case <-time.After(time.Second):
+			continue
+		}
+		break
+	}
+	return nil, fmt.Errorf("cannot connect to database %s (waited %s): %s",
+		Describe(cfg), time.Since(start).Round(time.Second), reason(last))
+}
+
+// retryable is false for errors waiting cannot fix (bad password, missing
+// database, bad configuration).
+func retryable(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch pe.Code {
+		case "57P03": // cannot_connect_now: the server is starting
+			return true
+		}
+		return false
+	}
+	return true
+}
+
+// reason is the driver's reason without the connection string.
+func reason(err error) string {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return fmt.Sprintf("%s (SQLSTATE %s)", pe.Message, pe.Code)
+	}
+	var ce *pgconn.ConnectError
+	if errors.As(err, &ce) {
+		if u := ce.Unwrap(); u != nil {
+			return strings.Join(strings.Fields(strings.ReplaceAll(u.Error(), "\n", "; ")), " ")
+		}
+	}
+	return err.Error()
+}
