@@ -46,7 +46,12 @@ type request struct {
 
 // ServeHTTP runs the pipeline of postgrest-subset.md §1.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Server", "postgrest/16.2")
 	if e := s.serve(w, r); e != nil {
+		if e.Status == 503 {
+			e.Header.Del("Retry-After")
+			e.WithHeader("Retry-After", strconv.FormatInt(s.nextDelay.Load(), 10))
+		}
 		if e.Status >= 500 {
 			s.logf(lvlError, "%s %s: %d %s %s", r.Method, r.URL.Path, e.Status, e.Code, e.Message)
 		}
@@ -428,9 +433,13 @@ func (s *Server) dbError(req *request, err error) *apierr.Error {
 	if errors.Is(err, context.DeadlineExceeded) {
 		return apierr.PoolTimeout()
 	}
-	var ne net.Error
 	var ce *pgconn.ConnectError
-	if errors.As(err, &ce) || errors.As(err, &ne) || pgconn.SafeToRetry(err) || isConnErr(err) {
+	if errors.As(err, &ce) {
+		s.connectionLost()
+		return apierr.New(503, "PGRST000", "Database connection error.", err.Error(), "")
+	}
+	var ne net.Error
+	if errors.As(err, &ne) || pgconn.SafeToRetry(err) || isConnErr(err) {
 		s.connectionLost()
 		return apierr.ConnectionError(err)
 	}
@@ -507,6 +516,9 @@ func (s *Server) finish(w http.ResponseWriter, req *request, resp *response, res
 		out.Set("Content-Length", strconv.Itoa(len(resp.body)))
 	} else if resp.hasBody {
 		out.Set("Content-Length", strconv.Itoa(len(resp.body)))
+	}
+	if status == 503 {
+		out.Set("Retry-After", strconv.FormatInt(s.nextDelay.Load(), 10))
 	}
 	w.WriteHeader(status)
 	if resp.hasBody && req.method != "HEAD" {

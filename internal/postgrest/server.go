@@ -36,6 +36,7 @@ type Server struct {
 	level int
 
 	reloadCh  chan struct{}
+	nextDelay atomic.Int64 // seconds, for Retry-After on 503
 	connLost  atomic.Bool
 	listening atomic.Bool
 	// port actually bound (for OpenAPI host when port 0 is used).
@@ -184,6 +185,7 @@ func (s *Server) worker(ctx context.Context) {
 		err := s.LoadSchemaCache(ctx)
 		if err == nil {
 			backoff = time.Second
+			s.nextDelay.Store(0)
 			select {
 			case <-ctx.Done():
 				return
@@ -195,6 +197,7 @@ func (s *Server) worker(ctx context.Context) {
 			return
 		}
 		s.logf(lvlError, "Failed to load the schema cache: %v. Retrying in %s.", err, backoff)
+		s.nextDelay.Store(int64(backoff / time.Second))
 		select {
 		case <-ctx.Done():
 			return

@@ -1,0 +1,136 @@
+package postgrest
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/authstack/authstack/internal/pgtest"
+)
+
+func eventually(t *testing.T, what string, f func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for !f() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// T:spec §1.2 / Error.hs NoSchemaCacheError@v16.2: without a schema cache
+// requests get 503 PGRST002 with Retry-After, but the JWT check still runs
+// first.
+func TestNoSchemaCache(t *testing.T) {
+	cfg, err := LoadConfig(func(k string) (string, bool) {
+		v, ok := map[string]string{"PGRST_JWT_SECRET": testSecret, "PGRST_DB_ANON_ROLE": "anon"}[k]
+		return v, ok
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := New(cfg, nil)
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	resp, err := http.Get(ts.URL + "/items")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 503 || resp.Header.Get("Retry-After") == "" || resp.Header.Get("Proxy-Status") != "PostgREST; error=PGRST002" {
+		t.Fatalf("no cache: %d %v", resp.StatusCode, resp.Header)
+	}
+	req, _ := http.NewRequest("GET", ts.URL+"/items", nil)
+	req.Header.Set("Authorization", "Bearer a.b")
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 401 {
+		t.Fatalf("bad token without cache: %d, want 401 (JWT runs first)", resp.StatusCode)
+	}
+}
+
+// Schema cache reload on NOTIFY pgrst, 'reload schema' and on Reload (what
+// SIGUSR1 calls), as PostgREST (docs references/schema_cache.rst@v16.2).
+func TestSchemaReload(t *testing.T) {
+	e := newEngine(t, fixtureSQL, nil)
+	pool := pgtest.NewPool(t, e.db)
+	ctx := context.Background()
+	if r := e.do("GET", "/fresh", nil, ""); r.status != 404 || !strings.Contains(r.body, "PGRST205") {
+		t.Fatalf("before: %d %s", r.status, r.body)
+	}
+	if _, err := pool.Exec(ctx, `create table public.fresh (id int); grant select on public.fresh to anon;
+		create table public.fresh2 (id int); grant select on public.fresh2 to anon;`); err != nil {
+		t.Fatal(err)
+	}
+	// not reloaded by itself
+	if r := e.do("GET", "/fresh", nil, ""); r.status != 404 {
+		t.Fatalf("cache changed without reload: %d", r.status)
+	}
+	if _, err := pool.Exec(ctx, `notify pgrst, 'reload schema'`); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "NOTIFY reload", func() bool { return e.do("GET", "/fresh", nil, "").status == 200 })
+
+	if _, err := pool.Exec(ctx, `create table public.fresh3 (id int); grant select on public.fresh3 to anon;`); err != nil {
+		t.Fatal(err)
+	}
+	e.srv.Reload()
+	eventually(t, "Reload()", func() bool { return e.do("GET", "/fresh3", nil, "").status == 200 })
+}
+
+// Reconnection: while PostgreSQL is down requests get 503 (PGRST000 /
+// PGRST001) with Retry-After and /ready is 503; afterwards the engine
+// recovers by itself (App.hs:185, AppState/Pool.hs@v16.2).
+func TestReconnect(t *testing.T) {
+	e := newEngine(t, fixtureSQL, nil)
+	admin := httptest.NewServer(e.srv.AdminHandler())
+	defer admin.Close()
+	status := func(path string) int {
+		resp, err := http.Get(admin.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if r := e.do("GET", "/items?select=id&id=eq.1", nil, ""); r.status != 200 {
+		t.Fatalf("before: %d %s", r.status, r.body)
+	}
+	if status("/live") != 200 || status("/ready") != 200 {
+		t.Fatalf("admin before: live %d ready %d", status("/live"), status("/ready"))
+	}
+	cl := pgtest.Server(t)
+	if err := cl.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	restarted := false
+	defer func() {
+		if !restarted {
+			_ = cl.Start(context.Background())
+		}
+	}()
+	r := e.do("GET", "/items?select=id&id=eq.1", nil, "")
+	if r.status != 503 || r.header.Get("Retry-After") == "" ||
+		!(strings.Contains(r.body, `"code":"PGRST000"`) || strings.Contains(r.body, `"code":"PGRST001"`)) {
+		t.Fatalf("while down: %d %s %v", r.status, r.body, r.header)
+	}
+	eventually(t, "/ready 503 while down", func() bool { return status("/ready") == 503 })
+	if status("/live") != 200 {
+		t.Fatal("/live must stay 200 while the database is down")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if err := cl.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	restarted = true
+	eventually(t, "recovery", func() bool { return e.do("GET", "/items?select=id&id=eq.1", nil, "").status == 200 })
+	eventually(t, "/ready 200", func() bool { return status("/ready") == 200 })
+}
