@@ -268,8 +268,12 @@ func TestNativeStack(t *testing.T) {
 	runDocCurl(t, p)
 
 	// 6. logs
-	if l := p.mustRun(time.Minute, "logs", "api"); strings.TrimSpace(l) == "" {
-		t.Errorf("logs api is empty")
+	if l := p.mustRun(time.Minute, "logs", "pg"); !strings.Contains(l, "ready to accept connections") {
+		t.Errorf("logs pg lacks PostgreSQL's start:\n%s", l)
+	}
+	p.mustRun(time.Minute, "logs", "api")
+	if out, code := p.run(time.Minute, "logs", "nosuch"); code == 0 || !strings.Contains(out, "unknown component") {
+		t.Errorf("logs nosuch: exit %d\n%s", code, out)
 	}
 	if l := p.mustRun(time.Minute, "logs"); !strings.Contains(l, "caddy  |") && !strings.Contains(l, "Caddy is ready") {
 		t.Errorf("combined log lacks the caddy stream:\n%s", l)
@@ -437,7 +441,7 @@ func TestForegroundCtrlC(t *testing.T) {
 		}
 	}
 	all := strings.Join(seen, "\n")
-	for _, prefix := range []string{"pg     | ", "migrate| ", "stack  | "} {
+	for _, prefix := range []string{"pg     | ", "caddy  | ", "stack  | "} {
 		if !strings.Contains(all, prefix) {
 			t.Errorf("foreground stream has no %q lines:\n%s", prefix, all)
 		}

@@ -284,6 +284,7 @@ func (s *Supervisor) createDatabase(ctx context.Context) error {
 // the "migrate" log.
 func (s *Supervisor) runStep(ctx context.Context, logf io.Writer, args []string) error {
 	c := s.Config
+	s.Mux.Printf("running stackctl %s", strings.Join(args, " "))
 	w := s.Mux.Writer("migrate", logf)
 	cmd := exec.CommandContext(ctx, c.Exe, args...)
 	cmd.Dir = c.Dir
