@@ -513,6 +513,72 @@ func TestComponentDiesAndPortTaken(t *testing.T) {
 		t.Errorf("the stack log does not say the api died:\n%s", tail(string(logf)))
 	}
 	p.assertGone(st)
+
+	// a killed supervisor takes its components with it; down cleans up
+	p.mustRun(4*time.Minute, "up", "--detach")
+	st = p.state()
+	if err := syscall.Kill(st.SupervisorPID, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	deadline = time.Now().Add(time.Minute)
+	for time.Now().Before(deadline) {
+		alive := false
+		for _, pid := range pids(st) {
+			alive = alive || stack.Alive(pid)
+		}
+		if !alive {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if out, code := p.run(time.Minute, "status"); code != 3 {
+		t.Errorf("status after the supervisor was killed: exit %d\n%s", code, out)
+	}
+	p.mustRun(time.Minute, "down")
+	p.assertGone(st)
+
+	// --postgrest=PATH runs that binary as the API engine (here a wrapper
+	// around the built-in one, standing in for a real postgrest)
+	wrapper := filepath.Join(t.TempDir(), "postgrest")
+	if err := os.WriteFile(wrapper, []byte("#!/bin/sh\nexec "+stackctlBin+" postgrest\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	p.mustRun(4*time.Minute, "up", "--detach", "--no-seed", "--postgrest", wrapper)
+	st = p.state()
+	if api := st.Component(stack.CompAPI); api == nil || api.Command != wrapper {
+		t.Errorf("api component with --postgrest: %+v", api)
+	}
+	if out, code := p.run(time.Minute, "status"); code != 0 {
+		t.Errorf("status with --postgrest: exit %d\n%s", code, out)
+	}
+	p.mustRun(2*time.Minute, "down")
+	p.assertGone(st)
+	if out, code := p.run(time.Minute, "up", "--postgrest", filepath.Join(p.dir, "nosuch")); code == 0 || !strings.Contains(out, "--postgrest") {
+		t.Errorf("up --postgrest with a missing binary: exit %d\n%s", code, out)
+	}
+}
+
+// A broken .env stops up before anything starts, naming the variable and the fix.
+func TestBrokenEnv(t *testing.T) {
+	p := newProject(t)
+	if err := os.WriteFile(filepath.Join(p.dir, ".env"), []byte("JWT_SECRET=c2hvcnQ=\nPOSTGRES_PASSWORD=x\nAUTHENTICATOR_PASSWORD=y\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, code := p.run(time.Minute, "up")
+	if code == 0 || !strings.Contains(out, "JWT_SECRET") || !strings.Contains(out, "stackctl secret gen") {
+		t.Errorf("up with a short JWT_SECRET: exit %d\n%s", code, out)
+	}
+	if strings.Contains(out, "c2hvcnQ=") {
+		t.Errorf("the error shows the secret")
+	}
+	if _, err := os.Stat(filepath.Join(p.dir, ".stack", "pgdata")); !os.IsNotExist(err) {
+		t.Errorf("a broken .env still created the data directory")
+	}
+	p.env = append(p.env, "STACK_HTTP_PORT=80x")
+	out, code = p.run(time.Minute, "up")
+	if code == 0 || !strings.Contains(out, "STACK_HTTP_PORT") || !strings.Contains(out, "not a TCP port") {
+		t.Errorf("up with STACK_HTTP_PORT=80x: exit %d\n%s", code, out)
+	}
 }
 
 func tail(s string) string {
