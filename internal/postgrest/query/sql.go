@@ -19,6 +19,12 @@ type Builder struct {
 	// JSONColumns lists the columns of type json/jsonb. A JSON path on any
 	// other column is applied to to_jsonb(column), like PostgREST.
 	JSONColumns map[string]bool
+	// ColumnTypes optionally maps the target's columns to their (base) type
+	// names. json/jsonb columns need no to_jsonb for JSON paths, and
+	// full-text filters on known non-tsvector columns are applied to
+	// to_tsvector([lang,] column), like PostgREST. Unknown columns get
+	// neither treatment for FTS.
+	ColumnTypes map[string]string
 	// Args are the bind arguments, $1 is Args[0].
 	Args []any
 }
@@ -66,7 +72,7 @@ func (b *Builder) FieldSQL(f Field) string {
 		return col
 	}
 	var sb strings.Builder
-	if b.JSONColumns[f.Name] {
+	if t := b.ColumnTypes[f.Name]; b.JSONColumns[f.Name] || t == "json" || t == "jsonb" {
 		sb.WriteString(col)
 	} else {
 		sb.WriteString("to_jsonb(" + col + ")")
@@ -162,7 +168,16 @@ func ArrayLiteral(vals []string) string {
 // FilterSQL renders one filter as a boolean expression.
 func (b *Builder) FilterSQL(f Filter) string {
 	o := f.Operation
-	fld := b.FieldSQL(f.Field)
+	var fld string
+	if t, known := b.ColumnTypes[f.Field.Name]; known && ftsFuncs[o.Op] != "" && t != "tsvector" {
+		lang := ""
+		if o.Lang != "" {
+			lang = b.Arg(Text(o.Lang)) + ", "
+		}
+		fld = "to_tsvector(" + lang + b.FieldSQL(f.Field) + ")"
+	} else {
+		fld = b.FieldSQL(f.Field)
+	}
 	var expr string
 	switch o.Op {
 	case "is":

@@ -34,7 +34,8 @@ func runQuery(t *testing.T, conn *pgx.Conn, rawQuery string) (string, error) {
 	if e := p.CheckUnsupported("task", "public"); e != nil {
 		return "", e
 	}
-	b := &Builder{Table: QualifiedIdent("public", "task"), JSONColumns: map[string]bool{"data": true}}
+	b := &Builder{Table: QualifiedIdent("public", "task"), ColumnTypes: map[string]string{
+		"id": "integer", "title": "text", "done": "boolean", "prio": "integer", "tags": "text[]", "data": "jsonb", `we"ird`: "text"}}
 	sql := "SELECT coalesce(json_agg(_t), '[]')::text FROM (SELECT " + p.SelectSQL(b) +
 		" FROM " + QualifiedIdent("public", "task") + " WHERE " + p.WhereSQL(b) + " " + p.OrderSQL(b) + " " + p.LimitOffsetSQL(b) + ") _t"
 	var out string
@@ -92,6 +93,8 @@ func TestSQLAgainstPostgres(t *testing.T) {
 			{"like(any)", "select=id&title=like(any).{Buy*,Write*}&order=id", `[{"id":1}, {"id":2}]`},
 			{"match regex", "select=id&title=match.^W", `[{"id":2}]`},
 			{"fts", "select=id&title=fts(simple).code", `[{"id":2}]`},
+			{"plfts on a known text column uses to_tsvector(lang, col)", "select=id&title=plfts(english).codes", `[{"id":2}]`},
+			{"wfts", "select=id&title=wfts(english).milk or code&order=id", `[{"id":1}, {"id":2}]`},
 			{"order desc puts NULLs first", "select=id&order=prio.desc", `[{"id":2}, {"id":3}, {"id":4}, {"id":1}]`},
 			{"order nullslast", "select=id&order=prio.desc.nullslast", `[{"id":3}, {"id":4}, {"id":1}, {"id":2}]`},
 			{"order by two columns", "select=id&order=done.asc.nullsfirst,id.desc", `[{"id":3}, {"id":4}, {"id":1}, {"id":2}]`},
