@@ -33,12 +33,14 @@ type Options struct {
 	Getenv func(string) string
 }
 
-// AddFlags adds --db-url, --wait and --wait-timeout to cmd.
+// AddFlags adds --db-url, --wait and --wait-timeout to cmd as persistent
+// flags (so a parent command shares them with its subcommands).
 func AddFlags(cmd *cobra.Command) *Options {
 	o := &Options{}
-	cmd.Flags().StringVar(&o.URL, "db-url", "", "database URL (default $"+EnvURL+", else the libpq PG* variables)")
-	cmd.Flags().BoolVar(&o.Wait, "wait", false, "wait for the database to accept connections")
-	cmd.Flags().DurationVar(&o.WaitTimeout, "wait-timeout", DefaultWaitTimeout, "how long --wait waits")
+	fl := cmd.PersistentFlags()
+	fl.StringVar(&o.URL, "db-url", "", "database URL (default $"+EnvURL+", else the libpq PG* variables)")
+	fl.BoolVar(&o.Wait, "wait", false, "wait for the database to accept connections (dbmate's --wait)")
+	fl.DurationVar(&o.WaitTimeout, "wait-timeout", DefaultWaitTimeout, "how long --wait waits")
 	return o
 }
 

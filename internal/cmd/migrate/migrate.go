@@ -1,21 +1,233 @@
-// Package migrate implements `stackctl migrate`.
+// Package migrate implements `stackctl migrate`: golang-migrate v4 over the
+// embedded postgres/migrations (or --path), templated by stackctl.
 package migrate
 
 import (
+	"context"
 	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
 	"github.com/authstack/authstack/internal/cmdutil"
+	"github.com/authstack/authstack/internal/dbconn"
+	"github.com/authstack/authstack/internal/migrations"
 )
 
-// NewCmd returns the `migrate` command. Placeholder until its issue lands.
+// DefaultPath is where `migrate create` writes without --path.
+const DefaultPath = "postgres/migrations"
+
+// NewCmd returns the `migrate` command.
 func NewCmd(f *cmdutil.Factory) *cobra.Command {
-	return &cobra.Command{
-		Use:    "migrate",
-		Hidden: true,
+	var path string
+	var verbose bool
+	cmd := &cobra.Command{
+		Use:   "migrate",
+		Short: "Apply, revert and inspect the database migrations (golang-migrate)",
+		Long: `Migrations are embedded in stackctl (postgres/migrations); --path DIR uses files on disk.
+{{JWT_SECRET}} and {{AUTHENTICATOR_PASSWORD}} in a migration become quoted SQL literals
+(from the environment / .env); their values never appear in output.`,
+	}
+	db := dbconn.AddFlags(cmd)
+	cmd.PersistentFlags().StringVar(&path, "path", "", "directory of migration files to use instead of the embedded ones")
+	cmd.PersistentFlags().BoolVarP(&verbose, "verbose", "v", false, "print golang-migrate's progress lines")
+
+	open := func(ctx context.Context) (*migrations.Migrator, error) {
+		cfg, err := db.Ready(ctx)
+		if err != nil {
+			return nil, err
+		}
+		opts := migrations.Options{Dir: path, Vars: migrations.VarsFromEnv(os.Getenv)}
+		if verbose {
+			opts.Log = f.ErrOut
+		}
+		return migrations.Open(ctx, cfg, opts)
+	}
+	version := func(mg *migrations.Migrator) string {
+		v, dirty, ok, err := mg.Version()
+		switch {
+		case err != nil:
+			return "unknown (" + err.Error() + ")"
+		case !ok:
+			return "none"
+		case dirty:
+			return fmt.Sprintf("%d (dirty)", v)
+		}
+		return strconv.FormatUint(uint64(v), 10)
+	}
+	steps := func(args []string) (int, error) {
+		if len(args) == 0 {
+			return 0, nil
+		}
+		n, err := strconv.Atoi(args[0])
+		if err != nil || n < 1 {
+			return 0, fmt.Errorf("N must be a positive number of migrations, got %q", args[0])
+		}
+		return n, nil
+	}
+
+	up := &cobra.Command{
+		Use:   "up [N]",
+		Short: "Apply all (or N) pending migrations",
+		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return errors.New("migrate: not implemented yet")
+			n, err := steps(args)
+			if err != nil {
+				return err
+			}
+			vars := migrations.VarsFromEnv(os.Getenv)
+			if err := migrations.CheckVars(vars); err != nil {
+				if errors.Is(err, migrations.ErrSecretMissing) && !f.EnvFound() {
+					return fmt.Errorf("%w (%s was not found)", err, f.EnvFile)
+				}
+				return err
+			}
+			mg, err := open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer mg.Close()
+			before := version(mg)
+			if err := mg.Up(n); err != nil {
+				return err
+			}
+			fmt.Fprintf(f.Out, "migrated: version %s -> %s\n", before, version(mg))
+			return nil
 		},
 	}
+
+	var yes bool
+	down := &cobra.Command{
+		Use:   "down [N]",
+		Short: "Revert the last N migrations (all of them with --yes)",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			n, err := steps(args)
+			if err != nil {
+				return err
+			}
+			if n == 0 && !yes {
+				return errors.New("`migrate down` without N reverts every migration and drops the auth schema and its data: add --yes to confirm, or give N")
+			}
+			mg, err := open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer mg.Close()
+			before := version(mg)
+			if err := mg.Down(n); err != nil {
+				return err
+			}
+			fmt.Fprintf(f.Out, "migrated: version %s -> %s\n", before, version(mg))
+			return nil
+		},
+	}
+	down.Flags().BoolVarP(&yes, "yes", "y", false, "confirm reverting every migration")
+
+	var exitCode bool
+	status := &cobra.Command{
+		Use:   "status",
+		Short: "List migrations as applied or pending (--exit-code: exit 1 when some are pending)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			mg, err := open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer mg.Close()
+			st, err := mg.Status()
+			if err != nil {
+				return err
+			}
+			tw := tabwriter.NewWriter(f.Out, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "VERSION\tNAME\tSTATE")
+			pending, dirty := 0, false
+			for _, s := range st {
+				state := "applied"
+				if s.Dirty {
+					state, dirty = "applied (DIRTY)", true
+				} else if !s.Applied {
+					state = "pending"
+					pending++
+				}
+				fmt.Fprintf(tw, "%04d\t%s\t%s\n", s.Version, s.Identifier, state)
+			}
+			tw.Flush()
+			fmt.Fprintf(f.Out, "version %s, %d pending\n", version(mg), pending)
+			if dirty {
+				v, _, _, _ := mg.Version()
+				fmt.Fprintf(f.Out, "the database is dirty: fix the failed migration, then `stackctl migrate force %d` (or %d if it was rolled back)\n", v, int(v)-1)
+			}
+			if exitCode && (pending > 0 || dirty) {
+				return &cmdutil.ExitError{Code: 1}
+			}
+			return nil
+		},
+	}
+	status.Flags().BoolVar(&exitCode, "exit-code", false, "exit with status 1 when migrations are pending (or the database is dirty)")
+
+	versionCmd := &cobra.Command{
+		Use:   "version",
+		Short: "Print the current migration version",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			mg, err := open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer mg.Close()
+			fmt.Fprintln(f.Out, version(mg))
+			return nil
+		},
+	}
+
+	force := &cobra.Command{
+		Use:   "force V",
+		Short: "Set the version to V and clear the dirty flag without running anything (-1: no version)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			v, err := strconv.Atoi(args[0])
+			if err != nil || v < -1 {
+				return fmt.Errorf("V must be a migration version or -1, got %q", args[0])
+			}
+			mg, err := open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer mg.Close()
+			if err := mg.Force(v); err != nil {
+				return err
+			}
+			fmt.Fprintf(f.Out, "forced: version %s\n", version(mg))
+			return nil
+		},
+	}
+
+	create := &cobra.Command{
+		Use:   "create NAME",
+		Short: "Write an empty numbered up/down migration pair into --path (default " + DefaultPath + ")",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			dir := path
+			if dir == "" {
+				dir = DefaultPath
+			}
+			paths, err := migrations.Create(dir, args[0])
+			if err != nil {
+				return err
+			}
+			for _, p := range paths {
+				fmt.Fprintln(f.Out, "created", p)
+			}
+			if path == "" {
+				fmt.Fprintln(f.Out, "note: the embedded migrations change when stackctl is rebuilt; use --path to run them before that")
+			}
+			return nil
+		},
+	}
+	cmd.AddCommand(up, down, status, versionCmd, force, create)
+	return cmd
 }

@@ -1,21 +1,148 @@
-// Package secret implements `stackctl secret`.
+// Package secret implements `stackctl secret gen|rotate`.
 package secret
 
 import (
 	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/authstack/authstack/internal/authdb"
 	"github.com/authstack/authstack/internal/cmdutil"
+	"github.com/authstack/authstack/internal/dbconn"
+	"github.com/authstack/authstack/internal/dotenv"
+	"github.com/authstack/authstack/internal/secret"
 )
 
-// NewCmd returns the `secret` command. Placeholder until its issue lands.
+// NewCmd returns the `secret` command.
 func NewCmd(f *cmdutil.Factory) *cobra.Command {
-	return &cobra.Command{
-		Use:    "secret",
-		Hidden: true,
+	cmd := &cobra.Command{
+		Use:   "secret",
+		Short: "Generate the JWT secret and passwords in .env, or rotate the JWT secret",
+	}
+	cmd.AddCommand(genCmd(f), rotateCmd(f))
+	return cmd
+}
+
+func genCmd(f *cmdutil.Factory) *cobra.Command {
+	var force, print bool
+	c := &cobra.Command{
+		Use:   "gen",
+		Short: "Write a new JWT_SECRET (32 random bytes, base64) and fill empty passwords in .env",
+		Long: `Writes JWT_SECRET into .env (created from .env.example when missing; every other
+line and comment is kept) and fills AUTHENTICATOR_PASSWORD and POSTGRES_PASSWORD when empty.
+An existing JWT_SECRET is replaced only with --force (that ends every session: prefer
+` + "`stackctl secret rotate`" + ` on a running stack). --print writes a new secret to stdout only.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return errors.New("secret: not implemented yet")
+			if print {
+				s, err := secret.NewJWTSecret()
+				if err != nil {
+					return err
+				}
+				fmt.Fprintln(f.Out, s)
+				return nil
+			}
+			before, _ := fileValue(f.EnvFile, secret.JWTSecret)
+			res, err := secret.Gen(f.EnvFile, force)
+			if err != nil {
+				return err
+			}
+			if res.Created {
+				from := "an empty file"
+				if res.FromFile != "" {
+					from = res.FromFile
+				}
+				fmt.Fprintf(f.ErrOut, "created %s from %s\n", res.Path, from)
+			}
+			if len(res.Written) > 0 {
+				fmt.Fprintf(f.ErrOut, "wrote %s to %s (values not shown)\n", strings.Join(res.Written, ", "), res.Path)
+			}
+			if res.ReplacedJ {
+				fmt.Fprintln(f.ErrOut, "note: JWT_SECRET was replaced: run `stackctl migrate up` / restart the stack, or use `stackctl secret rotate` to update the database too; sessions signed with the old secret end")
+			}
+			if env := os.Getenv(secret.JWTSecret); env != "" && env != before {
+				fmt.Fprintln(f.ErrOut, "warning: JWT_SECRET is also set in the environment, which wins over .env")
+			}
+			if res.KeptJWT {
+				return fmt.Errorf("JWT_SECRET is already set in %s and was not replaced: use --force to replace it (ends every session), or `stackctl secret rotate` to replace it in .env and the database together", res.Path)
+			}
+			return nil
 		},
 	}
+	c.Flags().BoolVar(&force, "force", false, "replace an existing JWT_SECRET")
+	c.Flags().BoolVar(&print, "print", false, "print a new secret to stdout and change nothing")
+	return c
+}
+
+func fileValue(path, key string) (string, bool) {
+	f, err := dotenv.Load(path)
+	if err != nil {
+		return "", false
+	}
+	return f.Get(key)
+}
+
+func rotateCmd(f *cmdutil.Factory) *cobra.Command {
+	c := &cobra.Command{
+		Use:   "rotate",
+		Short: "Replace the JWT secret in .env and in the database (auth.jwt_secret) in one step",
+		Long: `Generates a new JWT secret, stores it in auth.jwt_secret, revokes every refresh token and
+writes it into .env, all or nothing. Every session signed with the old secret ends; restart
+Caddy and the API engine (they read JWT_SECRET at start) so that they accept the new tokens.`,
+		Args: cobra.NoArgs,
+	}
+	db := dbconn.AddFlags(c)
+	c.RunE = func(cmd *cobra.Command, args []string) error {
+		ctx := cmd.Context()
+		envf, err := dotenv.Load(f.EnvFile)
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return fmt.Errorf("%s does not exist: run `stackctl secret gen` first", f.EnvFile)
+			}
+			return err
+		}
+		old := envf.Bytes()
+		oldSecret, _ := envf.Get(secret.JWTSecret)
+		s, err := secret.NewJWTSecret()
+		if err != nil {
+			return err
+		}
+		conn, err := db.Connect(ctx)
+		if err != nil {
+			return err
+		}
+		defer conn.Close(ctx)
+		tx, err := conn.Begin(ctx)
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback(ctx) //nolint:errcheck
+		revoked, err := authdb.RotateSecret(ctx, tx, s)
+		if err != nil {
+			return fmt.Errorf("rotate the database copy: %w", err)
+		}
+		envf.Set(secret.JWTSecret, s)
+		if err := envf.Save(); err != nil {
+			return fmt.Errorf("write %s (the database was not changed): %w", f.EnvFile, err)
+		}
+		if err := tx.Commit(ctx); err != nil {
+			restore := dotenv.Parse(f.EnvFile, old)
+			if rerr := restore.Save(); rerr != nil {
+				return fmt.Errorf("commit failed (%v) and restoring %s failed too (%v): run `stackctl secret rotate` again", err, f.EnvFile, rerr)
+			}
+			return fmt.Errorf("commit failed, %s restored, nothing changed: %w", f.EnvFile, err)
+		}
+		fmt.Fprintf(f.Out, "JWT secret rotated in %s and in the database (auth.jwt_secret); %d refresh token(s) revoked.\n", f.EnvFile, revoked)
+		fmt.Fprintln(f.Out, "Every session signed with the old secret has ended: users must log in again.")
+		fmt.Fprintln(f.Out, "Restart Caddy and the API engine so they verify with the new secret (e.g. `stackctl down && stackctl up`).")
+		if env := os.Getenv(secret.JWTSecret); env != "" && env != oldSecret {
+			fmt.Fprintln(f.ErrOut, "warning: JWT_SECRET is set in the environment, which wins over .env: update it there too")
+		}
+		return nil
+	}
+	return c
 }

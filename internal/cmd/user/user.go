@@ -1,21 +1,184 @@
-// Package user implements `stackctl user`.
+// Package user implements `stackctl user add|passwd|del|list`.
 package user
 
 import (
+	"bufio"
 	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
+	"github.com/authstack/authstack/internal/authdb"
 	"github.com/authstack/authstack/internal/cmdutil"
+	"github.com/authstack/authstack/internal/dbconn"
 )
 
-// NewCmd returns the `user` command. Placeholder until its issue lands.
+// DefaultRole is the role of new users.
+const DefaultRole = "basic_subscriber"
+
+// NewCmd returns the `user` command.
 func NewCmd(f *cmdutil.Factory) *cobra.Command {
-	return &cobra.Command{
-		Use:    "user",
-		Hidden: true,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return errors.New("user: not implemented yet")
+	cmd := &cobra.Command{
+		Use:   "user",
+		Short: "Manage login users (auth.user)",
+		Long: `Passwords are read from a prompt without echo when stdin is a terminal, else from the
+first line of stdin; --password is used only when given explicitly (it is visible in the
+process list and shell history).`,
+	}
+	db := dbconn.AddFlags(cmd)
+
+	var role, password string
+	add := &cobra.Command{
+		Use:   "add USERNAME",
+		Short: "Create a user (role default " + DefaultRole + ")",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			pw, err := readPassword(f, c.Flags().Changed("password"), password, true)
+			if err != nil {
+				return err
+			}
+			ctx := c.Context()
+			conn, err := db.Connect(ctx)
+			if err != nil {
+				return err
+			}
+			defer conn.Close(ctx)
+			if err := authdb.AddUser(ctx, conn, args[0], pw, role); err != nil {
+				return err
+			}
+			fmt.Fprintf(f.Out, "user %s added (role %s)\n", args[0], role)
+			return nil
 		},
 	}
+	add.Flags().StringVar(&role, "role", DefaultRole, "database role of the user (must be granted to authenticator and not privileged)")
+	add.Flags().StringVar(&password, "password", "", "the password (visible to other processes: prefer the prompt or stdin)")
+
+	var pw2 string
+	passwd := &cobra.Command{
+		Use:   "passwd USERNAME",
+		Short: "Change a user's password (their refresh tokens are revoked)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			pw, err := readPassword(f, c.Flags().Changed("password"), pw2, true)
+			if err != nil {
+				return err
+			}
+			ctx := c.Context()
+			conn, err := db.Connect(ctx)
+			if err != nil {
+				return err
+			}
+			defer conn.Close(ctx)
+			if err := authdb.SetPassword(ctx, conn, args[0], pw); err != nil {
+				return err
+			}
+			fmt.Fprintf(f.Out, "password of %s changed; their sessions were revoked\n", args[0])
+			return nil
+		},
+	}
+	passwd.Flags().StringVar(&pw2, "password", "", "the new password (visible to other processes: prefer the prompt or stdin)")
+
+	del := &cobra.Command{
+		Use:     "del USERNAME",
+		Aliases: []string{"delete", "rm"},
+		Short:   "Delete a user with their refresh tokens and tasks",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			ctx := c.Context()
+			conn, err := db.Connect(ctx)
+			if err != nil {
+				return err
+			}
+			defer conn.Close(ctx)
+			if err := authdb.DeleteUser(ctx, conn, args[0]); err != nil {
+				return err
+			}
+			fmt.Fprintf(f.Out, "user %s deleted\n", args[0])
+			return nil
+		},
+	}
+
+	list := &cobra.Command{
+		Use:     "list",
+		Aliases: []string{"ls"},
+		Short:   "List users, their roles and live sessions",
+		Args:    cobra.NoArgs,
+		RunE: func(c *cobra.Command, args []string) error {
+			ctx := c.Context()
+			conn, err := db.Connect(ctx)
+			if err != nil {
+				return err
+			}
+			defer conn.Close(ctx)
+			users, err := authdb.ListUsers(ctx, conn)
+			if err != nil {
+				return err
+			}
+			tw := tabwriter.NewWriter(f.Out, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "USERNAME\tROLE\tSESSIONS\tNOTE")
+			for _, u := range users {
+				note := ""
+				if !u.RoleAllowed {
+					note = "role missing or not allowed: cannot log in"
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", u.Username, u.Role, u.Sessions, note)
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.AddCommand(add, passwd, del, list)
+	return cmd
+}
+
+// readPassword takes the --password value when it was given, else prompts
+// twice without echo on a terminal, else reads one line of stdin.
+func readPassword(f *cmdutil.Factory, given bool, flagValue string, confirm bool) (string, error) {
+	var pw string
+	switch {
+	case given:
+		pw = flagValue
+	case isTerminal(f.In):
+		fd := int(f.In.(*os.File).Fd())
+		fmt.Fprint(f.ErrOut, "Password: ")
+		b, err := term.ReadPassword(fd)
+		fmt.Fprintln(f.ErrOut)
+		if err != nil {
+			return "", err
+		}
+		pw = string(b)
+		if confirm {
+			fmt.Fprint(f.ErrOut, "Repeat password: ")
+			b2, err := term.ReadPassword(fd)
+			fmt.Fprintln(f.ErrOut)
+			if err != nil {
+				return "", err
+			}
+			if string(b2) != pw {
+				return "", errors.New("passwords do not match; nothing changed")
+			}
+		}
+	default:
+		line, err := bufio.NewReader(f.In).ReadString('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return "", fmt.Errorf("read password from stdin: %w", err)
+		}
+		pw = strings.TrimRight(line, "\r\n")
+		if pw == "" && errors.Is(err, io.EOF) && line == "" {
+			return "", errors.New("no password on stdin (pipe it in, use a terminal, or give --password)")
+		}
+	}
+	if err := authdb.ValidatePassword(pw); err != nil {
+		return "", fmt.Errorf("%w; nothing changed", err)
+	}
+	return pw, nil
+}
+
+func isTerminal(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
 }
