@@ -165,6 +165,21 @@ func TestComposeWiring(t *testing.T) {
 			}
 		}
 	}
+	// token and cookie settings from .env reach the SQL the same way in both stacks
+	for from, to := range appSettings {
+		want := vals[from]
+		if want == "" {
+			t.Errorf(".env.example has no value for %s", from)
+			continue
+		}
+		if got := svcEnv(t, p, "postgrest", to); got != want {
+			t.Errorf("compose postgrest %s = %q, want %s from .env (%q)", to, got, from, want)
+		}
+		t.Setenv(from, want)
+		if got := (&Config{}).PostgrestEnv()[to]; got != want {
+			t.Errorf("native %s = %q, want %s from .env (%q)", to, got, from, want)
+		}
+	}
 	if got := svcEnv(t, p, "postgrest", "PGRST_DB_SCHEMAS"); got != "public,auth" {
 		t.Errorf("PGRST_DB_SCHEMAS = %q, want the guide's public,auth", got)
 	}
