@@ -55,7 +55,7 @@ func (ja *JWTAuth) lookupJWK(r *http.Request, kid string) (jwk.Key, error) {
 	}
 	key, ok := entry.set.LookupKeyID(kid)
 	if !ok {
-		go func() { _ = entry.refresh(context.Background(), logger) }()
+		go func() { _ = entry.refresh(ja.lifetime(), logger) }()
 		if kid == "" {
 			return nil, errors.New("missing kid in JWT header")
 		}
@@ -85,12 +85,12 @@ func (ja *JWTAuth) jwksFor(url string) (*jwksEntry, error) {
 		return entry, nil
 	}
 	logger := ja.log()
-	cache := jwk.NewCache(context.Background(), jwk.WithErrSink(errSink{logger}))
+	cache := jwk.NewCache(ja.lifetime(), jwk.WithErrSink(errSink{logger}))
 	if err := cache.Register(url); err != nil {
 		return nil, fmt.Errorf("failed to register JWK URL: %w", err)
 	}
 	entry = &jwksEntry{url: url, cache: cache, set: jwk.NewCachedSet(cache, url)}
-	if err := entry.refresh(context.Background(), logger); err != nil {
+	if err := entry.refresh(ja.lifetime(), logger); err != nil {
 		logger.Warn("failed to refresh JWK cache during initialization", zap.Error(err), zap.String("url", url))
 	}
 	c.byURL[url] = entry

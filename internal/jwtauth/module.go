@@ -1,6 +1,7 @@
 package jwtauth
 
 import (
+	"context"
 	"crypto/x509"
 	"fmt"
 	"net/http"
@@ -65,6 +66,11 @@ type JWTAuth struct {
 	key    any // []byte for HMAC and raw EdDSA; a crypto public key for PEM
 
 	jwks *jwksCaches // JWK mode only: one cache per resolved URL
+
+	// ctx lives as long as this config: it stops the JWK caches' background
+	// refreshers when Caddy unloads the config (caddy-jwt leaves them running).
+	ctx    context.Context
+	cancel context.CancelFunc
 }
 
 // CaddyModule implements caddy.Module.
@@ -79,7 +85,24 @@ func (JWTAuth) CaddyModule() caddy.ModuleInfo {
 // the logger; the configuration is checked (and keys decoded) in Validate.
 func (ja *JWTAuth) Provision(ctx caddy.Context) error {
 	ja.logger = ctx.Logger(ja)
+	ja.ctx, ja.cancel = context.WithCancel(context.Background())
 	return nil
+}
+
+// Cleanup implements caddy.CleanerUpper: it stops the JWK caches.
+func (ja *JWTAuth) Cleanup() error {
+	if ja.cancel != nil {
+		ja.cancel()
+	}
+	return nil
+}
+
+// lifetime is the context for background work of this module instance.
+func (ja *JWTAuth) lifetime() context.Context {
+	if ja.ctx == nil {
+		return context.Background()
+	}
+	return ja.ctx
 }
 
 // Validate implements caddy.Validator.
@@ -208,5 +231,6 @@ func anyValid(token jwt.Token, allowed []string, opt func(string) jwt.ValidateOp
 var (
 	_ caddy.Provisioner       = (*JWTAuth)(nil)
 	_ caddy.Validator         = (*JWTAuth)(nil)
+	_ caddy.CleanerUpper      = (*JWTAuth)(nil)
 	_ caddyauth.Authenticator = (*JWTAuth)(nil)
 )
