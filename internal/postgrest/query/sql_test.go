@@ -3,6 +3,7 @@ package query
 import (
 	"context"
 	"errors"
+	"sort"
 	"strings"
 	"testing"
 
@@ -163,5 +164,65 @@ func TestSQLText(t *testing.T) {
 	}
 	if (&Params{}).WhereSQL(&Builder{}) != "TRUE" || RangeSQL(AllRange()) != "" {
 		t.Error("empty where / all range")
+	}
+}
+
+// T:Query/QuerySpec.hs "values with quotes in IN and NOT IN" and "IN values
+// without quotes", on PostgREST's own fixture rows (fixtures/data.sql).
+func TestInValuesQuotesSQL(t *testing.T) {
+	url := pgtest.NewDatabase(t)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, `create table w_or_wo_comma_names (name text);
+	  insert into w_or_wo_comma_names values ('Hebdon, John'), ('Williams, Mary'), ('Smith, Joseph'), ('David White'),
+	  ('Larry Thompson'), ('Double O Seven(007)'), ('"'), ('Double"Quote"McGraw"'), ('\'), ('/\Slash/\Beast/\');`); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		query string
+		want  []string
+	}{
+		{`name=in.("Hebdon, John")`, []string{"Hebdon, John"}},
+		{`name=in.("Hebdon, John","Williams, Mary","Smith, Joseph")`, []string{"Hebdon, John", "Williams, Mary", "Smith, Joseph"}},
+		{`name=not.in.("Hebdon, John","Williams, Mary","Smith, Joseph")&name=not.in.(",\,/\Slash/\Beast/\,Double"Quote"McGraw")`,
+			[]string{"David White", "Larry Thompson", "Double O Seven(007)"}},
+		{`name=in.(David White,"Hebdon, John")`, []string{"Hebdon, John", "David White"}},
+		{`name=in.("Double O Seven(007)")`, []string{"Double O Seven(007)"}},
+		{`name=in.("Double\"Quote\"McGraw\"")`, []string{`Double"Quote"McGraw"`}},
+		{`name=in.("\\")`, []string{`\`}},
+		{`name=in.("/\\Slash/\\Beast/\\")`, []string{`/\Slash/\Beast/\`}},
+		{`name=in.("D\a\vid W\h\ite")`, []string{"David White"}},
+		{`name=in.(")`, []string{`"`}},
+		{`name=in.(Double"Quote"McGraw")`, []string{`Double"Quote"McGraw"`}},
+		{`name=in.(\)`, []string{`\`}},
+		{`name=in.(/\Slash/\Beast/\)`, []string{`/\Slash/\Beast/\`}},
+		{`name=in.()`, nil},
+	}
+	for _, c := range cases {
+		p, err := Parse("select=name&"+c.query, ParseOptions{Method: "GET"})
+		if err != nil {
+			t.Errorf("%s: %v", c.query, err)
+			continue
+		}
+		b := &Builder{}
+		rows, err := conn.Query(ctx, "SELECT "+p.SelectSQL(b)+" FROM w_or_wo_comma_names WHERE "+p.WhereSQL(b)+" ORDER BY name", b.Args...)
+		if err != nil {
+			t.Errorf("%s: %v", c.query, err)
+			continue
+		}
+		got, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := append([]string(nil), c.want...)
+		sort.Strings(want)
+		sort.Strings(got)
+		if strings.Join(got, "|") != strings.Join(want, "|") {
+			t.Errorf("%s:\n got %q\nwant %q", c.query, got, want)
+		}
 	}
 }
