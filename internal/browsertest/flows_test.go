@@ -1,0 +1,473 @@
+package browsertest
+
+import (
+	"bytes"
+	"fmt"
+	"image/png"
+	"math"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/network"
+)
+
+// The demo users that `stackctl seed demo` creates.
+const (
+	demoUser, demoPass   = "demo", "demo"
+	otherUser, otherPass = "alice", "alice"
+)
+
+func (s *testStack) page() string { return s.URL + "/demo/" }
+
+// signIn opens the demo page and signs in through the form.
+func signIn(t *testing.T, b *browser, user, pass string) {
+	t.Helper()
+	b.navigate(theStack.page())
+	b.submitLogin(user, pass)
+	b.waitView("app")
+	b.waitJS("the task list", `document.getElementById('task-count').textContent !== ''`)
+	if kind, text := b.message(); kind == "error" {
+		t.Fatalf("signed in, but the page shows an error: %s", text)
+	}
+}
+
+// checkAuthCookies asserts the attributes of both auth cookies in the cookie
+// store, as the SQL documents them, and returns them.
+func checkAuthCookies(t *testing.T, b *browser) (access, refresh *network.Cookie) {
+	t.Helper()
+	jar := b.cookies()
+	now := float64(time.Now().Unix())
+	want := []struct {
+		name, path string
+		maxAge     int
+	}{
+		{"access_token", "/", accessTokenTTL},
+		{"refresh_token", "/rpc/refresh_token", refreshTokenTTL},
+	}
+	for _, w := range want {
+		c, ok := jar[w.name]
+		if !ok {
+			t.Fatalf("cookie store has no %s cookie; it has %v", w.name, cookieNames(jar))
+		}
+		if c.Path != w.path {
+			t.Errorf("%s: Path=%q, want %q", w.name, c.Path, w.path)
+		}
+		if c.Domain != "localhost" {
+			t.Errorf("%s: Domain=%q, want host-only localhost", w.name, c.Domain)
+		}
+		if !c.HTTPOnly {
+			t.Errorf("%s: not HttpOnly", w.name)
+		}
+		if c.SameSite != network.CookieSameSiteLax {
+			t.Errorf("%s: SameSite=%q, want Lax", w.name, c.SameSite)
+		}
+		if c.Secure {
+			t.Errorf("%s: Secure although the test stack runs with COOKIE_SECURE=false over http", w.name)
+		}
+		// Max-Age=N makes a persistent cookie expiring N seconds after it was
+		// set: between "now - a little" and "now + N".
+		if c.Session {
+			t.Errorf("%s: a session cookie, want Max-Age=%d", w.name, w.maxAge)
+		} else if left := c.Expires - now; left > float64(w.maxAge)+1 || left < -2 || (w.maxAge > 60 && left < float64(w.maxAge)-120) {
+			t.Errorf("%s: expires in %.0f s, want Max-Age=%d", w.name, math.Round(left), w.maxAge)
+		}
+	}
+	return jar["access_token"], jar["refresh_token"]
+}
+
+func cookieNames(jar map[string]*network.Cookie) []string {
+	var names []string
+	for n, c := range jar {
+		names = append(names, n+"@"+c.Path)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// TestLoginShowsOwnTasksInHttpOnlyCookies signs in through the form: the page
+// lists exactly the user's own tasks, JavaScript can't see either token, and
+// the cookie store holds both with the documented attributes. It also saves
+// the screenshot used in the README.
+func TestLoginShowsOwnTasksInHttpOnlyCookies(t *testing.T) {
+	b := newBrowser(t)
+	signIn(t, b, demoUser, demoPass)
+
+	api := theStack.client(t)
+	api.login(demoUser, demoPass)
+	own := titles(api.tasks())
+	other := theStack.client(t)
+	other.login(otherUser, otherPass)
+	others := titles(other.tasks())
+	if len(own) == 0 || len(others) == 0 {
+		t.Fatalf("the seed should give both %s and %s tasks; got %d and %d", demoUser, otherUser, len(own), len(others))
+	}
+
+	shown := b.taskTitles()
+	slices.Sort(shown)
+	slices.Sort(own)
+	if !slices.Equal(shown, own) {
+		t.Errorf("page shows %q, want %s's tasks %q", shown, demoUser, own)
+	}
+	for _, o := range others {
+		if slices.Contains(shown, o) && !slices.Contains(own, o) {
+			t.Errorf("page shows %s's task %q", otherUser, o)
+		}
+	}
+	if who := eval[string](b, `document.getElementById('whoami').textContent`); who != demoUser {
+		t.Errorf("signed in as %q, want %q", who, demoUser)
+	}
+
+	if dc := eval[string](b, `document.cookie`); strings.Contains(dc, "access_token") || strings.Contains(dc, "refresh_token") {
+		t.Errorf("document.cookie exposes a token to JavaScript: %q", dc)
+	}
+	checkAuthCookies(t, b)
+	b.noPageErrors()
+
+	saveScreenshot(t, b)
+}
+
+// saveScreenshot writes docs/screenshot-signed-in.png when its pixels changed.
+func saveScreenshot(t *testing.T, b *browser) {
+	t.Helper()
+	shot := b.screenshot()
+	img, err := png.Decode(bytes.NewReader(shot))
+	if err != nil {
+		t.Fatalf("screenshot is not a PNG: %v", err)
+	}
+	if sz := img.Bounds().Size(); sz.X != 1000 || sz.Y != 700 {
+		t.Errorf("screenshot is %dx%d, want 1000x700", sz.X, sz.Y)
+	}
+	path := filepath.Join(theStack.root, "docs", "screenshot-signed-in.png")
+	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, shot) {
+		return
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, shot, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("wrote %s (%d bytes)", path, len(shot))
+}
+
+// TestExpiredAccessTokenRefreshesTransparently waits until the browser drops
+// the access_token cookie (its Max-Age is JWT_EXP seconds), reloads the
+// tasks, and checks that the page called /rpc/refresh_token once and kept
+// working, with a new access token and a rotated refresh token, and that the
+// old refresh token is refused afterwards.
+func TestExpiredAccessTokenRefreshesTransparently(t *testing.T) {
+	b := newBrowser(t)
+	signIn(t, b, demoUser, demoPass)
+	access1, refresh1 := checkAuthCookies(t, b)
+	before := b.taskTitles()
+	if got := eval[string](b, `document.body.dataset.refreshes`); got != "0" {
+		t.Fatalf("refreshes before expiry = %s, want 0", got)
+	}
+
+	b.waitCookieGone("access_token", accessTokenTTL*time.Second+10*time.Second)
+	if _, ok := b.cookies()["refresh_token"]; !ok {
+		t.Fatal("the refresh_token cookie went away with the access token")
+	}
+
+	b.do(clearStatusJS(), chromedpClick("reload-button"))
+	b.waitJS("one transparent refresh", `document.body.dataset.refreshes === '1' && /^Loaded/.test(document.getElementById('status').textContent)`)
+	b.waitView("app")
+	if kind, text := b.message(); kind != "" {
+		t.Errorf("page shows a %s message after the refresh: %q", kind, text)
+	}
+	if after := b.taskTitles(); !slices.Equal(after, before) {
+		t.Errorf("tasks after refresh %q, before %q", after, before)
+	}
+	access2, refresh2 := checkAuthCookies(t, b)
+	if access2.Value == access1.Value {
+		t.Error("access token unchanged after the refresh")
+	}
+	if refresh2.Value == refresh1.Value {
+		t.Error("refresh token not rotated: same value after /rpc/refresh_token")
+	}
+	b.noPageErrors()
+
+	// The used refresh token is single-use: presenting it again is refused.
+	if code := theStack.refreshWith(t, refresh1.Value); code != http.StatusUnauthorized {
+		t.Errorf("old refresh token: HTTP %d, want 401", code)
+	}
+}
+
+// TestSessionExpiredReturnsToLogin: with both cookies gone (the refresh
+// cookie expired too), an API call's 401 leads to one failed refresh and the
+// login form with a "session expired" message.
+func TestSessionExpiredReturnsToLogin(t *testing.T) {
+	b := newBrowser(t)
+	signIn(t, b, demoUser, demoPass)
+	b.clearCookies()
+	b.do(chromedpClick("reload-button"))
+	b.waitView("login")
+	kind, text := b.message()
+	if kind != "error" || !strings.Contains(text, "session has expired") {
+		t.Errorf("message = %s %q, want the session-expired error", kind, text)
+	}
+	if n := len(b.taskTitles()); n != 0 {
+		t.Errorf("%d tasks still on screen after the session expired", n)
+	}
+	b.noPageErrors()
+}
+
+// TestLogoutClearsBothCookies: after the logout button the cookie store holds
+// neither cookie (the guide's logout used Path=/ for both and so never
+// cleared the /rpc/refresh_token one), a refresh attempt from the page
+// fails, and the refresh token is dead on the server too.
+func TestLogoutClearsBothCookies(t *testing.T) {
+	b := newBrowser(t)
+	signIn(t, b, demoUser, demoPass)
+	_, refresh := checkAuthCookies(t, b)
+
+	b.do(chromedpClick("logout-button"))
+	b.waitView("login")
+	if kind, text := b.message(); kind != "info" || !strings.Contains(text, "signed out") {
+		t.Errorf("message after logout = %s %q", kind, text)
+	}
+	jar := b.cookies()
+	for _, name := range []string{"access_token", "refresh_token"} {
+		if c, ok := jar[name]; ok {
+			t.Errorf("after logout the cookie store still holds %s (path %s)", name, c.Path)
+		}
+	}
+
+	status := eval[int](b, `fetch('/rpc/refresh_token', {method: 'POST', credentials: 'same-origin', headers: {'Content-Profile': 'auth'}}).then(r => r.status)`)
+	if status != http.StatusUnauthorized {
+		t.Errorf("refresh from the page after logout: HTTP %d, want 401", status)
+	}
+	if code := theStack.refreshWith(t, refresh.Value); code != http.StatusUnauthorized {
+		t.Errorf("the pre-logout refresh token still works on the server: HTTP %d, want 401", code)
+	}
+
+	// A reload shows the login form, with no message: nobody is signed in.
+	b.navigate(theStack.page())
+	b.waitView("login")
+	if kind, text := b.message(); kind != "" {
+		t.Errorf("fresh page after logout shows %s %q", kind, text)
+	}
+}
+
+// TestTaskTitleHTMLIsText: a task whose title is HTML is shown as text.
+func TestTaskTitleHTMLIsText(t *testing.T) {
+	const evil = `<img src=x onerror="window.__xss=1"><b id="xss-bold">bold</b><script>window.__xss=2</script>`
+	api := theStack.client(t)
+	api.login(demoUser, demoPass)
+	api.addTask(evil)
+
+	b := newBrowser(t)
+	signIn(t, b, demoUser, demoPass)
+	if !slices.Contains(b.taskTitles(), evil) {
+		t.Fatalf("the page does not show the title as text; titles: %q", b.taskTitles())
+	}
+	if n := eval[int](b, `document.querySelectorAll('#tasks img, #tasks b, #tasks script, #xss-bold').length`); n != 0 {
+		t.Errorf("the title became %d element(s) in the page", n)
+	}
+	if v := eval[bool](b, `window.__xss !== undefined`); v {
+		t.Error("the title's script ran")
+	}
+	b.noPageErrors()
+}
+
+// TestCrossSiteRequestsCarryNoCookies: while the user is signed in at
+// http://localhost:<port>, a page on another site (http://127.0.0.1:<other>)
+// sends a fetch and auto-submits a form POST to the stack. Chromium sends no
+// cookie with them (SameSite=Lax), the gateway refuses them, and nothing
+// changes: no task is created and the session's refresh token still works.
+// A control page on the same site (localhost, another port) shows that the
+// same requests do carry the cookies there, so the check can fail.
+func TestCrossSiteRequestsCarryNoCookies(t *testing.T) {
+	b := newBrowser(t)
+	signIn(t, b, demoUser, demoPass)
+	api := theStack.client(t)
+	api.login(demoUser, demoPass)
+	before := titles(api.tasks())
+	_, refresh := checkAuthCookies(t, b)
+
+	reqs := b.logRequests()
+	attacker := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, csrfPage(theStack.URL))
+	}))
+	defer attacker.Close()
+	if !strings.HasPrefix(attacker.URL, "http://127.0.0.1:") {
+		t.Fatalf("attacker server at %s, want 127.0.0.1", attacker.URL)
+	}
+
+	// The attack: its page posts with fetch, then submits the form, which
+	// navigates the tab to the stack's /rest/task.
+	b.navigate(attacker.URL + "/evil")
+	// Wait until the two fetches and the form POST have gone out (the form's
+	// navigation ends on Chromium's error page for the 401, so watch the
+	// DevTools network events rather than the page).
+	var sent []loggedRequest
+	for deadline := time.Now().Add(waitTimeout); ; time.Sleep(100 * time.Millisecond) {
+		sent = reqs.matching(theStack.URL)
+		n := 0
+		for _, r := range sent {
+			if r.HaveExtra && r.Method == "POST" {
+				n++
+			}
+		}
+		if n >= 3 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the attack page sent %d requests to the stack, want 3: %+v", n, sent)
+		}
+	}
+	byURL := map[string]int{}
+	for _, r := range sent {
+		if !r.HaveExtra {
+			continue
+		}
+		byURL[r.Method+" "+strings.TrimPrefix(r.URL, theStack.URL)]++
+		if c, ok := r.Headers["cookie"]; ok {
+			t.Errorf("cross-site %s %s carried a Cookie header (%d bytes)", r.Method, r.URL, len(c))
+		}
+		for _, ac := range r.Cookies {
+			if ac.Cookie == nil || (ac.Cookie.Name != "access_token" && ac.Cookie.Name != "refresh_token") {
+				continue
+			}
+			if len(ac.BlockedReasons) == 0 {
+				t.Errorf("cross-site %s %s: Chromium included the %s cookie", r.Method, r.URL, ac.Cookie.Name)
+			} else if !slices.Contains(ac.BlockedReasons, network.CookieBlockedReasonSameSiteLax) && !slices.Contains(ac.BlockedReasons, network.CookieBlockedReasonNotOnPath) {
+				t.Errorf("cross-site %s %s: %s blocked for %v, want SameSiteLax", r.Method, r.URL, ac.Cookie.Name, ac.BlockedReasons)
+			}
+		}
+	}
+	for _, want := range []string{"POST /rest/task", "POST /rpc/refresh_token"} {
+		if byURL[want] == 0 {
+			t.Errorf("the attack page did not reach the stack with %s (saw %v)", want, byURL)
+		}
+	}
+	if byURL["POST /rest/task"] < 2 {
+		t.Errorf("want both the fetch and the form POST to /rest/task, saw %v", byURL)
+	}
+
+	// Nothing changed.
+	after := titles(api.tasks())
+	slices.Sort(before)
+	slices.Sort(after)
+	if !slices.Equal(before, after) {
+		t.Errorf("tasks changed by the cross-site requests: before %q, after %q", before, after)
+	}
+	for _, title := range after {
+		if strings.HasPrefix(title, "csrf") {
+			t.Errorf("forged task %q exists", title)
+		}
+	}
+	if jar := b.cookies(); jar["refresh_token"] == nil || jar["refresh_token"].Value != refresh.Value {
+		t.Error("the cross-site refresh call rotated or removed the refresh token")
+	}
+	b.navigate(theStack.page())
+	b.waitView("app")
+	b.waitJS("the task list", `/^Loaded/.test(document.getElementById('status').textContent)`)
+
+	// Control: the same page served on the same site (localhost, another
+	// port) gets the cookies attached, so the checks above can fail.
+	control := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, csrfFetchOnlyPage(theStack.URL))
+	}))
+	control.Start()
+	defer control.Close()
+	controlURL := strings.Replace(control.URL, "127.0.0.1", "localhost", 1)
+	b.navigate(controlURL + "/same-site")
+	b.waitJS("the same-site fetch to finish", `document.title === 'done'`)
+	withCookie := 0
+	for _, r := range reqs.matching(theStack.URL + "/rest/task") {
+		if _, ok := r.Headers["cookie"]; ok && r.Method == "GET" {
+			withCookie++
+		}
+	}
+	if withCookie == 0 {
+		t.Error("control: a same-site request carried no cookie either; the cross-site check proves nothing")
+	}
+}
+
+// csrfPage is the attacker's page: a credentialed no-cors fetch to create a
+// task and one to refresh the session, then an auto-submitted form POST.
+func csrfPage(target string) string {
+	return `<!doctype html><html><head><title>totally harmless</title></head><body>
+<form id="f" method="POST" action="` + target + `/rest/task">
+<input type="hidden" name="title" value="csrf-form">
+</form>
+<script>
+const t = ` + "`" + target + "`" + `;
+Promise.allSettled([
+  fetch(t + '/rest/task', {method: 'POST', mode: 'no-cors', credentials: 'include',
+    headers: {'Content-Type': 'text/plain'}, body: JSON.stringify({title: 'csrf-fetch'})}),
+  fetch(t + '/rpc/refresh_token', {method: 'POST', mode: 'no-cors', credentials: 'include'}),
+]).then(() => document.getElementById('f').submit());
+</script></body></html>`
+}
+
+// csrfFetchOnlyPage is the control: a harmless credentialed GET.
+func csrfFetchOnlyPage(target string) string {
+	return `<!doctype html><html><head><title>control</title></head><body><script>
+fetch(` + "`" + target + "/rest/task`" + `, {mode: 'no-cors', credentials: 'include'})
+  .finally(() => { document.title = 'done'; });
+</script></body></html>`
+}
+
+var retryRE = regexp.MustCompile(`Too many login attempts\. Try again in (\d+) (second|seconds|minutes)\.`)
+
+// TestLoginErrors runs last (Go runs a file's tests in order): it throttles
+// alice, and the SQL throttle keeps per-user counters in 128 hashed buckets,
+// so another name could share alice's bucket for the rest of the window.
+//
+// A wrong password shows its message; repeating it until
+// the SQL throttle answers 429 shows "too many attempts" with the
+// Retry-After wait, and then even the right password is refused.
+func TestLoginErrors(t *testing.T) {
+	b := newBrowser(t)
+	b.navigate(theStack.page())
+	b.waitView("login")
+
+	b.submitLogin(otherUser, "wrong password")
+	b.waitJS("an error message", `!document.getElementById('message').hidden`)
+	if kind, text := b.message(); kind != "error" || text != "Wrong username or password." {
+		t.Fatalf("wrong password: message %s %q", kind, text)
+	}
+
+	var last string
+	for i := 0; i < 30; i++ {
+		b.do(clearMessageJS())
+		b.submitLogin(otherUser, fmt.Sprintf("wrong password %d", i))
+		b.waitJS("an error message", `!document.getElementById('message').hidden`)
+		_, last = b.message()
+		if strings.HasPrefix(last, "Too many") {
+			break
+		}
+		if last != "Wrong username or password." {
+			t.Fatalf("attempt %d: unexpected message %q", i, last)
+		}
+	}
+	m := retryRE.FindStringSubmatch(last)
+	if m == nil {
+		t.Fatalf("never throttled; last message %q", last)
+	}
+	if atoi(m[1]) <= 0 {
+		t.Errorf("Retry-After shown as %s %s", m[1], m[2])
+	}
+
+	b.do(clearMessageJS())
+	b.submitLogin(otherUser, otherPass)
+	b.waitJS("an error message", `!document.getElementById('message').hidden`)
+	if _, text := b.message(); !strings.HasPrefix(text, "Too many login attempts") {
+		t.Errorf("right password while throttled: %q, want the throttle message", text)
+	}
+	if v := eval[string](b, `document.body.dataset.view`); v != "login" {
+		t.Errorf("view %q while throttled", v)
+	}
+	b.noPageErrors()
+}

@@ -1,0 +1,39 @@
+package browsertest
+
+import (
+	"fmt"
+	"os"
+	"testing"
+)
+
+// TestMain starts one native stack for every test of the package and stops
+// it afterwards. A missing Chromium fails the package (with the package name
+// to install); only BROWSERTEST_SKIP=1 skips it.
+func TestMain(m *testing.M) {
+	os.Exit(run(m))
+}
+
+func run(m *testing.M) int {
+	if os.Getenv(SkipEnv) == "1" {
+		fmt.Fprintf(os.Stderr, "browsertest: skipped because %s=1\n", SkipEnv)
+		return 0
+	}
+	if _, err := FindChromium(); err != nil {
+		fmt.Fprintf(os.Stderr, "browsertest: FAIL: %v\n", err)
+		return 1
+	}
+	tmp, err := os.MkdirTemp("", "browsertest-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "browsertest:", err)
+		return 1
+	}
+	defer os.RemoveAll(tmp)
+	s, err := startStack(tmp)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "browsertest: FAIL: starting the native stack: %v\n", err)
+		return 1
+	}
+	defer s.stop()
+	theStack = s
+	return m.Run()
+}

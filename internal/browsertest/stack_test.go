@@ -1,0 +1,283 @@
+package browsertest
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Settings of the stack the tests start. The access token lives
+// accessTokenTTL seconds (JWT_EXP): the access_token cookie carries the same
+// Max-Age, so the browser drops it after that long, the next API call goes
+// out without it, Caddy answers 401 and the page refreshes. (The API engine
+// accepts an expired token for 30 s of clock-skew leeway, as PostgREST does,
+// and the gateway for none; the cookie's Max-Age is what decides here.)
+const (
+	accessTokenTTL  = 3
+	refreshTokenTTL = 3600
+)
+
+// testStack is a native stack started with `stackctl up --detach` from a
+// throwaway state directory and .env, on free ports.
+type testStack struct {
+	URL      string // http://localhost:<port>, the browser's origin for the stack
+	Port     int
+	DBURL    string // superuser URL of the app database
+	bin      string
+	root     string // repository root (caddy/Caddyfile, caddy/demo)
+	env      []string
+	stateDir string
+}
+
+var theStack *testStack
+
+// repoRoot finds the module root (the directory holding go.mod).
+func repoRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", fmt.Errorf("go.mod not found above the test directory")
+		}
+		dir = parent
+	}
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	return hex.EncodeToString(b)
+}
+
+// startStack builds stackctl and brings the native stack up in the
+// background. tmp holds the binary, the .env and the state directory.
+func startStack(tmp string) (*testStack, error) {
+	root, err := repoRoot()
+	if err != nil {
+		return nil, err
+	}
+	s := &testStack{root: root, bin: filepath.Join(tmp, "stackctl"), stateDir: filepath.Join(tmp, "state")}
+	build := exec.Command("go", "build", "-o", s.bin, "./cmd/stackctl")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("go build ./cmd/stackctl: %v\n%s", err, out)
+	}
+
+	ports := map[string]int{}
+	for _, name := range []string{"STACK_PG_PORT", "POSTGREST_PORT", "POSTGREST_ADMIN_PORT", "STACK_HTTP_PORT"} {
+		p, err := freePort()
+		if err != nil {
+			return nil, err
+		}
+		ports[name] = p
+	}
+	secret := make([]byte, 32)
+	if _, err := rand.Read(secret); err != nil {
+		return nil, err
+	}
+	pgPassword := randomHex(16)
+	envFile := filepath.Join(tmp, ".env")
+	var dotenv strings.Builder
+	fmt.Fprintf(&dotenv, "JWT_SECRET=%s\n", base64.StdEncoding.EncodeToString(secret))
+	fmt.Fprintf(&dotenv, "POSTGRES_PASSWORD=%s\nAUTHENTICATOR_PASSWORD=%s\n", pgPassword, randomHex(16))
+	for name, p := range ports {
+		fmt.Fprintf(&dotenv, "%s=%d\n", name, p)
+	}
+	fmt.Fprintf(&dotenv, "JWT_EXP=%d\nREFRESH_TOKEN_TTL=%d\n", accessTokenTTL, refreshTokenTTL)
+	// Plain http on localhost: the cookies can't be Secure here (see
+	// docs/browser.md for what a deployment behind HTTPS uses).
+	dotenv.WriteString("COOKIE_SECURE=false\nCOOKIE_SAMESITE=Lax\n")
+	if err := os.WriteFile(envFile, []byte(dotenv.String()), 0o600); err != nil {
+		return nil, err
+	}
+
+	s.Port = ports["STACK_HTTP_PORT"]
+	s.URL = fmt.Sprintf("http://localhost:%d", s.Port)
+	s.DBURL = fmt.Sprintf("postgres://postgres:%s@127.0.0.1:%d/app?sslmode=disable", pgPassword, ports["STACK_PG_PORT"])
+	s.env = append(os.Environ(), "STACK_DIR="+s.stateDir)
+	// Variables already in the environment win over .env: make sure the
+	// caller's own settings can't leak into the test stack.
+	for _, k := range []string{"DATABASE_URL", "JWT_SECRET", "JWT_EXP", "COOKIE_SECURE", "COOKIE_SAMESITE", "REFRESH_TOKEN_TTL", "POSTGRES_DB"} {
+		s.env = append(s.env, k+"=")
+	}
+	s.env = filterEnv(s.env)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	if out, err := s.stackctl(ctx, "--env-file", envFile, "up", "--detach"); err != nil {
+		logs, _ := s.stackctl(context.Background(), "--env-file", envFile, "logs")
+		s.stop()
+		return nil, fmt.Errorf("stackctl up --detach: %v\n%s\n--- stackctl logs ---\n%s", err, out, logs)
+	}
+	return s, nil
+}
+
+// filterEnv drops the empty assignments added to mask caller variables (an
+// empty value would still count as "set") and keeps the last of duplicates.
+func filterEnv(env []string) []string {
+	last := map[string]string{}
+	var order []string
+	for _, kv := range env {
+		k, _, _ := strings.Cut(kv, "=")
+		if _, seen := last[k]; !seen {
+			order = append(order, k)
+		}
+		last[k] = kv
+	}
+	var out []string
+	for _, k := range order {
+		if kv := last[k]; !strings.HasSuffix(kv, "=") {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
+func (s *testStack) stackctl(ctx context.Context, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, s.bin, args...)
+	cmd.Dir = s.root
+	cmd.Env = s.env
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	return out.String(), err
+}
+
+func (s *testStack) stop() {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if out, err := s.stackctl(ctx, "--env-file", filepath.Join(filepath.Dir(s.bin), ".env"), "down"); err != nil {
+		fmt.Fprintf(os.Stderr, "browsertest: stackctl down: %v\n%s\n", err, out)
+	}
+}
+
+// apiClient is a plain Go HTTP client with its own cookie jar, used to
+// arrange data and to check results independently of the browser.
+type apiClient struct {
+	t    *testing.T
+	base string
+	http *http.Client
+}
+
+func (s *testStack) client(t *testing.T) *apiClient {
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &apiClient{t: t, base: s.URL, http: &http.Client{Jar: jar, Timeout: 30 * time.Second}}
+}
+
+func (c *apiClient) do(method, path string, header http.Header, body string) (*http.Response, []byte) {
+	c.t.Helper()
+	req, err := http.NewRequest(method, c.base+path, strings.NewReader(body))
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	res, err := c.http.Do(req)
+	if err != nil {
+		c.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res, b
+}
+
+// login signs in through POST /rpc/login, as the guide's curl does.
+func (c *apiClient) login(user, pass string) {
+	c.t.Helper()
+	body, _ := json.Marshal(map[string]string{"user_": user, "pass": pass})
+	res, b := c.do("POST", "/rpc/login", http.Header{"Content-Type": {"application/json"}, "Content-Profile": {"auth"}}, string(body))
+	if res.StatusCode != http.StatusNoContent && res.StatusCode != http.StatusOK {
+		c.t.Fatalf("login %s via the API: HTTP %d %s", user, res.StatusCode, b)
+	}
+}
+
+// tasks lists GET /rest/task for the signed-in user.
+func (c *apiClient) tasks() []map[string]any {
+	c.t.Helper()
+	res, b := c.do("GET", "/rest/task", http.Header{"Accept": {"application/json"}}, "")
+	if res.StatusCode != http.StatusOK {
+		c.t.Fatalf("GET /rest/task via the API: HTTP %d %s", res.StatusCode, b)
+	}
+	var rows []map[string]any
+	if err := json.Unmarshal(b, &rows); err != nil {
+		c.t.Fatalf("GET /rest/task: %v: %s", err, b)
+	}
+	return rows
+}
+
+// addTask inserts a task for the signed-in user with POST /rest/task.
+func (c *apiClient) addTask(title string) {
+	c.t.Helper()
+	body, _ := json.Marshal(map[string]string{"title": title})
+	res, b := c.do("POST", "/rest/task", http.Header{"Content-Type": {"application/json"}}, string(body))
+	if res.StatusCode != http.StatusCreated {
+		c.t.Fatalf("POST /rest/task via the API: HTTP %d %s", res.StatusCode, b)
+	}
+}
+
+// refreshWith presents the given refresh token to POST /rpc/refresh_token
+// (outside any jar) and returns the status code.
+func (s *testStack) refreshWith(t *testing.T, token string) int {
+	t.Helper()
+	req, err := http.NewRequest("POST", s.URL+"/rpc/refresh_token", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Profile", "auth")
+	req.AddCookie(&http.Cookie{Name: "refresh_token", Value: token})
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	return res.StatusCode
+}
+
+func titles(rows []map[string]any) []string {
+	var out []string
+	for _, r := range rows {
+		out = append(out, fmt.Sprint(r["title"]))
+	}
+	return out
+}
+
+func atoi(s string) int {
+	n, _ := strconv.Atoi(s)
+	return n
+}
