@@ -84,7 +84,9 @@ func ensureEnv(f *cmdutil.Factory, exe string) error {
 		return nil
 	}
 	fmt.Fprintf(f.ErrOut, "stackctl: %s is missing; creating it with fresh secrets (stackctl secret gen)\n", f.EnvFile)
-	gen := exec.Command(exe, "--env-file", f.EnvFile, "secret", "gen")
+	// (a missing explicit --env-file already failed in LoadEnv, so this is
+	// the default .env, which is where `secret gen` writes)
+	gen := exec.Command(exe, "secret", "gen")
 	gen.Stdout, gen.Stderr = f.ErrOut, f.ErrOut
 	if err := gen.Run(); err != nil {
 		return fmt.Errorf("stackctl secret gen: %w", err)
