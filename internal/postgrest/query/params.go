@@ -342,21 +342,16 @@ func deref(s *string) string {
 }
 
 // urlEncode is Network.HTTP.Base.urlEncode applied to the bytes of s, each
-// byte taken as a character (as PostgREST does with BS.unpack).
+// byte taken as a character (as PostgREST does with BS.unpack): ASCII
+// letters, digits and "-_.~" stay, other ASCII bytes become %XX, and bytes
+// >= 0x80 are UTF-8 encoded as characters, then %XX-escaped.
 func urlEncode(s string) string {
 	const hexd = "0123456789ABCDEF"
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		reserved := false
 		switch {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
-		case c <= 0x20 || c >= 0x7f:
-			reserved = true
-		default:
-			reserved = strings.IndexByte(";/?:@&=+,${}|\\^[]`<>#%\"", c) >= 0
-		}
-		if !reserved {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', strings.IndexByte("-_.~", c) >= 0:
 			b.WriteByte(c)
 			continue
 		}

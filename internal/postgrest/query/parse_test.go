@@ -214,6 +214,11 @@ func TestCanonical(t *testing.T) {
 	if p.Canonical != "id=eq.1,neq.2&select=id%2Cname" {
 		t.Errorf("canonical: %q", p.Canonical)
 	}
+	// Network.HTTP.Base.urlEncode keeps only ASCII alphanumerics and -_.~
+	p, _ = Parse("select=*&id=in.(1,2)&name=eq.a%20b~", ParseOptions{Method: "GET"})
+	if p.Canonical != "id=in.%281%2C2%29&name=eq.a%20b~&select=%2A" {
+		t.Errorf("canonical: %q", p.Canonical)
+	}
 }
 
 func TestRanges(t *testing.T) {
