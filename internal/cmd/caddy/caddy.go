@@ -39,7 +39,7 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 
 The Caddyfile adapter is inferred for files named Caddyfile*. caddy/Caddyfile
 reads JWT_SECRET, SITE_ADDRESS, CADDY_ADMIN, CADDY_BIND, POSTGREST_UPSTREAM,
-POSTGREST_ADMIN_UPSTREAM, DEMO_ROOT, CORS_ALLOW_ORIGIN and CADDY_DEBUG from the
+POSTGREST_ADMIN_UPSTREAM, DEMO_ROOT, CORS_ALLOW_ORIGINS and CADDY_DEBUG from the
 environment (and the --env-file); see docs/gateway.md.`,
 	}
 	all := caddycmd.Commands()
