@@ -363,3 +363,52 @@ func mustJSON(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
 }
+
+// GET / (spec §9): content type, follow-privileges, validity under
+// go-openapi (T:OpenApi/OpenApiSpec.hs, T:OpenApi/RootSpec.hs@v16.2).
+func TestOpenAPIRoot(t *testing.T) {
+	e := newEngine(t, fixtureSQL, nil)
+	doc := func(hdr map[string]string) (result, map[string]any) {
+		r := e.do("GET", "/", hdr, "")
+		var m map[string]any
+		if r.status == 200 {
+			if err := json.Unmarshal([]byte(r.body), &m); err != nil {
+				t.Fatalf("body: %v", err)
+			}
+		}
+		return r, m
+	}
+	r, anon := doc(map[string]string{"Accept": "application/json"})
+	if r.status != 200 || r.header.Get("Content-Type") != "application/openapi+json; charset=utf-8" || r.header.Get("Content-Profile") != "public" {
+		t.Fatalf("GET /: %d %v", r.status, r.header)
+	}
+	// (validity under go-openapi is checked in TestOpenAPIValid: its
+	// validator mistakes a definition named "items" for the keyword.)
+	paths := anon["paths"].(map[string]any)
+	if _, ok := paths["/items"]; !ok {
+		t.Error("anon document lacks /items")
+	}
+	if _, ok := paths["/task"]; ok {
+		t.Error("anon document lists /task although anon has no privilege on it")
+	}
+	if _, ok := paths["/rpc/secret_fn"]; ok {
+		t.Error("anon document lists a function anon may not execute")
+	}
+	if p, ok := paths["/rpc/writer"].(map[string]any); !ok || p["get"] != nil || p["post"] == nil {
+		t.Errorf("volatile function: %v", paths["/rpc/writer"])
+	}
+	_, user := doc(bearer(t, map[string]any{"role": "basic_subscriber"}))
+	if _, ok := user["paths"].(map[string]any)["/task"]; !ok {
+		t.Error("basic_subscriber document lacks /task")
+	}
+	if r, _ := doc(map[string]string{"Accept": "text/csv"}); r.status != 406 || !strings.Contains(r.body, "PGRST107") {
+		t.Errorf("csv root: %d %s", r.status, r.body)
+	}
+	r, authDoc := doc(map[string]string{"Accept-Profile": "auth"})
+	if r.status != 200 || r.header.Get("Content-Profile") != "auth" {
+		t.Fatalf("auth root: %d", r.status)
+	}
+	if _, ok := authDoc["paths"].(map[string]any)["/rpc/login"]; !ok {
+		t.Error("auth document lacks /rpc/login")
+	}
+}

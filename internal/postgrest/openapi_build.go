@@ -1,8 +1,90 @@
 package postgrest
 
-import "encoding/json"
+import (
+	"net"
+	"strconv"
 
-// buildOpenAPI is replaced by the openapi package's Build once it lands.
+	"github.com/authstack/authstack/internal/postgrest/openapi"
+	"github.com/authstack/authstack/internal/postgrest/schemacache"
+)
+
+// buildOpenAPI fills the openapi package's Document from the schema cache,
+// keeping what the current role may use (openapi-mode=follow-privileges) or
+// everything (ignore-privileges).
 func (s *Server) buildOpenAPI(req *request, p *privs) ([]byte, error) {
-	return json.Marshal(map[string]any{"swagger": "2.0", "info": map[string]any{"title": "PostgREST API", "version": "16.2"}, "paths": map[string]any{}})
+	sc := req.cache
+	follow := s.cfg.OpenAPIMode == "follow-privileges"
+	type tp struct{ sel, ins, upd, del bool }
+	tprivs := map[string]tp{}
+	for _, t := range p.Tables {
+		tprivs[t.Name] = tp{t.Select, t.Insert, t.Update, t.Delete}
+	}
+	fprivs := map[uint32]bool{}
+	for _, oid := range p.Functions {
+		fprivs[uint32(oid)] = true
+	}
+	doc := openapi.Document{Schema: req.schema, ServerProxyURI: s.cfg.OpenAPIServerProxyURI}
+	if c := sc.SchemaComments[req.schema]; c != nil {
+		doc.SchemaComment, doc.SchemaHasComment = *c, true
+	}
+	port := s.cfg.ServerPort
+	if a, ok := s.boundAddr.Load().(string); ok {
+		if _, ps, err := net.SplitHostPort(a); err == nil {
+			if n, err := strconv.Atoi(ps); err == nil {
+				port = n
+			}
+		}
+	}
+	doc.Host = openapi.HostPort(s.cfg.ServerHost, port)
+	for _, name := range sc.TableNames(req.schema) {
+		t := sc.Tables[req.schema][name]
+		pr := tprivs[name]
+		if follow && !(pr.sel || pr.ins || pr.upd || pr.del) {
+			continue
+		}
+		ot := openapi.Table{Name: t.Name, Description: t.Description,
+			Insertable: t.Insertable && (!follow || pr.ins), Updatable: t.Updatable && (!follow || pr.upd),
+			Deletable: t.Deletable && (!follow || pr.del)}
+		for _, c := range t.Columns {
+			oc := openapi.Column{Name: c.Name, Type: c.Type, Description: c.Description, Nullable: c.Nullable,
+				HasDefault: c.HasDefault, PrimaryKey: c.PrimaryKey, Enum: c.Enum, MaxLen: c.MaxLen}
+			if c.FKTable != "" {
+				oc.ForeignKey = &openapi.FK{Table: c.FKTable, Column: c.FKColumn}
+			}
+			ot.Columns = append(ot.Columns, oc)
+		}
+		doc.Tables = append(doc.Tables, ot)
+	}
+	for _, name := range sc.FunctionNames(req.schema) {
+		var f *schemacache.Function
+		for _, cand := range sc.Functions[req.schema][name] {
+			if !follow || fprivs[cand.OID] {
+				f = cand
+				break
+			}
+		}
+		if f == nil || hasUnnamedParams(f) {
+			continue
+		}
+		of := openapi.Function{Name: f.Name, Description: f.Description, Volatility: f.Volatility, ReturnsSet: f.ReturnsSet,
+			SingleUnnamedJSON: isSingleUnnamed(f, "json")}
+		for _, prm := range f.Params {
+			of.Params = append(of.Params, openapi.Param{Name: prm.Name, Type: prm.Type, Required: prm.Required, Variadic: prm.Variadic})
+		}
+		doc.Functions = append(doc.Functions, of)
+	}
+	return openapi.Build(doc)
+}
+
+// hasUnnamedParams is true for functions with an unnamed parameter.
+// PostgREST lists them with "" as a parameter/property name, which is not
+// a valid OpenAPI document (empty or duplicate names); they are left out
+// here (docs/postgrest.md, known differences). They stay callable.
+func hasUnnamedParams(f *schemacache.Function) bool {
+	for _, p := range f.Params {
+		if p.Name == "" {
+			return true
+		}
+	}
+	return false
 }
