@@ -1,0 +1,121 @@
+package authdb_test
+
+import (
+	"context"
+	"sort"
+	"testing"
+	"time"
+)
+
+// Login and refresh through the PostgREST-style transaction (pgrsttx, as
+// authenticator switching to anon) against the bcrypt floor: one raw
+// crypt() verification of the same stored hash (cost 10) on the same kind
+// of connection. Compare ns/op: login/crypt is the login overhead ratio.
+
+func BenchmarkCryptFloor(b *testing.B) {
+	s := newOurs(b)
+	ctx := context.Background()
+	var hash string
+	if err := s.super.QueryRow(ctx, "select password from auth.user where username = 'demo'").Scan(&hash); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		var ok bool
+		if err := s.api.QueryRow(ctx, "select public.crypt($1, $2) = $2", "demo", hash).Scan(&ok); err != nil || !ok {
+			b.Fatal(err, ok)
+		}
+	}
+}
+
+func BenchmarkLogin(b *testing.B) {
+	s := newOurs(b)
+	args := map[string]any{"user_": "demo", "pass": "demo"}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := s.call(b, "login", args, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkLoginWrongPassword(b *testing.B) {
+	s := newOurs(b)
+	s.app = map[string]string{"login_max_attempts_user": "0", "login_max_attempts_addr": "0"}
+	args := map[string]any{"user_": "demo", "pass": "wrong"}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := s.call(b, "login", args, nil); code(err) != "PT401" {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkRefresh(b *testing.B) {
+	s := newOurs(b)
+	rt := s.login(b, "demo", "demo")["refresh_token"].Value
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		res, err := s.call(b, "refresh_token", nil, map[string]string{"refresh_token": rt})
+		if err != nil {
+			b.Fatal(err)
+		}
+		rt = setCookies(b, res)["refresh_token"].Value
+	}
+}
+
+// BenchmarkLoginVsFloor interleaves one raw crypt() and one login per
+// iteration, so that load changes on the machine hit both alike, and
+// reports the ratio of the medians (login/floor) and of the totals.
+func BenchmarkLoginVsFloor(b *testing.B) {
+	s := newOurs(b)
+	ctx := context.Background()
+	var hash string
+	if err := s.super.QueryRow(ctx, "select password from auth.user where username = 'demo'").Scan(&hash); err != nil {
+		b.Fatal(err)
+	}
+	args := map[string]any{"user_": "demo", "pass": "demo"}
+	rt := s.login(b, "demo", "demo")["refresh_token"].Value
+	var floor, login, refresh []time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		t0 := time.Now()
+		var ok bool
+		if err := s.api.QueryRow(ctx, "select public.crypt($1, $2) = $2", "demo", hash).Scan(&ok); err != nil || !ok {
+			b.Fatal(err, ok)
+		}
+		t1 := time.Now()
+		if _, err := s.call(b, "login", args, nil); err != nil {
+			b.Fatal(err)
+		}
+		t2 := time.Now()
+		res, err := s.call(b, "refresh_token", nil, map[string]string{"refresh_token": rt})
+		if err != nil {
+			b.Fatal(err)
+		}
+		t3 := time.Now()
+		rt = setCookies(b, res)["refresh_token"].Value
+		floor, login, refresh = append(floor, t1.Sub(t0)), append(login, t2.Sub(t1)), append(refresh, t3.Sub(t2))
+	}
+	b.StopTimer()
+	mf, ml, mr := median(floor), median(login), median(refresh)
+	b.ReportMetric(float64(mf.Microseconds())/1000, "floor-ms")
+	b.ReportMetric(float64(ml.Microseconds())/1000, "login-ms")
+	b.ReportMetric(float64(mr.Microseconds())/1000, "refresh-ms")
+	b.ReportMetric(float64(ml)/float64(mf), "login/floor")
+	b.ReportMetric(float64(sum(login))/float64(sum(floor)), "login/floor-total")
+	b.ReportMetric(float64(mr)/float64(mf), "refresh/floor")
+}
+
+func median(d []time.Duration) time.Duration {
+	c := append([]time.Duration(nil), d...)
+	sort.Slice(c, func(i, j int) bool { return c[i] < c[j] })
+	return c[len(c)/2]
+}
+
+func sum(d []time.Duration) (s time.Duration) {
+	for _, x := range d {
+		s += x
+	}
+	return s
+}
