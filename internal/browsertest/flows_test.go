@@ -330,6 +330,13 @@ func TestCrossSiteRequestsCarryNoCookies(t *testing.T) {
 			continue
 		}
 		byURL[r.Method+" "+strings.TrimPrefix(r.URL, theStack.URL)]++
+		var blocked []string
+		for _, ac := range r.Cookies {
+			if ac.Cookie != nil {
+				blocked = append(blocked, fmt.Sprintf("%s%v", ac.Cookie.Name, ac.BlockedReasons))
+			}
+		}
+		t.Logf("cross-site %s %s: Cookie header sent: %v; cookies considered: %v", r.Method, r.URL, r.Headers["cookie"] != "", blocked)
 		if c, ok := r.Headers["cookie"]; ok {
 			t.Errorf("cross-site %s %s carried a Cookie header (%d bytes)", r.Method, r.URL, len(c))
 		}
