@@ -264,6 +264,14 @@ func TestNativeStack(t *testing.T) {
 		t.Errorf("smoke-test text output:\n%s", text)
 	}
 
+	// the smoke test notices a gateway that does not check tokens: pointed
+	// at the API engine directly (no Caddy), the Caddy checks fail
+	direct, code := p.run(2*time.Minute, "smoke-test", "--url", fmt.Sprintf("http://127.0.0.1:%d", p.api))
+	if code != 1 || !strings.Contains(direct, "FAIL task without cookie (401 from Caddy)") ||
+		!regexp.MustCompile(`(?m)^\d+ passed, [1-9]\d* failed$`).MatchString(direct) {
+		t.Errorf("smoke-test against the engine without Caddy: exit %d\n%s", code, direct)
+	}
+
 	// 5. the README's curl lines, with the real curl
 	runDocCurl(t, p)
 
@@ -272,6 +280,46 @@ func TestNativeStack(t *testing.T) {
 		t.Errorf("logs pg lacks PostgreSQL's start:\n%s", l)
 	}
 	p.mustRun(time.Minute, "logs", "api")
+	// logs -f follows until Ctrl-C: after its first (last old) line, new requests show up
+	follow := p.cmd("logs", "-f", "-n", "1", "caddy")
+	fout, err := follow.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := follow.Start(); err != nil {
+		t.Fatal(err)
+	}
+	flines := make(chan string, 1000)
+	go func() {
+		sc := bufio.NewScanner(fout)
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		for sc.Scan() {
+			flines <- sc.Text()
+		}
+		close(flines)
+	}()
+	<-flines // the one old line
+	p.run(time.Minute, "smoke-test", "--url", p.base())
+	followed := false
+	for !followed {
+		select {
+		case l, ok := <-flines:
+			if !ok {
+				t.Fatal("logs -f ended by itself")
+			}
+			followed = strings.Contains(l, `"uri":"/rpc/login"`)
+		case <-time.After(30 * time.Second):
+			t.Fatal("logs -f caddy did not follow the new requests")
+		}
+	}
+	_ = follow.Process.Signal(os.Interrupt)
+	go func() {
+		for range flines {
+		}
+	}()
+	if err := follow.Wait(); err != nil {
+		t.Errorf("logs -f after Ctrl-C: %v", err)
+	}
 	if out, code := p.run(time.Minute, "logs", "nosuch"); code == 0 || !strings.Contains(out, "unknown component") {
 		t.Errorf("logs nosuch: exit %d\n%s", code, out)
 	}
