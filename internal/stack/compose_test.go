@@ -222,8 +222,18 @@ func TestComposeWiring(t *testing.T) {
 	if hc := p.Services["caddy"].HealthCheck; hc != nil && !strings.Contains(strings.Join(hc.Test, " "), "/healthz") {
 		t.Errorf("caddy healthcheck %v does not ask /healthz", hc.Test)
 	}
-	if hc := p.Services["postgrest"].HealthCheck; hc != nil && svcEnv(t, p, "postgrest", "PGRST_ADMIN_SERVER_PORT") == "" {
-		t.Errorf("postgrest healthcheck needs PGRST_ADMIN_SERVER_PORT")
+	if hc := p.Services["postgrest"].HealthCheck; hc != nil && strings.Contains(strings.Join(hc.Test, " "), "--ready") {
+		// PostgREST's --ready client needs an admin port and refuses special hosts (*, *4, !4, *6, !6)
+		if svcEnv(t, p, "postgrest", "PGRST_ADMIN_SERVER_PORT") == "" {
+			t.Errorf("postgrest --ready needs PGRST_ADMIN_SERVER_PORT")
+		}
+		host := p.Services["postgrest"].Environment["PGRST_ADMIN_SERVER_HOST"]
+		if host == nil {
+			host = p.Services["postgrest"].Environment["PGRST_SERVER_HOST"]
+		}
+		if host == nil || strings.ContainsAny(*host, "*!") || *host == "127.0.0.1" || *host == "localhost" {
+			t.Errorf("postgrest admin host %v: --ready refuses special hosts, and loopback would hide /ready from caddy", host)
+		}
 	}
 	deps := []struct{ svc, on, cond string }{
 		{"migrate", "postgres", types.ServiceConditionHealthy},
