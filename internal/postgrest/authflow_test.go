@@ -17,7 +17,9 @@ import (
 // flowSecret is a base64 secret as `stackctl secret gen` writes it.
 var flowSecret = base64.StdEncoding.EncodeToString([]byte("0123456789abcdef0123456789abcdef0123456789abcdef"))
 
-func newStackEngine(t *testing.T) *engine {
+func newStackEngine(t *testing.T) *engine { return newStackEngineTB(t) }
+
+func newStackEngineTB(t testing.TB) *engine {
 	t.Helper()
 	return newEngineSetup(t, func(ctx context.Context, db string, pool *pgxpool.Pool) {
 		if err := migrations.Up(ctx, db, map[string]string{"JWT_SECRET": flowSecret, "AUTHENTICATOR_PASSWORD": "authpw"}); err != nil {
@@ -29,7 +31,9 @@ func newStackEngine(t *testing.T) *engine {
 		if err := authdb.AddUser(ctx, pool, "bob", "bob-password", "basic_subscriber"); err != nil {
 			t.Fatalf("add user: %v", err)
 		}
-		if _, err := pool.Exec(ctx, `insert into public.task(owner, title) values ('alice','alice task'),('bob','bob task')`); err != nil {
+		if _, err := pool.Exec(ctx, `insert into public.task(owner, title) values ('alice','alice task'),('bob','bob task');
+			insert into public.task(owner, title) select 'bob', 'bulk ' || g from generate_series(1, 20) g;
+			insert into public.task(owner, title) select 'alice', 'bulk ' || g from generate_series(1, 20) g;`); err != nil {
 			t.Fatalf("tasks: %v", err)
 		}
 	}, func(env map[string]string) {
@@ -76,7 +80,7 @@ func TestGuideAuthFlows(t *testing.T) {
 
 	// the access token verifies with the engine's JWT check (HS256, integer exp)
 	user := map[string]string{"Authorization": "Bearer " + access}
-	r = e.do("GET", "/task?select=owner,title", user, "")
+	r = e.do("GET", "/task?select=owner,title&title=not.like.bulk*", user, "")
 	if r.status != 200 || !jsonEq(r.body, `[{"owner":"alice","title":"alice task"}]`) {
 		t.Fatalf("GET /task as alice: %d %s", r.status, r.body)
 	}

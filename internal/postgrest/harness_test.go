@@ -36,7 +36,7 @@ grant basic_subscriber to authenticator;
 `
 
 type engine struct {
-	t   *testing.T
+	t   testing.TB
 	srv *Server
 	url string
 	db  string // superuser URL
@@ -44,7 +44,7 @@ type engine struct {
 
 // newEngine creates a database with the fixture, starts the engine on a
 // real 127.0.0.1 listener and waits for the schema cache.
-func newEngine(t *testing.T, fixture string, mod func(env map[string]string)) *engine {
+func newEngine(t testing.TB, fixture string, mod func(env map[string]string)) *engine {
 	t.Helper()
 	return newEngineSetup(t, func(ctx context.Context, db string, pool *pgxpool.Pool) {
 		if _, err := pool.Exec(ctx, rolesSQL); err != nil {
@@ -57,7 +57,7 @@ func newEngine(t *testing.T, fixture string, mod func(env map[string]string)) *e
 }
 
 // newEngineSetup is newEngine with an arbitrary database setup.
-func newEngineSetup(t *testing.T, setup func(ctx context.Context, db string, pool *pgxpool.Pool), mod func(env map[string]string)) *engine {
+func newEngineSetup(t testing.TB, setup func(ctx context.Context, db string, pool *pgxpool.Pool), mod func(env map[string]string)) *engine {
 	t.Helper()
 	db := pgtest.NewDatabase(t)
 	pool := pgtest.NewPool(t, db)
@@ -109,7 +109,7 @@ func newEngineSetup(t *testing.T, setup func(ctx context.Context, db string, poo
 	return &engine{t: t, srv: srv, url: "http://" + ln.Addr().String(), db: db}
 }
 
-type testLogWriter struct{ t *testing.T }
+type testLogWriter struct{ t testing.TB }
 
 func (w testLogWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimSpace(string(p)))
