@@ -560,6 +560,9 @@ func TestComponentDiesAndPortTaken(t *testing.T) {
 	if !regexp.MustCompile(`api exited \(signal: killed\)`).Match(logf) {
 		t.Errorf("the stack log does not say the api died:\n%s", tail(string(logf)))
 	}
+	if out, code := p.run(time.Minute, "status"); code != 3 || !strings.Contains(out, "the last run ended with: api exited") {
+		t.Errorf("status after the api died: exit %d\n%s", code, out)
+	}
 	p.assertGone(st)
 
 	// a killed supervisor takes its components with it; down cleans up

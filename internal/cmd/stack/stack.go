@@ -230,8 +230,16 @@ func startDetached(f *cmdutil.Factory, c *stack.Config, o *upOpts) error {
 	deadline := time.After(o.timeout + 10*time.Second)
 	tick := time.NewTicker(25 * time.Millisecond)
 	defer tick.Stop()
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sig)
 	for {
 		select {
+		case <-sig:
+			// interrupted while starting: do not leave a half-started stack behind
+			_ = syscall.Kill(cmd.Process.Pid, syscall.SIGTERM)
+			<-exited
+			return errors.New("interrupted: the stack was stopped")
 		case err := <-exited:
 			return fmt.Errorf("the stack did not start (supervisor %v); last lines of %s:\n%s", err, logPath, indent(tailFile(logPath, 20)))
 		case <-deadline:
@@ -249,6 +257,18 @@ func startDetached(f *cmdutil.Factory, c *stack.Config, o *upOpts) error {
 
 func indent(s string) string {
 	return "    " + strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n    ")
+}
+
+// lastError is the supervisor's final error line in the combined log, if
+// the last run ended with one.
+func lastError(path string) string {
+	lines := strings.Split(tailFile(path, 40), "\n")
+	for i := len(lines) - 1; i >= 0; i-- {
+		if strings.HasPrefix(lines[i], "stackctl: ") {
+			return strings.TrimPrefix(lines[i], "stackctl: ")
+		}
+	}
+	return ""
 }
 
 func tailFile(path string, n int) string {
@@ -371,6 +391,9 @@ func newStatus(f *cmdutil.Factory) *cobra.Command {
 					fmt.Fprintln(f.Out, `{"running": false, "components": []}`)
 				} else {
 					fmt.Fprintln(f.Out, "no stack is running (start it with `stackctl up`)")
+					if last := lastError(stack.LogPath(c.StateDir, "stack")); last != "" {
+						fmt.Fprintf(f.Out, "the last run ended with: %s (see `stackctl logs`)\n", last)
+					}
 				}
 				return &cmdutil.ExitError{Code: 3}
 			}
