@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
 )
 
 // The demo users that `stackctl seed demo` creates.
@@ -194,10 +195,48 @@ func TestExpiredAccessTokenRefreshesTransparently(t *testing.T) {
 	}
 	b.noPageErrors()
 
-	// The used refresh token is single-use: presenting it again is refused.
+	// Two API calls hit the expired session at once: the page shares one
+	// refresh between them (refresh tokens are single-use, and presenting a
+	// rotated one again would revoke the whole login), so both succeed and
+	// the session survives.
+	b.waitCookieGone("access_token", accessTokenTTL*time.Second+10*time.Second)
+	b.do(clearStatusJS(), chromedp.Evaluate[chromedp.Void](`document.getElementById('reload-button').click(); document.getElementById('reload-button').click()`))
+	b.waitJS("both reloads", `/^Loaded/.test(document.getElementById('status').textContent)`)
+	b.waitView("app")
+	if kind, text := b.message(); kind != "" {
+		t.Errorf("two concurrent calls on an expired session: %s %q", kind, text)
+	}
+	_, refresh3 := checkAuthCookies(t, b)
+	if refresh3.Value == refresh2.Value {
+		t.Error("refresh token not rotated by the second refresh")
+	}
+	if code := theStack.refreshWith(t, refresh2.Value); code != http.StatusUnauthorized {
+		t.Errorf("used refresh token: HTTP %d, want 401", code)
+	}
+	b.noPageErrors()
+
+	// The first refresh token is single-use too.
 	if code := theStack.refreshWith(t, refresh1.Value); code != http.StatusUnauthorized {
 		t.Errorf("old refresh token: HTTP %d, want 401", code)
 	}
+}
+
+// TestRefreshButtonRotatesTokens: the "Refresh session" button gets a new
+// access token and a rotated refresh token and reloads the list.
+func TestRefreshButtonRotatesTokens(t *testing.T) {
+	b := newBrowser(t)
+	signIn(t, b, demoUser, demoPass)
+	access1, refresh1 := checkAuthCookies(t, b)
+	b.do(clearStatusJS(), chromedpClick("refresh-button"))
+	b.waitJS("the refresh", `document.body.dataset.refreshes === '1' && document.getElementById('status').textContent === 'Session refreshed'`)
+	access2, refresh2 := checkAuthCookies(t, b)
+	if access2.Value == access1.Value || refresh2.Value == refresh1.Value {
+		t.Error("the refresh button did not replace both tokens")
+	}
+	if kind, text := b.message(); kind != "" {
+		t.Errorf("message after refresh: %s %q", kind, text)
+	}
+	b.noPageErrors()
 }
 
 // TestSessionExpiredReturnsToLogin: with both cookies gone (the refresh
