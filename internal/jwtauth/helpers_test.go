@@ -201,3 +201,11 @@ func (s *site) logs(t testing.TB) string {
 	}
 	return string(b)
 }
+
+func hmacSHA256(key []byte, msg string) []byte {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(msg))
+	return m.Sum(nil)
+}
+
+func itoa(n int) string { return fmt.Sprint(n) }

@@ -140,6 +140,41 @@ func TestErrorPlaceholder(t *testing.T) {
 	}
 }
 
+// rsaJWKS makes an RSA key and a JWK set holding its public half (kid, RS256).
+func rsaJWKS(t *testing.T, kid string) (*rsa.PrivateKey, jwk.Set) {
+	t.Helper()
+	priv, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := jwk.FromRaw(priv.Public())
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = pub.Set(jwk.KeyIDKey, kid)
+	_ = pub.Set(jwk.AlgorithmKey, jwa.RS256)
+	set := jwk.NewSet()
+	_ = set.AddKey(pub)
+	return priv, set
+}
+
+func signRS256(t *testing.T, priv *rsa.PrivateKey, kid string, claims map[string]any) string {
+	t.Helper()
+	tok := jwt.New()
+	for k, v := range claims {
+		_ = tok.Set(k, v)
+	}
+	hdr := jws.NewHeaders()
+	if kid != "" {
+		_ = hdr.Set(jws.KeyIDKey, kid)
+	}
+	b, err := jwt.Sign(tok, jwt.WithKey(jwa.RS256, priv, jws.WithProtectedHeaders(hdr)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
 func TestJWKS(t *testing.T) {
 	newKey := func(kid string) (*rsa.PrivateKey, jwk.Key) {
 		priv, err := rsa.GenerateKey(rand.Reader, 2048)
