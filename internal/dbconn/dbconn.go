@@ -159,7 +159,17 @@ func reason(err error) string {
 	var ce *pgconn.ConnectError
 	if errors.As(err, &ce) {
 		if u := ce.Unwrap(); u != nil {
-			return strings.Join(strings.Fields(strings.ReplaceAll(u.Error(), "\n", "; ")), " ")
+			// pgx lists one line per attempt (e.g. TLS then plain): keep each once.
+			var parts []string
+			seen := map[string]bool{}
+			for _, l := range strings.Split(u.Error(), "\n") {
+				l = strings.Join(strings.Fields(l), " ")
+				if l != "" && !seen[l] {
+					seen[l] = true
+					parts = append(parts, l)
+				}
+			}
+			return strings.Join(parts, "; ")
 		}
 	}
 	return err.Error()
