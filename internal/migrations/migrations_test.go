@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -263,5 +264,58 @@ func TestCreate(t *testing.T) {
 	}
 	if _, err := migrations.Create(dir, "Bad Name!"); err == nil {
 		t.Error("bad name accepted")
+	}
+}
+
+// TestConcurrentUpProcesses runs `migrations.Up` in several processes (this
+// test binary re-executed) against one fresh database.
+func TestConcurrentUpProcesses(t *testing.T) {
+	if url := os.Getenv("MIGRATIONS_HELPER_URL"); url != "" {
+		t.Skip("helper mode")
+	}
+	url := pgtest.NewDatabase(t)
+	secret := newSecret(t)
+	const procs = 4
+	cmds := make([]*exec.Cmd, procs)
+	outs := make([]*bytes.Buffer, procs)
+	for i := range cmds {
+		c := exec.Command(os.Args[0], "-test.run=^TestUpHelperProcess$", "-test.count=1")
+		c.Env = append(os.Environ(), "MIGRATIONS_HELPER_URL="+url, "JWT_SECRET="+secret)
+		outs[i] = &bytes.Buffer{}
+		c.Stdout, c.Stderr = outs[i], outs[i]
+		if err := c.Start(); err != nil {
+			t.Fatal(err)
+		}
+		cmds[i] = c
+	}
+	for i, c := range cmds {
+		if err := c.Wait(); err != nil {
+			t.Errorf("process %d: %v\n%s", i, err, outs[i])
+		}
+		if strings.Contains(outs[i].String(), secret) {
+			t.Errorf("process %d printed the secret", i)
+		}
+	}
+	pool := pgtest.NewPool(t, url)
+	var v int64
+	var dirty bool
+	if err := pool.QueryRow(context.Background(), "select version, dirty from schema_migrations").Scan(&v, &dirty); err != nil || dirty || v != 4 {
+		t.Errorf("schema_migrations = %d dirty=%v err=%v", v, dirty, err)
+	}
+	var seqs int
+	pool.QueryRow(context.Background(), "select count(*) from pg_class where relkind = 'S' and relnamespace = 'auth_throttle'::regnamespace").Scan(&seqs)
+	if seqs != 256 {
+		t.Errorf("%d throttle sequences, want 256 (a migration ran twice or partly)", seqs)
+	}
+}
+
+// TestUpHelperProcess is the child of TestConcurrentUpProcesses.
+func TestUpHelperProcess(t *testing.T) {
+	url := os.Getenv("MIGRATIONS_HELPER_URL")
+	if url == "" {
+		t.Skip("only run as a helper process")
+	}
+	if err := migrations.Up(context.Background(), url, migrations.VarsFromEnv(os.Getenv)); err != nil {
+		t.Fatal(err)
 	}
 }
