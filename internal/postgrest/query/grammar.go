@@ -6,15 +6,33 @@ package query
 
 import (
 	"strings"
+	"sync"
 )
+
+// grammar holds the parsers, built once: they keep no state between runs
+// and are safe for concurrent use.
+type grammar struct {
+	forest, filter, rpcFilter, order, logic, columns, treePath, logicPath parser
+}
+
+var theGrammar = sync.OnceValue(func() *grammar {
+	return &grammar{
+		forest:    fieldForest(),
+		filter:    opExpr(singleVal()),
+		rpcFilter: alt(opExpr(singleVal()), pure(nil)),
+		order:     orderTerms(),
+		logic:     logicTree(),
+		columns:   columnsP(),
+		treePath:  treePath(),
+		logicPath: logicPath(),
+	}
+})
 
 func ws() parser { return many(oneOf(" \t")) }
 
 func lexeme(p parser) parser { return left(right(ws(), p), ws()) }
 
 func delimiter() parser { return label(char('.'), "delimiter (.)") }
-
-func showAny(v any) string { return hsShowChar(v.(rune)) }
 
 func quotedValue() parser {
 	charOrSlashed := alt(noneOf("\\\""), right(char('\\'), anyChar()))
@@ -29,7 +47,7 @@ func identifier() parser {
 
 // sepByDash joins identifiers separated by '-' that is not the start of "->".
 func sepByDash(ident parser) parser {
-	dash := constP(try(right(char('-'), notFollowedBy(char('>'), showAny))), '-')
+	dash := constP(try(right(char('-'), notFollowedBy(char('>')))), '-')
 	return fmap(sepBy1(ident, dash), func(v any) any {
 		var parts []string
 		for _, x := range v.([]any) {
@@ -64,12 +82,11 @@ func jsonPath() parser {
 	})
 	keyP := fmap(jsonKeyName(), func(v any) any { return JSONOperand{Value: v.(string)} })
 	operand := alt(try(idxP), try(keyP))
-	op := bind(arrow, func(dbl any) parser {
-		return fmap(operand, func(o any) any {
-			x := o.(JSONOperand)
-			x.Text = dbl.(bool)
-			return x
-		})
+	op := fmap(seq(arrow, operand), func(v any) any {
+		vs := v.([]any)
+		x := vs[1].(JSONOperand)
+		x.Text = vs[0].(bool)
+		return x
 	})
 	return fmap(many(op), func(v any) any {
 		var out []JSONOperand
@@ -95,7 +112,7 @@ func field() parser {
 }
 
 func aliasSeparator() parser {
-	return right(char(':'), notFollowedBy(char(':'), showAny))
+	return right(char(':'), notFollowedBy(char(':')))
 }
 
 func embedParams() parser {
@@ -133,24 +150,31 @@ func optString(v any) string {
 }
 
 func relationSelect() parser {
-	return lexeme(bind(optionMaybe(try(left(fieldName(), aliasSeparator()))), func(alias any) parser {
-		return bind(fieldName(), func(name any) parser {
-			return right(guardP(name.(string) != "count"), bind(embedParams(), func(ep any) parser {
-				e := ep.(embedParam)
-				return constP(try(lookAhead(str("("))), SelectItem{Kind: SelectRelation, Relation: name.(string),
-					Alias: optString(alias), Hint: e.hint, JoinType: e.join})
-			}))
-		})
+	// guard (name /= "count") after the name, before the embed params
+	rest := seq(embedParams(), try(lookAhead(str("("))))
+	fail := zero()
+	nameThenRest := fmap(seq(bind(fieldName(), func(name any) parser {
+		if name.(string) == "count" {
+			return fail
+		}
+		return pure(name)
+	}), rest), func(v any) any {
+		vs := v.([]any)
+		return []any{vs[0], vs[1].([]any)[0]}
+	})
+	return lexeme(fmap(seq(optionMaybe(try(left(fieldName(), aliasSeparator()))), nameThenRest), func(v any) any {
+		vs := v.([]any)
+		nr := vs[1].([]any)
+		e := nr[1].(embedParam)
+		return SelectItem{Kind: SelectRelation, Relation: nr[0].(string), Alias: optString(vs[0]), Hint: e.hint, JoinType: e.join}
 	}))
 }
 
 func spreadSelect() parser {
-	return lexeme(bind(right(str("..."), fieldName()), func(name any) parser {
-		return bind(embedParams(), func(ep any) parser {
-			e := ep.(embedParam)
-			return constP(try(lookAhead(str("("))), SelectItem{Kind: SelectSpread, Relation: name.(string),
-				Hint: e.hint, JoinType: e.join})
-		})
+	return lexeme(fmap(seq(right(str("..."), fieldName()), embedParams(), try(lookAhead(str("(")))), func(v any) any {
+		vs := v.([]any)
+		e := vs[1].(embedParam)
+		return SelectItem{Kind: SelectSpread, Relation: vs[0].(string), Hint: e.hint, JoinType: e.join}
 	}))
 }
 
@@ -158,11 +182,11 @@ func fieldSelect() parser {
 	end := alt(try(lookAhead(str(")"))), try(lookAhead(str(","))), try(eof()))
 	cast := optionMaybe(right(str("::"), identifier()))
 	star := constP(left(str("*"), end), SelectItem{Kind: SelectField, Field: Field{Name: "*"}})
-	count := bind(optionMaybe(try(left(fieldName(), aliasSeparator()))), func(alias any) parser {
-		return right(str("count()"), bind(cast, func(ac any) parser {
-			return constP(end, SelectItem{Kind: SelectField, Field: Field{Name: "*"}, Aggregate: "count",
-				AggregateCast: optString(ac), Alias: optString(alias)})
-		}))
+	alias := optionMaybe(try(left(fieldName(), aliasSeparator())))
+	count := fmap(seq(alias, str("count()"), cast, end), func(v any) any {
+		vs := v.([]any)
+		return SelectItem{Kind: SelectField, Field: Field{Name: "*"}, Aggregate: "count",
+			AggregateCast: optString(vs[2]), Alias: optString(vs[0])}
 	})
 	aggregation := alt(
 		constP(str("sum"), "sum"),
@@ -171,17 +195,11 @@ func fieldSelect() parser {
 		constP(try(str("max")), "max"),
 		constP(try(str("min")), "min"),
 	)
-	plain := bind(optionMaybe(try(left(fieldName(), aliasSeparator()))), func(alias any) parser {
-		return bind(field(), func(f any) parser {
-			return bind(cast, func(c any) parser {
-				return bind(optionMaybe(try(left(right(char('.'), aggregation), str("()")))), func(agg any) parser {
-					return bind(cast, func(ac any) parser {
-						return constP(end, SelectItem{Kind: SelectField, Field: f.(Field), Cast: optString(c),
-							Aggregate: optString(agg), AggregateCast: optString(ac), Alias: optString(alias)})
-					})
-				})
-			})
-		})
+	agg := optionMaybe(try(left(right(char('.'), aggregation), str("()"))))
+	plain := fmap(seq(alias, field(), cast, agg, cast, end), func(v any) any {
+		vs := v.([]any)
+		return SelectItem{Kind: SelectField, Field: vs[1].(Field), Cast: optString(vs[2]),
+			Aggregate: optString(vs[3]), AggregateCast: optString(vs[4]), Alias: optString(vs[0])}
 	})
 	return lexeme(alt(try(star), try(count), plain))
 }
@@ -190,12 +208,11 @@ func fieldForest() parser {
 	var forest parser
 	lazy := func(s pstate) reply { return forest(s) }
 	withChildren := func(head parser) parser {
-		return bind(try(head), func(h any) parser {
-			return fmap(between(char('('), char(')'), lazy), func(kids any) any {
-				item := h.(SelectItem)
-				item.Children = toSelectItems(kids)
-				return item
-			})
+		return fmap(seq(try(head), between(char('('), char(')'), lazy)), func(v any) any {
+			vs := v.([]any)
+			item := vs[0].(SelectItem)
+			item.Children = toSelectItems(vs[1])
+			return item
 		})
 	}
 	tree := alt(withChildren(spreadSelect()), withChildren(relationSelect()), fieldSelect())
@@ -239,27 +256,24 @@ func opExpr(singleVal parser) parser {
 	pIsDist := fmap(right(try(right(str("isdistinct"), delimiter())), singleVal), func(v any) any {
 		return Operation{Op: "isdistinct", Value: v.(string)}
 	})
-	fts := bind(alt(
+	fts := alt(
 		constP(try(str("fts")), "fts"),
 		constP(try(str("plfts")), "plfts"),
 		constP(try(str("phfts")), "phfts"),
 		constP(try(str("wfts")), "wfts"),
-	), func(op any) parser {
-		return bind(optionMaybe(try(between(char('('), char(')'), identifier()))), func(lang any) parser {
-			return right(delimiter(), fmap(singleVal, func(v any) any {
-				return Operation{Op: op.(string), Lang: optString(lang), Value: v.(string)}
-			}))
-		})
+	)
+	fts = fmap(seq(fts, optionMaybe(try(between(char('('), char(')'), identifier()))), right(delimiter(), singleVal)), func(v any) any {
+		vs := v.([]any)
+		return Operation{Op: vs[0].(string), Lang: optString(vs[1]), Value: vs[2].(string)}
 	})
 	simpleNames := []string{"neq", "cs", "cd", "ov", "sl", "sr", "nxr", "nxl", "adj"}
 	var simpleAlts []parser
 	for _, n := range simpleNames {
 		simpleAlts = append(simpleAlts, constP(try(str(n)), n))
 	}
-	simple := bind(label(alt(simpleAlts...), "unknown single value operator"), func(op any) parser {
-		return right(delimiter(), fmap(singleVal, func(v any) any {
-			return Operation{Op: op.(string), Value: v.(string)}
-		}))
+	simple := fmap(seq(label(alt(simpleAlts...), "unknown single value operator"), right(delimiter(), singleVal)), func(v any) any {
+		vs := v.([]any)
+		return Operation{Op: vs[0].(string), Value: vs[1].(string)}
 	})
 	quantNames := []string{"eq", "gte", "gt", "lte", "lt", "like", "ilike", "match", "imatch"}
 	var quantAlts []parser
@@ -268,20 +282,16 @@ func opExpr(singleVal parser) parser {
 	}
 	quantifier := optionMaybe(try(between(char('('), char(')'),
 		alt(constP(try(str("any")), "any"), constP(str("all"), "all")))))
-	quant := bind(label(alt(quantAlts...), "unknown single value operator"), func(op any) parser {
-		return bind(quantifier, func(q any) parser {
-			return right(delimiter(), fmap(singleVal, func(v any) any {
-				return Operation{Op: op.(string), Quantifier: optString(q), Value: v.(string)}
-			}))
-		})
+	quant := fmap(seq(label(alt(quantAlts...), "unknown single value operator"), quantifier, right(delimiter(), singleVal)), func(v any) any {
+		vs := v.([]any)
+		return Operation{Op: vs[0].(string), Quantifier: optString(vs[1]), Value: vs[2].(string)}
 	})
 	operation := label(alt(pIn, pIs, pIsDist, try(fts), try(simple), try(quant)), "operator (eq, gt, ...)")
-	return bind(negation, func(neg any) parser {
-		return fmap(operation, func(o any) any {
-			op := o.(Operation)
-			op.Negated = neg.(bool)
-			return op
-		})
+	return fmap(seq(negation, operation), func(v any) any {
+		vs := v.([]any)
+		op := vs[1].(Operation)
+		op.Negated = vs[0].(bool)
+		return op
 	})
 }
 
@@ -289,7 +299,7 @@ func singleVal() parser { return fmap(many(anyChar()), func(v any) any { return 
 
 func listElement() parser {
 	return alt(
-		try(left(quotedValue(), notFollowedBy(noneOf(",)"), showAny))),
+		try(left(quotedValue(), notFollowedBy(noneOf(",)")))),
 		fmap(many(noneOf(",)")), func(v any) any { return runesToString(v) }),
 	)
 }
@@ -310,7 +320,7 @@ func logicSingleVal() parser {
 		return "{" + runesToString(vs[1]) + "}"
 	})
 	return alt(
-		try(left(quotedValue(), notFollowedBy(noneOf(",)"), showAny))),
+		try(left(quotedValue(), notFollowedBy(noneOf(",)")))),
 		try(pgArray),
 		fmap(many(noneOf(",)")), func(v any) any { return runesToString(v) }),
 	)
@@ -319,24 +329,20 @@ func logicSingleVal() parser {
 func logicTree() parser {
 	var tree parser
 	lazy := func(s pstate) reply { return tree(s) }
-	filter := bind(left(field(), delimiter()), func(f any) parser {
-		return fmap(opExpr(logicSingleVal()), func(o any) any {
-			return LogicTree{Filter: &Filter{Field: f.(Field), Operation: o.(Operation)}}
-		})
+	filter := fmap(seq(left(field(), delimiter()), opExpr(logicSingleVal())), func(v any) any {
+		vs := v.([]any)
+		return LogicTree{Filter: &Filter{Field: vs[0].(Field), Operation: vs[1].(Operation)}}
 	})
 	negation := label(alt(constP(try(right(str("not"), delimiter())), true), pure(false)), "negation operator (not)")
 	logicOp := label(alt(constP(try(str("and")), "and"), constP(str("or"), "or")), "logic operator (and, or)")
-	expr := bind(negation, func(neg any) parser {
-		return bind(logicOp, func(op any) parser {
-			kids := left(right(lexeme(char('(')), sepBy1(lazy, lexeme(char(',')))), lexeme(char(')')))
-			return fmap(kids, func(v any) any {
-				t := LogicTree{Negated: neg.(bool), Op: op.(string)}
-				for _, x := range v.([]any) {
-					t.Children = append(t.Children, x.(LogicTree))
-				}
-				return t
-			})
-		})
+	kids := left(right(lexeme(char('(')), sepBy1(lazy, lexeme(char(',')))), lexeme(char(')')))
+	expr := fmap(seq(negation, logicOp, kids), func(v any) any {
+		vs := v.([]any)
+		t := LogicTree{Negated: vs[0].(bool), Op: vs[1].(string)}
+		for _, x := range vs[2].([]any) {
+			t.Children = append(t.Children, x.(LogicTree))
+		}
+		return t
 	})
 	tree = alt(try(filter), expr)
 	return tree
@@ -347,20 +353,20 @@ func orderTerms() parser {
 	dir := alt(constP(try(right(delimiter(), str("asc"))), "asc"), constP(try(right(delimiter(), str("desc"))), "desc"))
 	nulls := alt(constP(try(right(delimiter(), str("nullsfirst"))), "nullsfirst"),
 		constP(try(right(delimiter(), str("nullslast"))), "nullslast"))
-	tail := func(t OrderTerm) parser {
-		return bind(optionMaybe(dir), func(d any) parser {
-			return fmap(alt(left(optionMaybe(nulls), end), constP(end, nil)), func(n any) any {
-				t.Direction = optString(d)
-				t.Nulls = optString(n)
-				return t
-			})
-		})
+	tail := seq(optionMaybe(dir), alt(left(optionMaybe(nulls), end), constP(end, nil)))
+	withTail := func(t OrderTerm, v any) any {
+		vs := v.([]any)
+		t.Direction = optString(vs[0])
+		t.Nulls = optString(vs[1])
+		return t
 	}
-	term := bind(field(), func(f any) parser { return tail(OrderTerm{Field: f.(Field)}) })
-	relTerm := bind(fieldName(), func(rel any) parser {
-		return bind(between(char('('), char(')'), field()), func(f any) parser {
-			return tail(OrderTerm{Relation: rel.(string), Field: f.(Field)})
-		})
+	term := fmap(seq(field(), tail), func(v any) any {
+		vs := v.([]any)
+		return withTail(OrderTerm{Field: vs[0].(Field)}, vs[1])
+	})
+	relTerm := fmap(seq(fieldName(), between(char('('), char(')'), field()), tail), func(v any) any {
+		vs := v.([]any)
+		return withTail(OrderTerm{Relation: vs[0].(string), Field: vs[1].(Field)}, vs[2])
 	})
 	return fmap(sepBy1(lexeme(alt(try(relTerm), term)), char(',')), func(v any) any {
 		var out []OrderTerm

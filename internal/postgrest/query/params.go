@@ -57,6 +57,7 @@ type kv struct {
 // PGRST100 for syntax, 416 PGRST103 for ranges, 400 PGRST114 for
 // limit/offset on PUT. Checks are made in PostgREST's order.
 func Parse(rawQuery string, opts ParseOptions) (*Params, error) {
+	g := theGrammar()
 	pairs := splitQuery(rawQuery)
 	isRPCRead := opts.RPC && (opts.Method == "GET" || opts.Method == "HEAD")
 
@@ -100,11 +101,17 @@ func Parse(rawQuery string, opts ParseOptions) (*Params, error) {
 		if lastWord(p.key) != "order" {
 			continue
 		}
-		tp, err := runParser(treePath(), "failed to parse tree path ("+p.key+")", p.key)
+		if p.key == "order" {
+			if terms, ok := fastOrder(*p.val); ok {
+				out.Order = append(out.Order, Order{Terms: terms})
+				continue
+			}
+		}
+		tp, err := runParser(g.treePath, "tree path", p.key, p.key)
 		if err != nil {
 			return nil, err.ToError()
 		}
-		v, err := runParser(orderTerms(), "failed to parse order ("+*p.val+")", *p.val)
+		v, err := runParser(g.order, "order", *p.val, *p.val)
 		if err != nil {
 			return nil, err.ToError()
 		}
@@ -115,12 +122,12 @@ func Parse(rawQuery string, opts ParseOptions) (*Params, error) {
 		if w := lastWord(p.key); w != "and" && w != "or" {
 			continue
 		}
-		lp, err := runParser(logicPath(), "failed to parse logic path ("+p.key+")", p.key)
+		lp, err := runParser(g.logicPath, "logic path", p.key, p.key)
 		if err != nil {
 			return nil, err.ToError()
 		}
 		l := lp.(logicPathResult)
-		v, err := runParser(logicTree(), "failed to parse logic tree ("+*p.val+")", l.op+*p.val)
+		v, err := runParser(g.logic, "logic tree", *p.val, l.op+*p.val)
 		if err != nil {
 			return nil, err.ToError()
 		}
@@ -128,7 +135,7 @@ func Parse(rawQuery string, opts ParseOptions) (*Params, error) {
 	}
 	// columns
 	if c, ok := lookup("columns"); ok {
-		v, err := runParser(columnsP(), "failed to parse columns parameter ("+c+")", c)
+		v, err := runParser(g.columns, "columns parameter", c, c)
 		if err != nil {
 			return nil, err.ToError()
 		}
@@ -139,25 +146,35 @@ func Parse(rawQuery string, opts ParseOptions) (*Params, error) {
 	if !ok {
 		sel = "*"
 	}
-	v, perr := runParser(fieldForest(), "failed to parse select parameter ("+sel+")", sel)
-	if perr != nil {
-		return nil, perr.ToError()
+	if items, ok := fastSelect(sel); ok {
+		out.Select = items
+	} else {
+		v, perr := runParser(g.forest, "select parameter", sel, sel)
+		if perr != nil {
+			return nil, perr.ToError()
+		}
+		out.Select = toSelectItems(v)
 	}
-	out.Select = toSelectItems(v)
 	// filters
 	for _, p := range nonEmpty {
 		if !isFilter(p.key) {
 			continue
 		}
-		tp, err := runParser(treePath(), "failed to parse tree path ("+p.key+")", p.key)
+		if isPlainName(p.key) {
+			if op, ok := fastFilter(*p.val); ok {
+				out.Filters = append(out.Filters, Filter{Field: Field{Name: p.key}, Operation: op})
+				continue
+			}
+		}
+		tp, err := runParser(g.treePath, "tree path", p.key, p.key)
 		if err != nil {
 			return nil, err.ToError()
 		}
-		flt := opExpr(singleVal())
+		flt := g.filter
 		if isRPCRead {
-			flt = alt(flt, pure(nil))
+			flt = g.rpcFilter
 		}
-		o, err := runParser(flt, "failed to parse filter ("+*p.val+")", *p.val)
+		o, err := runParser(flt, "filter", *p.val, *p.val)
 		if err != nil {
 			return nil, err.ToError()
 		}
@@ -170,7 +187,7 @@ func Parse(rawQuery string, opts ParseOptions) (*Params, error) {
 	}
 	// on_conflict
 	if c, ok := lookup("on_conflict"); ok {
-		v, err := runParser(columnsP(), "failed to parse on_conflict parameter ("+c+")", c)
+		v, err := runParser(g.columns, "on_conflict parameter", c, c)
 		if err != nil {
 			return nil, err.ToError()
 		}

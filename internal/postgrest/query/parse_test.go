@@ -357,3 +357,48 @@ func TestCheckUnsupported(t *testing.T) {
 		}
 	}
 }
+
+// The fast paths give exactly what the grammar gives for the inputs they
+// accept, and decline the others.
+func TestFastPathsMatchParser(t *testing.T) {
+	g := theGrammar()
+	selects := []string{"*", "id", "id,name", "a,*,b_2", "count", "sum", "1a", "", "id,", ",id", "id ,name", "a-b", "a:b", "a::text", "é", "*,*"}
+	for _, s := range selects {
+		fast, ok := fastSelect(s)
+		v, err := runParser(g.forest, "select parameter", s, s)
+		if !ok {
+			continue
+		}
+		if err != nil || !reflect.DeepEqual(fast, toSelectItems(v)) {
+			t.Errorf("select %q: fast %+v, grammar %+v %v", s, fast, v, err)
+		}
+	}
+	filters := []string{"eq.1", "neq.x.y", "gt.", "gte.2", "lt.-1", "lte.3", "like.*a*", "ilike.A", "eq", "eqx.1", "not.eq.1", "eq(any).{1}", "in.(1)", "is.null", "match.x", "cs.{1}", "gte", "ilike..", "like.a.b"}
+	for _, f := range filters {
+		fast, ok := fastFilter(f)
+		v, err := runParser(g.filter, "filter", f, f)
+		if !ok {
+			continue
+		}
+		if err != nil || !reflect.DeepEqual(fast, v.(Operation)) {
+			t.Errorf("filter %q: fast %+v, grammar %+v %v", f, fast, v, err)
+		}
+	}
+	orders := []string{"id", "id.asc", "id.desc.nullslast", "a.nullsfirst,b.desc", "id.ac", "id.asc.asc", "id.nullsfirst.asc", "a,", "", "a.desc,b.asc.nullsfirst", "data->x", "a b"}
+	for _, o := range orders {
+		fast, ok := fastOrder(o)
+		v, err := runParser(g.order, "order", o, o)
+		if !ok {
+			continue
+		}
+		if err != nil || !reflect.DeepEqual(fast, v.([]OrderTerm)) {
+			t.Errorf("order %q: fast %+v, grammar %+v %v", o, fast, v, err)
+		}
+	}
+	for _, k := range []string{"id", "a_b", "A1"} {
+		v, err := runParser(g.treePath, "tree path", k, k)
+		if err != nil || !reflect.DeepEqual(v.(treePathResult), treePathResult{field: Field{Name: k}}) {
+			t.Errorf("tree path %q: %+v %v", k, v, err)
+		}
+	}
+}

@@ -20,17 +20,61 @@ const (
 	msgMessage
 )
 
+// pmsg is one Parsec message. Texts of unexpected characters are rendered
+// only when an error is shown (style 1: show of a String, 2: show of a Char).
 type pmsg struct {
-	kind msgKind
-	text string
+	kind  msgKind
+	text  string
+	ch    rune
+	style uint8
+}
+
+func (m pmsg) String() string {
+	switch m.style {
+	case 1:
+		return hsShowString(string(m.ch))
+	case 2:
+		return hsShowChar(m.ch)
+	}
+	return m.text
+}
+
+// msgNode is a persistent list of messages: merging and relabelling errors
+// build nodes instead of copying slices; flatten gives Parsec's list.
+type msgNode struct {
+	leaf        bool
+	msg         pmsg
+	left, right *msgNode // concatenation (left ++ right)
+	relabel     bool     // Expect label first, then child (=left) without Expect messages
+	label       string
+}
+
+func leaf(m pmsg) *msgNode     { return &msgNode{leaf: true, msg: m} }
+func leaf2(a, b pmsg) *msgNode { return &msgNode{left: leaf(a), right: leaf(b)} }
+func (n *msgNode) flatten(out []pmsg) []pmsg {
+	switch {
+	case n == nil:
+		return out
+	case n.leaf:
+		return append(out, n.msg)
+	case n.relabel:
+		out = append(out, pmsg{kind: msgExpect, text: n.label})
+		for _, m := range n.left.flatten(nil) {
+			if m.kind != msgExpect {
+				out = append(out, m)
+			}
+		}
+		return out
+	}
+	return n.right.flatten(n.left.flatten(out))
 }
 
 type perr struct {
 	line, col int
-	msgs      []pmsg
+	msgs      *msgNode
 }
 
-func (e perr) unknown() bool { return len(e.msgs) == 0 }
+func (e perr) unknown() bool { return e.msgs == nil }
 
 func posCmp(a, b perr) int {
 	switch {
@@ -50,17 +94,21 @@ func posCmp(a, b perr) int {
 
 // mergeErr is Parsec's mergeError.
 func mergeErr(e1, e2 perr) perr {
-	if len(e2.msgs) == 0 && len(e1.msgs) != 0 {
+	if e2.msgs == nil && e1.msgs != nil {
 		return e1
 	}
-	if len(e1.msgs) == 0 && len(e2.msgs) != 0 {
+	if e1.msgs == nil && e2.msgs != nil {
 		return e2
 	}
 	switch posCmp(e1, e2) {
 	case 0:
-		m := make([]pmsg, 0, len(e1.msgs)+len(e2.msgs))
-		m = append(append(m, e1.msgs...), e2.msgs...)
-		return perr{e1.line, e1.col, m}
+		if e1.msgs == nil {
+			return perr{e1.line, e1.col, e2.msgs}
+		}
+		if e2.msgs == nil {
+			return e1
+		}
+		return perr{e1.line, e1.col, &msgNode{left: e1.msgs, right: e2.msgs}}
 	case 1:
 		return e1
 	}
@@ -70,13 +118,7 @@ func mergeErr(e1, e2 perr) perr {
 // setExpect is Parsec's setExpectErrors with a single label: all Expect
 // messages are replaced by one, put first.
 func setExpect(e perr, label string) perr {
-	m := []pmsg{{msgExpect, label}}
-	for _, x := range e.msgs {
-		if x.kind != msgExpect {
-			m = append(m, x)
-		}
-	}
-	return perr{e.line, e.col, m}
+	return perr{e.line, e.col, &msgNode{relabel: true, label: label, left: e.msgs}}
 }
 
 type pstate struct {
@@ -101,7 +143,7 @@ func (s pstate) advance(c rune) pstate {
 	return s
 }
 
-func (s pstate) errAt(msgs ...pmsg) perr { return perr{s.line, s.col, msgs} }
+func (s pstate) errAt(msgs *msgNode) perr { return perr{s.line, s.col, msgs} }
 
 type reply struct {
 	ok, consumed bool
@@ -112,25 +154,25 @@ type reply struct {
 
 type parser func(pstate) reply
 
-func okEmpty(s pstate, v any) reply { return reply{ok: true, st: s, err: s.errAt(), v: v} }
+func okEmpty(s pstate, v any) reply { return reply{ok: true, st: s, err: s.errAt(nil), v: v} }
 
 // pure is Parsec's return.
 func pure(v any) parser { return func(s pstate) reply { return okEmpty(s, v) } }
 
 // zero is Parsec's mzero/parserZero.
-func zero() parser { return func(s pstate) reply { return reply{st: s, err: s.errAt()} } }
+func zero() parser { return func(s pstate) reply { return reply{st: s, err: s.errAt(nil)} } }
 
 func satisfy(pred func(rune) bool) parser {
 	return func(s pstate) reply {
 		if s.eof() {
-			return reply{st: s, err: s.errAt(pmsg{msgSysUnExpect, ""})}
+			return reply{st: s, err: s.errAt(leaf(pmsg{kind: msgSysUnExpect}))}
 		}
 		c := s.in[s.i]
 		if !pred(c) {
-			return reply{st: s, err: s.errAt(pmsg{msgSysUnExpect, hsShowString(string(c))})}
+			return reply{st: s, err: s.errAt(leaf(pmsg{kind: msgSysUnExpect, ch: c, style: 1}))}
 		}
 		n := s.advance(c)
-		return reply{ok: true, consumed: true, st: n, err: n.errAt(), v: c}
+		return reply{ok: true, consumed: true, st: n, err: n.errAt(nil), v: c}
 	}
 }
 
@@ -158,20 +200,20 @@ func digit() parser {
 // a consumed error reported at the start position.
 func str(want string) parser {
 	w := []rune(want)
+	exp := pmsg{kind: msgExpect, text: hsShowString(want)}
 	return func(s pstate) reply {
-		exp := pmsg{msgExpect, hsShowString(want)}
 		cur := s
 		for k, c := range w {
 			if cur.eof() {
-				return reply{consumed: k > 0, st: s, err: s.errAt(exp, pmsg{msgSysUnExpect, ""})}
+				return reply{consumed: k > 0, st: s, err: s.errAt(leaf2(exp, pmsg{kind: msgSysUnExpect}))}
 			}
 			x := cur.in[cur.i]
 			if x != c {
-				return reply{consumed: k > 0, st: s, err: s.errAt(exp, pmsg{msgSysUnExpect, hsShowString(string(x))})}
+				return reply{consumed: k > 0, st: s, err: s.errAt(leaf2(exp, pmsg{kind: msgSysUnExpect, ch: x, style: 1}))}
 			}
 			cur = cur.advance(x)
 		}
-		return reply{ok: true, consumed: len(w) > 0, st: cur, err: cur.errAt(), v: want}
+		return reply{ok: true, consumed: len(w) > 0, st: cur, err: cur.errAt(nil), v: want}
 	}
 }
 
@@ -179,17 +221,13 @@ func str(want string) parser {
 func anyToken() parser {
 	return func(s pstate) reply {
 		if s.eof() {
-			return reply{st: s, err: s.errAt(pmsg{msgSysUnExpect, ""})}
+			return reply{st: s, err: s.errAt(leaf(pmsg{kind: msgSysUnExpect}))}
 		}
 		c := s.in[s.i]
 		n := s
 		n.i++
-		return reply{ok: true, consumed: true, st: n, err: n.errAt(), v: c}
+		return reply{ok: true, consumed: true, st: n, err: n.errAt(nil), v: c}
 	}
-}
-
-func unexpected(msg string) parser {
-	return func(s pstate) reply { return reply{st: s, err: s.errAt(pmsg{msgUnExpect, msg})} }
 }
 
 func label(p parser, msg string) parser {
@@ -244,7 +282,7 @@ func alt(ps ...parser) parser {
 				return r
 			}
 		}
-		return reply{st: s, err: s.errAt()}
+		return reply{st: s, err: s.errAt(nil)}
 	}
 }
 
@@ -266,19 +304,28 @@ func bind(p parser, k func(any) parser) parser {
 	}
 }
 
-// seq runs parsers in order and returns all their values.
+// seq runs parsers in order and returns all their values ([]any); it is
+// p1 >>= \v1 -> p2 >>= … with the same error merging as bind.
 func seq(ps ...parser) parser {
-	var step func(i int, acc []any) parser
-	step = func(i int, acc []any) parser {
-		if i == len(ps) {
-			return pure(acc)
+	return func(s pstate) reply {
+		vals := make([]any, 0, len(ps))
+		cur, err, consumed := s, s.errAt(nil), false
+		for _, p := range ps {
+			r := p(cur)
+			if !r.consumed && !err.unknown() {
+				r.err = mergeErr(err, r.err)
+			}
+			if consumed {
+				r.consumed = true
+			}
+			if !r.ok {
+				return r
+			}
+			consumed, err, cur = r.consumed, r.err, r.st
+			vals = append(vals, r.v)
 		}
-		return bind(ps[i], func(v any) parser {
-			next := append(append([]any(nil), acc...), v)
-			return step(i+1, next)
-		})
+		return reply{ok: true, consumed: consumed, st: cur, err: err, v: vals}
 	}
-	return step(0, nil)
 }
 
 func fmap(p parser, f func(any) any) parser {
@@ -294,9 +341,26 @@ func fmap(p parser, f func(any) any) parser {
 func constP(p parser, v any) parser { return fmap(p, func(any) any { return v }) }
 
 // right is p *> q; left is p <* q.
-func right(p, q parser) parser { return bind(p, func(any) parser { return q }) }
+func right(p, q parser) parser {
+	both := seq(p, q)
+	return func(s pstate) reply {
+		r := both(s)
+		if r.ok {
+			r.v = r.v.([]any)[1]
+		}
+		return r
+	}
+}
+
 func left(p, q parser) parser {
-	return bind(p, func(v any) parser { return constP(q, v) })
+	both := seq(p, q)
+	return func(s pstate) reply {
+		r := both(s)
+		if r.ok {
+			r.v = r.v.([]any)[0]
+		}
+		return r
+	}
 }
 
 func many(p parser) parser {
@@ -323,18 +387,18 @@ func many(p parser) parser {
 }
 
 func many1(p parser) parser {
-	return bind(p, func(v any) parser {
-		return fmap(many(p), func(rest any) any {
-			return append([]any{v}, rest.([]any)...)
-		})
+	return fmap(seq(p, many(p)), func(v any) any {
+		vs := v.([]any)
+		rest, _ := vs[1].([]any)
+		return append([]any{vs[0]}, rest...)
 	})
 }
 
 func sepBy1(p, sep parser) parser {
-	return bind(p, func(v any) parser {
-		return fmap(many(right(sep, p)), func(rest any) any {
-			return append([]any{v}, rest.([]any)...)
-		})
+	return fmap(seq(p, many(right(sep, p))), func(v any) any {
+		vs := v.([]any)
+		rest, _ := vs[1].([]any)
+		return append([]any{vs[0]}, rest...)
 	})
 }
 
@@ -347,16 +411,25 @@ func optionMaybe(p parser) parser { return option(nil, p) }
 
 func between(open, close, p parser) parser { return left(right(open, p), close) }
 
-func notFollowedBy(p parser, show func(any) string) parser {
-	return try(alt(
-		bind(try(p), func(v any) parser { return unexpected(show(v)) }),
-		pure(nil),
-	))
+// notFollowedBy succeeds when p (a parser of one Char) fails.
+func notFollowedBy(p parser) parser {
+	tp := try(p)
+	inner := func(s pstate) reply {
+		r := tp(s)
+		if !r.ok {
+			return r
+		}
+		// p >>= unexpected . show: consumed, error at p's end position
+		u := reply{consumed: r.consumed, st: r.st, err: r.st.errAt(leaf(pmsg{kind: msgUnExpect, ch: r.v.(rune), style: 2}))}
+		if !r.err.unknown() {
+			u.err = mergeErr(r.err, u.err)
+		}
+		return u
+	}
+	return try(alt(inner, pure(nil)))
 }
 
-func eof() parser {
-	return label(notFollowedBy(anyToken(), func(v any) string { return hsShowChar(v.(rune)) }), "end of input")
-}
+func eof() parser { return label(notFollowedBy(anyToken()), "end of input") }
 
 func guardP(ok bool) parser {
 	if ok {
@@ -379,12 +452,17 @@ func runesToString(v any) string {
 }
 
 // runParser is Parsec's parse: it does not require the end of input.
-func runParser(p parser, name, input string) (any, *QPError) {
+// The source name shown in errors is "failed to parse <what> (<arg>)".
+func runParser(p parser, what, arg, input string) (any, *QPError) {
 	r := p(pstate{in: []rune(input), line: 1, col: 1})
 	if r.ok {
 		return r.v, nil
 	}
-	return nil, &QPError{Message: showPos(name, r.err), Details: showMessages(r.err.msgs)}
+	name := ""
+	if what != "" {
+		name = "failed to parse " + what + " (" + arg + ")"
+	}
+	return nil, &QPError{Message: showPos(name, r.err), Details: showMessages(r.err.msgs.flatten(nil))}
 }
 
 func showPos(name string, e perr) string {
@@ -406,13 +484,13 @@ func showMessages(msgs []pmsg) string {
 	for _, m := range msgs { // a stable sort by kind
 		switch m.kind {
 		case msgSysUnExpect:
-			sys = append(sys, m.text)
+			sys = append(sys, m.String())
 		case msgUnExpect:
-			unexp = append(unexp, m.text)
+			unexp = append(unexp, m.String())
 		case msgExpect:
-			exp = append(exp, m.text)
+			exp = append(exp, m.String())
 		default:
-			other = append(other, m.text)
+			other = append(other, m.String())
 		}
 	}
 	showMany := func(pre string, xs []string) string {

@@ -56,7 +56,7 @@ func (p *Params) CheckUnsupported(parent, schema string) *Error {
 		if k == "limit" {
 			continue
 		}
-		tp, err := runParser(treePath(), "", k)
+		tp, err := runParser(theGrammar().treePath, "", "", k)
 		if err != nil {
 			continue
 		}
