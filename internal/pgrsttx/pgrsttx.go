@@ -61,7 +61,8 @@ type Request struct {
 	// AppSettings become app.settings.<NAME> (the name keeps its case).
 	AppSettings map[string]string
 	// RoleSettings are the impersonated role's own settings (ALTER ROLE … SET),
-	// applied before the role switch.
+	// applied before the role switch; default_transaction_isolation is used
+	// for BEGIN instead (when Isolation is "").
 	RoleSettings map[string]string
 	// PreRequest is the db-pre-request function name, e.g. "public.check";
 	// "" for none. It is called as `select <PreRequest>()` unquoted, as
@@ -69,7 +70,9 @@ type Request struct {
 	PreRequest string
 	// ReadOnly selects READ ONLY (GET/HEAD, STABLE/IMMUTABLE functions).
 	ReadOnly bool
-	// Isolation is the isolation level, e.g. "serializable"; "" = read committed.
+	// Isolation is the isolation level, e.g. "serializable" (a function's
+	// SET default_transaction_isolation); "" = the role's setting, else
+	// read committed.
 	Isolation string
 }
 
@@ -94,6 +97,9 @@ func (r Request) Settings() ([]Setting, error) {
 	}
 	out := []Setting{{"search_path", strings.Join(path, ", ")}}
 	for _, k := range sortedKeys(r.RoleSettings) {
+		if strings.EqualFold(k, "default_transaction_isolation") {
+			continue // used for BEGIN instead (BeginQuery)
+		}
 		out = append(out, Setting{k, r.RoleSettings[k]})
 	}
 	out = append(out, Setting{"role", r.Role})
@@ -157,9 +163,22 @@ func ParseCookies(h http.Header) map[string]string {
 	return out
 }
 
+// isolation is Isolation, else the role's default_transaction_isolation.
+func (r Request) isolation() string {
+	if r.Isolation != "" {
+		return r.Isolation
+	}
+	for k, v := range r.RoleSettings {
+		if strings.EqualFold(k, "default_transaction_isolation") {
+			return v
+		}
+	}
+	return ""
+}
+
 // BeginQuery is the BEGIN statement PostgREST (hasql-transaction) sends.
 func (r Request) BeginQuery() string {
-	iso := strings.ToUpper(strings.TrimSpace(r.Isolation))
+	iso := strings.ToUpper(strings.TrimSpace(r.isolation()))
 	if iso == "" {
 		iso = "READ COMMITTED"
 	}
@@ -180,8 +199,8 @@ func Begin(ctx context.Context, conn Beginner, r Request) (pgx.Tx, error) {
 	if err != nil {
 		return nil, err
 	}
-	if iso := strings.ToUpper(strings.TrimSpace(r.Isolation)); iso != "" && !validIso[iso] {
-		return nil, fmt.Errorf("pgrsttx: unknown isolation level %q", r.Isolation)
+	if iso := strings.ToUpper(strings.TrimSpace(r.isolation())); iso != "" && !validIso[iso] {
+		return nil, fmt.Errorf("pgrsttx: unknown isolation level %q", r.isolation())
 	}
 	tx, err := conn.BeginTx(ctx, pgx.TxOptions{BeginQuery: r.BeginQuery()})
 	if err != nil {

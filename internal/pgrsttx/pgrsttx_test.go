@@ -209,3 +209,26 @@ func TestParseResponseHeaders(t *testing.T) {
 		t.Errorf("abc: %v", err)
 	}
 }
+
+func TestRoleIsolationSetting(t *testing.T) {
+	r := pgrsttx.Request{Schema: "api", Role: "x", RoleSettings: map[string]string{"default_transaction_isolation": "serializable", "work_mem": "1MB"}}
+	if q := r.BeginQuery(); q != "BEGIN ISOLATION LEVEL SERIALIZABLE READ WRITE" {
+		t.Errorf("BeginQuery = %q", q)
+	}
+	s, err := r.Settings()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range s {
+		if x.Name == "default_transaction_isolation" {
+			t.Error("default_transaction_isolation sent as a setting")
+		}
+	}
+	if s[0].Name != "search_path" || s[1].Name != "work_mem" || s[2].Name != "role" {
+		t.Errorf("order = %v", s[:3])
+	}
+	r.Isolation = "repeatable read"
+	if q := r.BeginQuery(); q != "BEGIN ISOLATION LEVEL REPEATABLE READ READ WRITE" {
+		t.Errorf("function isolation: %q", q)
+	}
+}
