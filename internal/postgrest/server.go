@@ -39,6 +39,8 @@ type Server struct {
 	nextDelay atomic.Int64 // seconds, for Retry-After on 503
 	connLost  atomic.Bool
 	listening atomic.Bool
+	listened  atomic.Bool // LISTEN succeeded at least once
+	connected atomic.Bool // logged "Successfully connected"
 	// port actually bound (for OpenAPI host when port 0 is used).
 	boundAddr atomic.Value
 	wg        sync.WaitGroup
@@ -148,6 +150,12 @@ func (s *Server) LoadSchemaCache(ctx context.Context) error {
 	}
 	s.cache.Store(sc)
 	s.connLost.Store(false)
+	if !s.connected.Swap(true) {
+		var version string
+		if err := s.pool.QueryRow(ctx, "select version()").Scan(&version); err == nil {
+			s.logf(lvlInfo, "Successfully connected to %s", version)
+		}
+	}
 	n := 0
 	for _, m := range sc.Tables {
 		n += len(m)
@@ -238,7 +246,7 @@ func (s *Server) listenOnce(ctx context.Context) error {
 	}
 	s.logf(lvlInfo, "Listening for notifications on the %q channel", s.cfg.DBChannel)
 	// A reconnect may have missed notifications: reload once.
-	if s.connLost.Load() || s.cache.Load() != nil {
+	if s.listened.Swap(true) {
 		s.Reload()
 	}
 	for {
@@ -340,6 +348,7 @@ func (s *Server) Run(ctx context.Context) error {
 
 // Serve is Run on given listeners (adminLn may be nil).
 func (s *Server) Serve(ctx context.Context, ln, adminLn net.Listener) error {
+	s.logf(lvlInfo, "Starting PostgREST 16.2 (authstack engine)...")
 	bg, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	if err := s.Start(bg); err != nil {
