@@ -337,11 +337,24 @@ func TestNativeStack(t *testing.T) {
 		t.Errorf("status after down: exit %d, want 3", code)
 	}
 
-	// 8. data persists across down/up; --volumes needs --yes, then deletes it
-	p.mustRun(4*time.Minute, "up", "--detach", "--no-seed")
+	// 8. data persists across down/up; a new JWT_SECRET in .env (secret gen
+	// --force) reaches the database too; --volumes needs --yes, then deletes it
+	p.mustRun(time.Minute, "secret", "gen", "--force")
+	out = p.mustRun(4*time.Minute, "up", "--detach", "--no-seed")
+	logf, _ := os.ReadFile(stack.LogPath(filepath.Join(p.dir, ".stack"), "stack"))
+	if !strings.Contains(string(logf), "the database now signs with the .env secret") {
+		t.Errorf("up after secret gen --force did not sync auth.jwt_secret:\n%s", tail(string(logf)))
+	}
 	smoke, code = p.run(2*time.Minute, "smoke-test", "--url", p.base())
 	if code != 0 {
-		t.Errorf("smoke-test after restart without seeding:\n%s", smoke)
+		t.Errorf("smoke-test after restart with a new secret, without seeding:\n%s", smoke)
+	}
+	// the demo user seeded by the first up is still there
+	login := exec.Command("curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST",
+		"-H", "Content-Profile: auth", "-H", "Content-Type: application/json",
+		"--data", `{"user_": "demo", "pass": "demo"}`, p.base()+"/rpc/login")
+	if code, err := login.Output(); err != nil || string(code) != "204" {
+		t.Errorf("demo login after down/up: %s %v (data did not persist?)", code, err)
 	}
 	st = p.state()
 	if out, code := p.run(time.Minute, "down", "--volumes"); code == 0 || !strings.Contains(out, "--yes") {

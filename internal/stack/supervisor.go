@@ -16,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/authstack/authstack/internal/authdb"
 	"github.com/authstack/authstack/internal/pgserver"
 )
 
@@ -214,6 +215,9 @@ func (s *Supervisor) start(ctx context.Context) error {
 			return err
 		}
 	}
+	if err := s.syncSecret(ctx); err != nil {
+		return err
+	}
 	s.Mux.Printf("database %s migrated%s (%s)", c.DBName, map[bool]string{true: "", false: " and seeded"}[c.NoSeed], since(t0))
 
 	// 3. the API engine
@@ -277,6 +281,48 @@ func (s *Supervisor) createDatabase(ctx context.Context) error {
 		return fmt.Errorf("pg: create database %s: %w", c.DBName, err)
 	}
 	s.Mux.Printf("created database %s", c.DBName)
+	return nil
+}
+
+// syncSecret makes the database's signing secret (auth.jwt_secret, used by
+// auth.login) the one in .env, which Caddy and the engine verify with: after
+// `stackctl secret gen --force` they would otherwise disagree and every
+// login would produce tokens that are refused. Sessions signed with the old
+// secret end (the refresh tokens are revoked). No secret is printed.
+func (s *Supervisor) syncSecret(ctx context.Context) error {
+	conn, err := pgx.Connect(ctx, s.Config.DatabaseURL())
+	if err != nil {
+		return fmt.Errorf("pg: connect: %w", err)
+	}
+	defer conn.Close(context.Background())
+	var same bool
+	err = conn.QueryRow(ctx, "select secret = $1 from auth.jwt_secret", s.Config.JWTSecret).Scan(&same)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == "42P01" { // no auth.jwt_secret: not our schema
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("pg: read auth.jwt_secret: %w", err)
+	}
+	if same {
+		return nil
+	}
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(context.Background()) //nolint:errcheck
+	revoked, err := authdb.RotateSecret(ctx, tx, s.Config.JWTSecret)
+	if err != nil {
+		return fmt.Errorf("update auth.jwt_secret to the JWT_SECRET of .env: %w", err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return err
+	}
+	s.Mux.Printf("JWT_SECRET in .env differs from the database's copy (auth.jwt_secret): the database now signs with the .env secret; %d refresh token(s) revoked, sessions signed with the old secret have ended", revoked)
 	return nil
 }
 
