@@ -223,6 +223,16 @@ func TestMigrateSeedUserRotate(t *testing.T) {
 		return r
 	}
 
+	// Before the migrations, the data commands say what to run.
+	for _, args := range [][]string{{"seed", "demo"}, {"user", "list"}, {"secret", "rotate"}} {
+		if r := run(t, env, "", args...); r.err == nil || !strings.Contains(r.err.Error(), "stackctl migrate up") {
+			t.Errorf("%v before migrate: %v", args, r.err)
+		}
+	}
+	if envValue(t, env, "JWT_SECRET") != secret {
+		t.Fatal("a failed rotate changed .env")
+	}
+
 	r := run(t, env, "", "migrate", "status", "--exit-code")
 	if r.err == nil || cmdutil.ExitCode(r.err) != 1 || !strings.Contains(r.out, "pending") {
 		t.Errorf("status before up: %v\n%s", r.err, r.out)
