@@ -186,8 +186,15 @@ func TestComposeWiring(t *testing.T) {
 
 	// ports: the guide's http://localhost:8000 on loopback; PostgreSQL on loopback only
 	caddyPorts := p.Services["caddy"].Ports
-	if len(caddyPorts) != 1 || caddyPorts[0].Published != "8000" || caddyPorts[0].Target != 80 || caddyPorts[0].HostIP != "127.0.0.1" {
-		t.Errorf("caddy ports = %+v, want 127.0.0.1:8000:80", caddyPorts)
+	wantHTTP := strconv.Itoa(DefaultHTTPPort)
+	if v := vals["STACK_HTTP_PORT"]; v != "" {
+		wantHTTP = v
+	}
+	if wantHTTP != "8000" {
+		t.Errorf(".env.example sets STACK_HTTP_PORT=%s; the guide's URL is http://localhost:8000", wantHTTP)
+	}
+	if len(caddyPorts) != 1 || caddyPorts[0].Published != wantHTTP || caddyPorts[0].Target != 80 || caddyPorts[0].HostIP != "127.0.0.1" {
+		t.Errorf("caddy ports = %+v, want 127.0.0.1:%s:80", caddyPorts, wantHTTP)
 	}
 	if got := svcEnv(t, p, "caddy", "SITE_ADDRESS"); got != ":80" {
 		t.Errorf("caddy SITE_ADDRESS = %q, want :80 (the published port's target)", got)

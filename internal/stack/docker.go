@@ -1,9 +1,6 @@
 package stack
 
-import (
-	"fmt"
-	"strconv"
-)
+import "fmt"
 
 // DockerCommands are what `stackctl up --docker` runs, in order, from the
 // project directory: build and start compose.yaml (its one-shot migrate
@@ -35,8 +32,6 @@ func DockerDownCommand(volumes bool) []string {
 // from the host (compose.yaml publishes it on 127.0.0.1:STACK_PG_PORT).
 func (c *Config) DockerDatabaseURL() string { return c.DatabaseURL() }
 
-// DockerBaseURL is the compose stack's gateway (compose.yaml publishes 8000).
-func DockerBaseURL() string { return "http://localhost:" + strconv.Itoa(DefaultHTTPPort) }
-
-// DockerHealthURL is polled after `docker compose up`.
-func DockerHealthURL() string { return fmt.Sprintf("http://127.0.0.1:%d/healthz", DefaultHTTPPort) }
+// DockerHealthURL is polled after `docker compose up` (compose.yaml
+// publishes Caddy on 127.0.0.1:STACK_HTTP_PORT, default 8000).
+func (c *Config) DockerHealthURL() string { return fmt.Sprintf("http://127.0.0.1:%d/healthz", c.HTTPPort) }

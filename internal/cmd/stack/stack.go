@@ -303,9 +303,9 @@ func runDockerUp(ctx context.Context, f *cmdutil.Factory, c *stack.Config, o *up
 		return err
 	}
 	deadline := time.Now().Add(o.timeout + 60*time.Second)
-	for !stack.Healthy(stack.DockerHealthURL()) {
+	for !stack.Healthy(c.DockerHealthURL()) {
 		if time.Now().After(deadline) {
-			return fmt.Errorf("the compose stack did not answer %s; see `docker compose ps` and `docker compose logs`", stack.DockerHealthURL())
+			return fmt.Errorf("the compose stack did not answer %s; see `docker compose ps` and `docker compose logs`", c.DockerHealthURL())
 		}
 		time.Sleep(250 * time.Millisecond)
 	}
@@ -315,7 +315,7 @@ func runDockerUp(ctx context.Context, f *cmdutil.Factory, c *stack.Config, o *up
 			return err
 		}
 	}
-	fmt.Fprintf(f.Out, "\nThe Docker stack is up: %s (stop it with `stackctl down --docker`)\n\n%s\n", stack.DockerBaseURL(), stack.CurlFlows(stack.DockerBaseURL()))
+	fmt.Fprintf(f.Out, "\nThe Docker stack is up: %s (stop it with `stackctl down --docker`)\n\n%s\n", c.BaseURL(), stack.CurlFlows(c.BaseURL()))
 	return nil
 }
 
