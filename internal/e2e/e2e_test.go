@@ -12,6 +12,8 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,6 +25,7 @@ import (
 	"time"
 
 	"github.com/authstack/authstack/internal/pgserver"
+	"github.com/authstack/authstack/internal/pgtest"
 	"github.com/authstack/authstack/internal/stack"
 )
 
@@ -42,6 +45,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	code := m.Run()
+	pgtest.Stop()
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
@@ -642,6 +646,59 @@ func TestBrokenEnv(t *testing.T) {
 	out, code = p.run(time.Minute, "up")
 	if code == 0 || !strings.Contains(out, "STACK_HTTP_PORT") || !strings.Contains(out, "not a TCP port") {
 		t.Errorf("up with STACK_HTTP_PORT=80x: exit %d\n%s", code, out)
+	}
+}
+
+// `up --docker` cannot reach a Docker engine here. This runs it with a
+// recording `docker` first on PATH, a real PostgreSQL standing in for the
+// compose database, and a gateway answering /healthz: the compose command
+// it would run is checked, and its migrate + seed really reach the database.
+func TestUpDockerCommands(t *testing.T) {
+	p := newProject(t)
+	dbURL := pgtest.NewDatabase(t)
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := t.TempDir()
+	record := filepath.Join(bin, "docker.args")
+	script := "#!/bin/sh\necho \"$PWD: $*\" >> " + record + "\n"
+	if err := os.WriteFile(filepath.Join(bin, "docker"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(p.httpPort)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	gw := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/healthz" {
+			http.NotFound(w, r)
+		}
+	})}
+	go gw.Serve(ln)
+	defer gw.Close()
+	copyFile(t, filepath.Join(repoRoot(), "compose.yaml"), filepath.Join(p.dir, "compose.yaml"))
+	for i, kv := range p.env {
+		if strings.HasPrefix(kv, "PATH=") {
+			p.env[i] = "PATH=" + bin + ":" + strings.TrimPrefix(kv, "PATH=")
+		}
+	}
+	p.env = append(p.env, "STACK_PG_PORT="+u.Port(), "POSTGRES_DB="+strings.TrimPrefix(u.Path, "/"))
+	out := p.mustRun(3*time.Minute, "up", "--docker")
+	args, err := os.ReadFile(record)
+	if err != nil {
+		t.Fatalf("docker was not run: %v\n%s", err, out)
+	}
+	if got, want := strings.TrimSpace(string(args)), p.dir+": compose up -d --build"; got != want {
+		t.Errorf("docker ran %q, want %q", got, want)
+	}
+	pool := pgtest.NewPool(t, dbURL)
+	var n int
+	if err := pool.QueryRow(context.Background(), "select count(*) from auth.user where username in ('demo', 'alice')").Scan(&n); err != nil || n != 2 {
+		t.Errorf("up --docker did not migrate and seed the database: %d demo users, %v\n%s", n, err, out)
+	}
+	if !strings.Contains(out, "stackctl down --docker") {
+		t.Errorf("up --docker output:\n%s", out)
 	}
 }
 
