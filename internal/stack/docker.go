@@ -34,4 +34,6 @@ func (c *Config) DockerDatabaseURL() string { return c.DatabaseURL() }
 
 // DockerHealthURL is polled after `docker compose up` (compose.yaml
 // publishes Caddy on 127.0.0.1:STACK_HTTP_PORT, default 8000).
-func (c *Config) DockerHealthURL() string { return fmt.Sprintf("http://127.0.0.1:%d/healthz", c.HTTPPort) }
+func (c *Config) DockerHealthURL() string {
+	return fmt.Sprintf("http://127.0.0.1:%d/healthz", c.HTTPPort)
+}
