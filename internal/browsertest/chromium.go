@@ -14,8 +14,24 @@ import (
 )
 
 // SkipEnv is the environment variable that skips the browser tests when set
-// to 1. Without it a missing Chromium is a test failure, never a skip.
-const SkipEnv = "BROWSERTEST_SKIP"
+// to 1. NoBrowserEnv=1, which tells scripts/install-deps.sh not to install
+// Chromium, skips them too. Without either, a missing Chromium is a test
+// failure, never a skip.
+const (
+	SkipEnv      = "BROWSERTEST_SKIP"
+	NoBrowserEnv = "NO_BROWSER"
+)
+
+// SkipRequested reports whether the environment opts out of the browser
+// tests, and which variable did.
+func SkipRequested() (string, bool) {
+	for _, name := range []string{SkipEnv, NoBrowserEnv} {
+		if os.Getenv(name) == "1" {
+			return name, true
+		}
+	}
+	return "", false
+}
 
 // ChromiumEnv names an explicit browser binary (overrides the PATH lookup).
 const ChromiumEnv = "CHROMIUM"

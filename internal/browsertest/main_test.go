@@ -8,14 +8,14 @@ import (
 
 // TestMain starts one native stack for every test of the package and stops
 // it afterwards. A missing Chromium fails the package (with the package name
-// to install); only BROWSERTEST_SKIP=1 skips it.
+// to install); only BROWSERTEST_SKIP=1 (or NO_BROWSER=1) skips it.
 func TestMain(m *testing.M) {
 	os.Exit(run(m))
 }
 
 func run(m *testing.M) int {
-	if os.Getenv(SkipEnv) == "1" {
-		fmt.Fprintf(os.Stderr, "browsertest: skipped because %s=1\n", SkipEnv)
+	if name, skip := SkipRequested(); skip {
+		fmt.Fprintf(os.Stderr, "browsertest: skipped because %s=1\n", name)
 		return 0
 	}
 	if _, err := FindChromium(); err != nil {
