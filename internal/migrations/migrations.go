@@ -163,6 +163,10 @@ func (mg *Migrator) wrap(err error) error {
 	if err == nil || errors.Is(err, migrate.ErrNoChange) {
 		return nil
 	}
+	var short migrate.ErrShortLimit
+	if errors.As(err, &short) {
+		return nil // fewer than N migrations were left: all of them ran
+	}
 	var de migrate.ErrDirty
 	if errors.As(err, &de) {
 		return &DirtyError{Version: de.Version}
@@ -200,7 +204,7 @@ func (mg *Migrator) Up(n int) error {
 	if n <= 0 {
 		return mg.wrap(mg.m.Up())
 	}
-	return mg.wrap(mg.m.Steps(n))
+	return mg.wrap(nothingLeft(mg.m.Steps(n)))
 }
 
 // Down reverts n migrations (all when n <= 0).
@@ -211,7 +215,15 @@ func (mg *Migrator) Down(n int) error {
 	if n <= 0 {
 		return mg.wrap(mg.m.Down())
 	}
-	return mg.wrap(mg.m.Steps(-n))
+	return mg.wrap(nothingLeft(mg.m.Steps(-n)))
+}
+
+// nothingLeft maps Steps' "no migration in that direction" to no change.
+func nothingLeft(err error) error {
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	return err
 }
 
 // Force sets the version without running anything and clears dirty

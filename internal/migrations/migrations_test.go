@@ -65,6 +65,9 @@ func TestUpStatusDownUp(t *testing.T) {
 	if err := mg.Up(0); err != nil {
 		t.Fatal(err)
 	}
+	if err := mg.Up(3); err != nil { // nothing left: no error
+		t.Fatal(err)
+	}
 	st, _ = mg.Status()
 	for _, s := range st {
 		if !s.Applied || s.Dirty {
@@ -85,6 +88,15 @@ func TestUpStatusDownUp(t *testing.T) {
 		t.Errorf("authenticator password not set (err %v)", err)
 	}
 
+	if err := mg.Down(1); err != nil {
+		t.Fatal(err)
+	}
+	if err := mg.Up(10); err != nil { // only one was left
+		t.Fatal(err)
+	}
+	if v, _, _, _ := mg.Version(); v != 4 {
+		t.Fatalf("version after up 10 = %d", v)
+	}
 	if err := mg.Down(0); err != nil {
 		t.Fatal(err)
 	}

@@ -525,6 +525,7 @@ $$;
 revoke all on schema auth from public;
 grant usage on schema auth to anon, auth_owner;
 revoke execute on all functions in schema auth from public;
+alter default privileges in schema auth revoke execute on functions from public;
 grant execute on function auth.login(text, text) to anon;
 grant execute on function auth.logout() to anon;
 grant execute on function auth.refresh_token() to anon;
