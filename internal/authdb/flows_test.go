@@ -14,6 +14,7 @@ import (
 	"github.com/lestrrat-go/jwx/v2/jwa"
 	"github.com/lestrrat-go/jwx/v2/jws"
 
+	"github.com/authstack/authstack/internal/authdb"
 	"github.com/authstack/authstack/internal/pgrsttx"
 )
 
@@ -267,5 +268,40 @@ func TestExpiredRowsCleanedAtLogin(t *testing.T) {
 	s.super.QueryRow(ctx, "select count(*) from auth.refresh_token where expires_at < now()").Scan(&n)
 	if n != 0 {
 		t.Errorf("%d expired rows left after login", n)
+	}
+}
+
+func TestRotateSecretEndsSessions(t *testing.T) {
+	s := newOurs(t)
+	ctx := context.Background()
+	old := s.login(t, "demo", "demo")
+	next := newSecret(t)
+	tx, err := s.super.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := authdb.RotateSecret(ctx, tx, next)
+	if err != nil || n != 1 {
+		t.Fatalf("rotate: %d %v", n, err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.call(t, "refresh_token", nil, map[string]string{"refresh_token": old["refresh_token"].Value}); code(err) != "PT401" {
+		t.Errorf("old refresh token after rotate: %v", err)
+	}
+	// Logout with an access token signed by the old secret revokes nothing
+	// (its signature no longer verifies) but still clears the cookies.
+	fresh := s.login(t, "demo", "demo")
+	verifyJWT(t, fresh["access_token"].Value, next)
+	if _, err := s.call(t, "logout", nil, map[string]string{"access_token": old["access_token"].Value}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.call(t, "refresh_token", nil, map[string]string{"refresh_token": fresh["refresh_token"].Value}); err != nil {
+		t.Errorf("a forged/stale access token revoked a live session: %v", err)
+	}
+	// A bad secret is refused by the table's check.
+	if _, err := authdb.RotateSecret(ctx, s.super, "c2hvcnQ="); err == nil {
+		t.Error("short secret stored")
 	}
 }
