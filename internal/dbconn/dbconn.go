@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -38,7 +39,7 @@ type Options struct {
 func AddFlags(cmd *cobra.Command) *Options {
 	o := &Options{}
 	fl := cmd.PersistentFlags()
-	fl.StringVar(&o.URL, "db-url", "", "database URL (default $"+EnvURL+", else the libpq PG* variables)")
+	fl.StringVar(&o.URL, "db-url", "", "database URL (default $"+EnvURL+", else the native stack's database when POSTGRES_PASSWORD is set, else the libpq PG* variables)")
 	fl.BoolVar(&o.Wait, "wait", false, "wait for the database to accept connections (dbmate's --wait)")
 	fl.DurationVar(&o.WaitTimeout, "wait-timeout", DefaultWaitTimeout, "how long --wait waits")
 	return o
@@ -53,7 +54,35 @@ func (o *Options) ConnString() string {
 	if getenv == nil {
 		getenv = os.Getenv
 	}
-	return getenv(EnvURL)
+	if u := getenv(EnvURL); u != "" {
+		return u
+	}
+	return stackURL(getenv)
+}
+
+// stackURL is the native stack's own database (what .env.example promises
+// for an empty DATABASE_URL): the superuser on 127.0.0.1:STACK_PG_PORT
+// (default 54329), database POSTGRES_DB (default app), when POSTGRES_PASSWORD
+// is set and no libpq PG* variable says otherwise; "" (PG* variables) else.
+func stackURL(getenv func(string) string) string {
+	pw := getenv("POSTGRES_PASSWORD")
+	if pw == "" {
+		return ""
+	}
+	for _, k := range []string{"PGHOST", "PGHOSTADDR", "PGPORT", "PGDATABASE", "PGUSER", "PGSERVICE"} {
+		if getenv(k) != "" {
+			return ""
+		}
+	}
+	port, db := getenv("STACK_PG_PORT"), getenv("POSTGRES_DB")
+	if port == "" {
+		port = "54329"
+	}
+	if db == "" {
+		db = "app"
+	}
+	return (&url.URL{Scheme: "postgres", User: url.UserPassword("postgres", pw), Host: "127.0.0.1:" + port,
+		Path: "/" + db, RawQuery: "sslmode=disable"}).String()
 }
 
 // Config parses the connection string. Errors never echo the password.

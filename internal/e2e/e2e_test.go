@@ -268,6 +268,12 @@ func TestNativeStack(t *testing.T) {
 		t.Errorf("smoke-test text output:\n%s", text)
 	}
 
+	// the throwaway users are gone; the stack's database is the default of the db commands
+	users := p.mustRun(time.Minute, "user", "list")
+	if !strings.Contains(users, "demo") || strings.Contains(users, "smoke_") {
+		t.Errorf("user list after smoke-test:\n%s", users)
+	}
+
 	// the smoke test notices a gateway that does not check tokens: pointed
 	// at the API engine directly (no Caddy), the Caddy checks fail
 	direct, code := p.run(2*time.Minute, "smoke-test", "--url", fmt.Sprintf("http://127.0.0.1:%d", p.api))
