@@ -42,6 +42,8 @@ type Config struct {
 
 	roleClaim auth.Path
 	rawSecret string
+	lookup    Lookup
+	environ   []string
 }
 
 // Lookup reads one variable.
@@ -58,7 +60,7 @@ func LoadConfig(lookup Lookup, environ []string) (*Config, error) {
 		DBPool: 10, DBPoolAcquireTimeout: 10, DBPreparedStatements: true, DBConfig: true,
 		DBChannel: "pgrst", DBChannelEnabled: true, JWTRoleClaimKey: "$.role", JWTCacheMaxEntries: 1000,
 		AppSettings: map[string]string{}, ServerHost: "!4", ServerPort: 3000, OpenAPIMode: "follow-privileges",
-		LogLevel: "error",
+		LogLevel: "error", lookup: lookup, environ: environ,
 	}
 	get := func(name string) (string, bool) {
 		v, ok := lookup("PGRST_" + name)

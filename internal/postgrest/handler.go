@@ -61,7 +61,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) *apierr.Error {
 	// 1. JWT
-	res, aerr := s.auth.Authenticate(r.Header)
+	res, aerr := s.authn().Authenticate(r.Header)
 	if aerr != nil {
 		return aerr
 	}
@@ -90,18 +90,18 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) *apierr.Error {
 	case "POST", "PATCH", "PUT", "DELETE":
 		hdr = "Content-Profile"
 	}
-	req.schema = s.cfg.DBSchemas[0]
+	req.schema = s.conf().DBSchemas[0]
 	if vals := r.Header.Values(hdr); len(vals) > 0 {
 		req.profileGiven = true
 		p := vals[0]
 		found := false
-		for _, sch := range s.cfg.DBSchemas {
+		for _, sch := range s.conf().DBSchemas {
 			if sch == p {
 				found = true
 			}
 		}
 		if !found {
-			return apierr.InvalidSchema(p, s.cfg.DBSchemas)
+			return apierr.InvalidSchema(p, s.conf().DBSchemas)
 		}
 		req.schema = p
 	}
@@ -367,7 +367,7 @@ type txResult struct {
 }
 
 func (s *Server) authenticated(req *request) bool {
-	return s.cfg.DBAnonRole == "" || req.auth.Role != s.cfg.DBAnonRole
+	return s.conf().DBAnonRole == "" || req.auth.Role != s.conf().DBAnonRole
 }
 
 func (s *Server) txRequest(req *request, readOnly bool, isolation string) pgrsttx.Request {
@@ -386,9 +386,9 @@ func (s *Server) txRequest(req *request, readOnly bool, isolation string) pgrstt
 		roleSettings[k] = v
 	}
 	return pgrsttx.Request{
-		Schema: req.schema, ExtraSearchPath: s.cfg.DBExtraSearchPath, Role: req.auth.Role, Claims: req.auth.Claims,
-		Method: req.method, Path: req.r.URL.Path, Headers: req.r.Header, AppSettings: s.cfg.AppSettings,
-		RoleSettings: roleSettings, PreRequest: s.cfg.DBPreRequest, ReadOnly: readOnly, Isolation: isolation,
+		Schema: req.schema, ExtraSearchPath: s.conf().DBExtraSearchPath, Role: req.auth.Role, Claims: req.auth.Claims,
+		Method: req.method, Path: req.r.URL.Path, Headers: req.r.Header, AppSettings: s.conf().AppSettings,
+		RoleSettings: roleSettings, PreRequest: s.conf().DBPreRequest, ReadOnly: readOnly, Isolation: isolation,
 		Timezone: req.prefs.timezone,
 	}
 }
@@ -492,7 +492,7 @@ func (s *Server) finish(w http.ResponseWriter, req *request, resp *response, res
 			hasContentType = true
 		}
 	}
-	if hasContentType && (req.profileGiven || len(s.cfg.DBSchemas) > 1) {
+	if hasContentType && (req.profileGiven || len(s.conf().DBSchemas) > 1) {
 		resp.add("Content-Profile", req.schema)
 	}
 	if status < 400 {

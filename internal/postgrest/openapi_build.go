@@ -13,7 +13,7 @@ import (
 // everything (ignore-privileges).
 func (s *Server) buildOpenAPI(req *request, p *privs) ([]byte, error) {
 	sc := req.cache
-	follow := s.cfg.OpenAPIMode == "follow-privileges"
+	follow := s.conf().OpenAPIMode == "follow-privileges"
 	type tp struct{ sel, ins, upd, del bool }
 	tprivs := map[string]tp{}
 	for _, t := range p.Tables {
@@ -23,11 +23,11 @@ func (s *Server) buildOpenAPI(req *request, p *privs) ([]byte, error) {
 	for _, oid := range p.Functions {
 		fprivs[uint32(oid)] = true
 	}
-	doc := openapi.Document{Schema: req.schema, ServerProxyURI: s.cfg.OpenAPIServerProxyURI}
+	doc := openapi.Document{Schema: req.schema, ServerProxyURI: s.conf().OpenAPIServerProxyURI}
 	if c := sc.SchemaComments[req.schema]; c != nil {
 		doc.SchemaComment, doc.SchemaHasComment = *c, true
 	}
-	port := s.cfg.ServerPort
+	port := s.conf().ServerPort
 	if a, ok := s.boundAddr.Load().(string); ok {
 		if _, ps, err := net.SplitHostPort(a); err == nil {
 			if n, err := strconv.Atoi(ps); err == nil {
@@ -35,7 +35,7 @@ func (s *Server) buildOpenAPI(req *request, p *privs) ([]byte, error) {
 			}
 		}
 	}
-	doc.Host = openapi.HostPort(s.cfg.ServerHost, port)
+	doc.Host = openapi.HostPort(s.conf().ServerHost, port)
 	for _, name := range sc.TableNames(req.schema) {
 		t := sc.Tables[req.schema][name]
 		pr := tprivs[name]

@@ -134,3 +134,52 @@ func TestReconnect(t *testing.T) {
 	eventually(t, "recovery", func() bool { return e.do("GET", "/items?select=id&id=eq.1", nil, "").status == 200 })
 	eventually(t, "/ready 200", func() bool { return status("/ready") == 200 })
 }
+
+// In-database configuration (db-config, spec §3.2): ALTER ROLE
+// authenticator SET pgrst.* overrides the environment after a reload;
+// ALTER DATABASE … SET pgrst.* is ignored.
+func TestInDatabaseConfig(t *testing.T) {
+	e := newEngine(t, fixtureSQL, nil)
+	pool := pgtest.NewPool(t, e.db)
+	ctx := context.Background()
+	// cluster-wide role settings: restore them for the other tests
+	t.Cleanup(func() {
+		pool.Exec(context.Background(), `alter role authenticator reset all`)
+	})
+	dbName := e.db[strings.LastIndex(e.db, "/")+1:]
+	if i := strings.Index(dbName, "?"); i >= 0 {
+		dbName = dbName[:i]
+	}
+	if _, err := pool.Exec(ctx, `alter database "`+dbName+`" set pgrst.db_anon_role = 'basic_subscriber'`); err != nil {
+		t.Fatal(err)
+	}
+	reload(t, e)
+	if r := e.do("POST", "/rpc/gucs", nil, ""); !strings.Contains(r.body, `"role":"anon"`) {
+		t.Fatalf("ALTER DATABASE setting was applied: %s", r.body)
+	}
+	if _, err := pool.Exec(ctx, `alter role authenticator in database "`+dbName+`" set pgrst.db_anon_role = 'basic_subscriber'`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `notify pgrst, 'reload config'`); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "role-level pgrst.db_anon_role", func() bool {
+		return strings.Contains(e.do("POST", "/rpc/gucs", nil, "").body, `"role":"basic_subscriber"`)
+	})
+	// a bad in-database value keeps the previous configuration
+	if _, err := pool.Exec(ctx, `alter role authenticator in database "`+dbName+`" set pgrst.jwt_secret = 'short'`); err != nil {
+		t.Fatal(err)
+	}
+	reload(t, e)
+	if r := e.do("GET", "/items?id=eq.1", bearer(t, map[string]any{"role": "anon"}), ""); r.status != 200 {
+		t.Fatalf("after an invalid in-database secret: %d %s", r.status, r.body)
+	}
+}
+
+// reload triggers a reload and waits until it completed.
+func reload(t *testing.T, e *engine) {
+	t.Helper()
+	n := e.srv.Loads()
+	e.srv.Reload()
+	eventually(t, "reload", func() bool { return e.srv.Loads() > n })
+}

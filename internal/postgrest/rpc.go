@@ -295,7 +295,7 @@ func (s *Server) handleRPC(w http.ResponseWriter, req *request) *apierr.Error {
 				order = " ORDER BY " + o
 			}
 			if f.ReturnsSet {
-				off, lim = req.q.window(s.cfg.DBMaxRows)
+				off, lim = req.q.window(s.conf().DBMaxRows)
 				limit = limitSQL(off, lim)
 			}
 			if req.prefs.count == "exact" && f.ReturnsSet {

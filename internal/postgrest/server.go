@@ -28,8 +28,8 @@ import (
 
 // Server is one engine instance.
 type Server struct {
-	cfg   *Config
-	auth  *auth.Authenticator
+	cfg   *Config // the configuration given to New (environment)
+	live  atomic.Pointer[liveConfig]
 	pool  *pgxpool.Pool
 	cache atomic.Pointer[schemacache.Cache]
 	log   *log.Logger
@@ -39,8 +39,9 @@ type Server struct {
 	nextDelay atomic.Int64 // seconds, for Retry-After on 503
 	connLost  atomic.Bool
 	listening atomic.Bool
-	listened  atomic.Bool // LISTEN succeeded at least once
-	connected atomic.Bool // logged "Successfully connected"
+	listened  atomic.Bool  // LISTEN succeeded at least once
+	loads     atomic.Int64 // successful schema cache loads
+	connected atomic.Bool  // logged "Successfully connected"
 	// port actually bound (for OpenAPI host when port 0 is used).
 	boundAddr atomic.Value
 	wg        sync.WaitGroup
@@ -74,12 +75,29 @@ func New(cfg *Config, logOut io.Writer) *Server {
 		logOut = io.Discard
 	}
 	s := &Server{cfg: cfg, log: log.New(logOut, "", 0), level: levelOf(cfg.LogLevel), reloadCh: make(chan struct{}, 1)}
-	s.auth = auth.New(auth.Config{
-		Secret: cfg.JWTSecret, Audience: cfg.JWTAud, RoleClaim: cfg.RoleClaim(), AnonRole: cfg.DBAnonRole,
-		CacheMaxEntries: cfg.JWTCacheMaxEntries,
-	})
+	s.setConfig(cfg)
 	return s
 }
+
+// liveConfig is the configuration in effect (environment plus in-database
+// settings) with its JWT verifier.
+type liveConfig struct {
+	cfg  *Config
+	auth *auth.Authenticator
+}
+
+func (s *Server) setConfig(cfg *Config) {
+	s.live.Store(&liveConfig{cfg: cfg, auth: auth.New(auth.Config{
+		Secret: cfg.JWTSecret, Audience: cfg.JWTAud, RoleClaim: cfg.RoleClaim(), AnonRole: cfg.DBAnonRole,
+		CacheMaxEntries: cfg.JWTCacheMaxEntries,
+	})})
+}
+
+// conf is the configuration in effect.
+func (s *Server) conf() *Config { return s.live.Load().cfg }
+
+// authn is the JWT verifier in effect.
+func (s *Server) authn() *auth.Authenticator { return s.live.Load().auth }
 
 func (s *Server) logf(level int, format string, args ...any) {
 	if level > s.level {
@@ -90,7 +108,7 @@ func (s *Server) logf(level int, format string, args ...any) {
 }
 
 // Authenticator exposes the JWT verifier (tests).
-func (s *Server) Authenticator() *auth.Authenticator { return s.auth }
+func (s *Server) Authenticator() *auth.Authenticator { return s.authn() }
 
 // Pool is the connection pool (nil before Connect).
 func (s *Server) Pool() *pgxpool.Pool { return s.pool }
@@ -143,12 +161,18 @@ func (s *Server) LoadSchemaCache(ctx context.Context) error {
 	if s.pool == nil {
 		return errors.New("not connected")
 	}
+	if s.cfg.DBConfig {
+		if err := s.loadDBConfig(ctx); err != nil {
+			return err
+		}
+	}
 	start := time.Now()
-	sc, err := schemacache.Load(ctx, s.pool, s.cfg.DBSchemas)
+	sc, err := schemacache.Load(ctx, s.pool, s.conf().DBSchemas)
 	if err != nil {
 		return err
 	}
 	s.cache.Store(sc)
+	s.loads.Add(1)
 	s.connLost.Store(false)
 	if !s.connected.Swap(true) {
 		var version string
@@ -168,6 +192,9 @@ func (s *Server) LoadSchemaCache(ctx context.Context) error {
 	s.logf(lvlInfo, "Schema cache loaded %d Relations, %d Functions", n, f)
 	return nil
 }
+
+// Loads counts the successful schema cache loads (tests wait on it).
+func (s *Server) Loads() int64 { return s.loads.Load() }
 
 // Reload asks the background worker to reload the schema cache.
 func (s *Server) Reload() {

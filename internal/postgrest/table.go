@@ -71,7 +71,7 @@ func (s *Server) tableRead(w http.ResponseWriter, req *request, t *schemacache.T
 	if o := req.q.orderSQL(b); o != "" {
 		order = " ORDER BY " + o
 	}
-	off, lim := req.q.window(s.cfg.DBMaxRows)
+	off, lim := req.q.window(s.conf().DBMaxRows)
 	count := "NULL::bigint"
 	if req.prefs.count == "exact" {
 		count = "(SELECT pg_catalog.count(*) FROM " + from + where + ")"
