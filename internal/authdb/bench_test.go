@@ -119,3 +119,41 @@ func sum(d []time.Duration) (s time.Duration) {
 	}
 	return s
 }
+
+// BenchmarkLoginOverhead measures what login adds to bcrypt: the user's
+// hash is replaced by a cost-4 hash (trigger bypassed), and one raw crypt()
+// of it is interleaved with one login. overhead-ms = median(login) -
+// median(crypt); login overhead at cost 10 = overhead-ms / floor-ms of
+// BenchmarkLoginVsFloor.
+func BenchmarkLoginOverhead(b *testing.B) {
+	s := newOurs(b)
+	ctx := context.Background()
+	if _, err := s.super.Exec(ctx, `alter table auth.user disable trigger encrypt_pass;
+		update auth.user set password = public.crypt('demo', public.gen_salt('bf', 4)) where username = 'demo';
+		alter table auth.user enable trigger encrypt_pass`); err != nil {
+		b.Fatal(err)
+	}
+	var hash string
+	if err := s.super.QueryRow(ctx, "select password from auth.user where username = 'demo'").Scan(&hash); err != nil {
+		b.Fatal(err)
+	}
+	args := map[string]any{"user_": "demo", "pass": "demo"}
+	var floor, login []time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		t0 := time.Now()
+		var ok bool
+		if err := s.api.QueryRow(ctx, "select public.crypt($1, $2) = $2", "demo", hash).Scan(&ok); err != nil || !ok {
+			b.Fatal(err, ok)
+		}
+		t1 := time.Now()
+		if _, err := s.call(b, "login", args, nil); err != nil {
+			b.Fatal(err)
+		}
+		floor, login = append(floor, t1.Sub(t0)), append(login, time.Since(t1))
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(median(floor).Microseconds())/1000, "crypt4-ms")
+	b.ReportMetric(float64(median(login).Microseconds())/1000, "login4-ms")
+	b.ReportMetric(float64((median(login)-median(floor)).Microseconds())/1000, "overhead-ms")
+}
