@@ -93,3 +93,34 @@ func TestJWKURLPlaceholdersAndUnreachable(t *testing.T) {
 		t.Fatal("the failed JWKS fetch was not logged")
 	}
 }
+
+// TestDuplicateCandidatesTriedOnce: the same token in the cookie and in
+// Authorization (after bearer stripping) is verified, and logged, once.
+func TestDuplicateCandidatesTriedOnce(t *testing.T) {
+	t.Setenv("TEST_JWT_SECRET", secretB64)
+	s := startSite(t, stackBlock)
+	expired := sqlToken("dedupe", -time.Minute)
+	other := sqlToken("dedupe-other", -time.Minute)
+	if got := s.do(t, req{cookies: cookie(expired), headers: bearer(expired)}); got.status != 401 {
+		t.Fatalf("status %d", got.status)
+	}
+	if got := s.do(t, req{cookies: cookie(expired), headers: bearer(other)}); got.status != 401 {
+		t.Fatalf("status %d", got.status)
+	}
+	count := func(tok string) int {
+		masked := tok[:16] + "…" + tok[len(tok)-16:]
+		n := 0
+		for _, l := range strings.Split(s.logs(t), "\n") {
+			if strings.Contains(l, `"msg":"invalid token"`) && strings.Contains(l, masked) {
+				n++
+			}
+		}
+		return n
+	}
+	if n := count(expired); n != 2 {
+		t.Fatalf("expired token checked %d times over two requests, want 2 (once per request)", n)
+	}
+	if n := count(other); n != 1 {
+		t.Fatalf("distinct Authorization token checked %d times, want 1", n)
+	}
+}
