@@ -431,12 +431,6 @@ func notFollowedBy(p parser) parser {
 
 func eof() parser { return label(notFollowedBy(anyToken()), "end of input") }
 
-func guardP(ok bool) parser {
-	if ok {
-		return pure(nil)
-	}
-	return zero()
-}
 
 func runesToString(v any) string {
 	var b strings.Builder
