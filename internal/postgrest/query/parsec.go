@@ -431,7 +431,6 @@ func notFollowedBy(p parser) parser {
 
 func eof() parser { return label(notFollowedBy(anyToken()), "end of input") }
 
-
 func runesToString(v any) string {
 	var b strings.Builder
 	for _, x := range v.([]any) {
