@@ -346,6 +346,9 @@ func TestNativeStack(t *testing.T) {
 	if _, code := p.run(time.Minute, "status"); code != 3 {
 		t.Errorf("status after down: exit %d, want 3", code)
 	}
+	if out, code := p.run(time.Minute, "smoke-test", "--url", p.base()); code != 1 || !strings.Contains(out, "nothing answers at "+p.base()) {
+		t.Errorf("smoke-test with the stack down: exit %d\n%s", code, out)
+	}
 
 	// 8. data persists across down/up; a new JWT_SECRET in .env (secret gen
 	// --force) reaches the database too; --volumes needs --yes, then deletes it

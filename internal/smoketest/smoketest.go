@@ -107,6 +107,9 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		r.client = &http.Client{Timeout: 10 * time.Second,
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	}
+	if err := r.reachable(ctx); err != nil {
+		return nil, err
+	}
 	if o.JWTSecret != "" {
 		k, err := base64.StdEncoding.DecodeString(o.JWTSecret)
 		if err != nil {
@@ -130,6 +133,22 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	r.all(ctx)
 	r.rep.Elapsed = time.Since(t0).Seconds()
 	return r.rep, nil
+}
+
+// reachable fails early, with one clear message, when nothing answers at
+// the URL (instead of thirteen FAIL lines saying the same).
+func (r *runner) reachable(ctx context.Context) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.o.BaseURL+"/rest/", nil)
+	if err != nil {
+		return fmt.Errorf("--url %q: %v", r.o.BaseURL, err)
+	}
+	res, err := r.client.Do(req)
+	if err != nil {
+		return fmt.Errorf("nothing answers at %s (%v): is the stack running? (`stackctl status`, `stackctl up`)", r.o.BaseURL, err)
+	}
+	_, _ = io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	return nil
 }
 
 func (r *runner) note(s string) { r.rep.Notes = append(r.rep.Notes, s) }
