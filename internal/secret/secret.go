@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
+	"os"
 	"path/filepath"
 
 	"github.com/authstack/authstack/internal/dotenv"
@@ -39,9 +40,15 @@ func NewPassword() (string, error) {
 	return base64.RawURLEncoding.EncodeToString(b), nil
 }
 
-// ExamplePath is the .env.example next to envPath.
+// ExamplePath is the .env.example next to envPath, else the one in the
+// current directory ("" when neither exists).
 func ExamplePath(envPath string) string {
-	return filepath.Join(filepath.Dir(envPath), ".env.example")
+	for _, p := range []string{filepath.Join(filepath.Dir(envPath), ".env.example"), ".env.example"} {
+		if st, err := os.Stat(p); err == nil && !st.IsDir() {
+			return p
+		}
+	}
+	return ""
 }
 
 // GenResult says what Gen did.
@@ -65,9 +72,7 @@ func Gen(envPath string, force bool) (*GenResult, error) {
 	}
 	res := &GenResult{Created: created, Path: envPath}
 	if created {
-		if _, err := dotenv.Load(tmpl); err == nil {
-			res.FromFile = tmpl
-		}
+		res.FromFile = tmpl
 	}
 	cur, _ := f.Get(JWTSecret)
 	switch {

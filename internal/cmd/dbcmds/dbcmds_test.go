@@ -118,6 +118,13 @@ func TestSecretGen(t *testing.T) {
 		t.Error("secret printed")
 	}
 
+	// An explicit --env-file that does not exist yet is created.
+	other := filepath.Join(dir, "other.env")
+	if r := run(t, env, "", "--env-file", other, "secret", "gen"); r.err != nil || envValue(t, other, "JWT_SECRET") == "" {
+		t.Errorf("secret gen --env-file new: %v %s", r.err, r.errOut)
+	}
+	isolate(t)
+
 	// A second gen refuses to replace it.
 	r = run(t, env, "", "secret", "gen")
 	if r.err == nil || !strings.Contains(r.err.Error(), "--force") || envValue(t, env, "JWT_SECRET") != secret {

@@ -22,6 +22,15 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "secret",
 		Short: "Generate the JWT secret and passwords in .env, or rotate the JWT secret",
+		// Replaces the root's hook: a missing --env-file is what `secret gen`
+		// creates, so it is not an error here (rotate reports it itself).
+		PersistentPreRunE: func(c *cobra.Command, args []string) error {
+			f.EnvFileExplicit = c.Flags().Changed("env-file")
+			if _, err := os.Stat(f.EnvFile); errors.Is(err, fs.ErrNotExist) {
+				return nil
+			}
+			return f.LoadEnv()
+		},
 	}
 	cmd.AddCommand(genCmd(f), rotateCmd(f))
 	return cmd
