@@ -3,8 +3,36 @@ package stack
 import (
 	"fmt"
 	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 )
+
+// Command is how the user can call this stackctl again: "stackctl" when
+// that is it on PATH, "bin/stackctl" (relative) inside the project, "go run
+// ./cmd/stackctl" for a `go run` build, else its absolute path.
+func (c *Config) Command() string {
+	if c.Exe == "" {
+		return "stackctl"
+	}
+	if p, err := exec.LookPath("stackctl"); err == nil && sameFile(p, c.Exe) {
+		return "stackctl"
+	}
+	if rel, err := filepath.Rel(c.Dir, c.Exe); err == nil && !strings.HasPrefix(rel, "..") {
+		return rel
+	}
+	if strings.Contains(c.Exe, "go-build") {
+		return "go run ./cmd/stackctl"
+	}
+	return c.Exe
+}
+
+func sameFile(a, b string) bool {
+	sa, err1 := os.Stat(a)
+	sb, err2 := os.Stat(b)
+	return err1 == nil && err2 == nil && os.SameFile(sa, sb)
+}
 
 // CurlFlows are the guide's curl flows, fixed for curl 7.88 (`-i` instead
 // of `--show-headers`, `\` continuations, a cookie jar instead of pasting
@@ -47,9 +75,10 @@ func PrintBanner(w io.Writer, c *Config, st *State, detached bool) {
 	fmt.Fprintf(w, "  PostgreSQL          127.0.0.1:%d database %s (user postgres, password POSTGRES_PASSWORD in .env)\n", c.PGPort, c.DBName)
 	fmt.Fprintf(w, "  logs                %s\n\n", LogDir(c.StateDir))
 	fmt.Fprintf(w, "Try the guide's flows (demo user demo/demo):\n\n%s\n", CurlFlows(c.BaseURL()))
-	fmt.Fprintf(w, "Prove it end to end: stackctl smoke-test --url %s\n", c.BaseURL())
+	sc := c.Command()
+	fmt.Fprintf(w, "Prove it end to end: %s smoke-test --url %s\n", sc, c.BaseURL())
 	if detached {
-		fmt.Fprintf(w, "Running in the background: stackctl status | stackctl logs [-f] | stackctl down\n")
+		fmt.Fprintf(w, "Running in the background: %[1]s status | %[1]s logs [-f] | %[1]s down\n", sc)
 	} else {
 		fmt.Fprintf(w, "Press Ctrl-C to stop the stack.\n\n")
 	}
