@@ -100,7 +100,7 @@ func newEngineSetup(t testing.TB, setup func(ctx context.Context, db string, poo
 	})
 	wctx, wcancel := context.WithTimeout(ctx, 30*time.Second)
 	defer wcancel()
-	for srv.SchemaCache() == nil {
+	for srv.SchemaCache() == nil || (cfg.DBChannelEnabled && !srv.Listening()) {
 		if wctx.Err() != nil {
 			t.Fatal("schema cache never loaded")
 		}

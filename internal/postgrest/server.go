@@ -193,6 +193,10 @@ func (s *Server) LoadSchemaCache(ctx context.Context) error {
 	return nil
 }
 
+// Listening reports whether the LISTEN connection has been set up at least
+// once.
+func (s *Server) Listening() bool { return s.listened.Load() }
+
 // Loads counts the successful schema cache loads (tests wait on it).
 func (s *Server) Loads() int64 { return s.loads.Load() }
 
