@@ -370,7 +370,7 @@ func TestDocsCurlBlockMatchesBanner(t *testing.T) {
 		}
 		if strings.Contains(string(b), "curl -i -c cookies.txt") {
 			found = append(found, f)
-			if !strings.Contains(string(b), "```sh\n"+want+"```") {
+			if !regexp.MustCompile("```(sh|bash|shell)\n" + regexp.QuoteMeta(want) + "```").Match(b) {
 				t.Errorf("%s: the curl block differs from the one `stackctl up` prints (stack.CurlFlows):\n%s", f, want)
 			}
 		}
