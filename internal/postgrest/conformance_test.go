@@ -251,7 +251,7 @@ func TestConformance(t *testing.T) {
 					t.Errorf("search_path %v", g["search_path"])
 				}
 				h := g["headers"].(map[string]any)
-				if h["x-custom"] != "v" || h["cookie"] != nil {
+				if h["x-custom"] != "v" || h["cookie"] != nil || h["host"] == nil {
 					t.Errorf("headers %v", h)
 				}
 				if !jsonEq(mustJSON(g["cookies"]), `{"refresh_token":"abc","other":"1"}`) {

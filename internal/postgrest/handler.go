@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 
@@ -47,24 +48,71 @@ type request struct {
 // ServeHTTP runs the pipeline of postgrest-subset.md §1.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Server", "postgrest/16.2")
-	if e := s.serve(w, r); e != nil {
+	rec := &statusRecorder{ResponseWriter: w, status: 200}
+	role := ""
+	if e := s.serve(rec, r, &role); e != nil {
 		if e.Status == 503 {
 			e.Header.Del("Retry-After")
 			e.WithHeader("Retry-After", strconv.FormatInt(s.nextDelay.Load(), 10))
 		}
-		if e.Status >= 500 {
-			s.logf(lvlError, "%s %s: %d %s %s", r.Method, r.URL.Path, e.Status, e.Code, e.Message)
-		}
-		e.Write(w)
+		e.Write(rec)
 	}
+	s.accessLog(r, rec, role)
 }
 
-func (s *Server) serve(w http.ResponseWriter, r *http.Request) *apierr.Error {
+// statusRecorder remembers the status and size for the access log.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+	size   int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	r.status = code
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	n, err := r.ResponseWriter.Write(b)
+	r.size += n
+	return n, err
+}
+
+// accessLog writes an Apache combined log line like PostgREST (warp's
+// logger): every request at info, 4xx and 5xx at warn, 5xx at error.
+func (s *Server) accessLog(r *http.Request, rec *statusRecorder, role string) {
+	lvl := lvlInfo
+	switch {
+	case rec.status >= 500:
+		lvl = lvlError
+	case rec.status >= 400:
+		lvl = lvlWarn
+	}
+	if lvl > s.level {
+		return
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	if role == "" {
+		role = "-"
+	}
+	size := "-"
+	if rec.size > 0 {
+		size = strconv.Itoa(rec.size)
+	}
+	s.log.Printf("%s - %s [%s] %q %d %s %q %q", host, role, time.Now().Format("02/Jan/2006:15:04:05 -0700"),
+		r.Method+" "+r.URL.RequestURI()+" "+r.Proto, rec.status, size, r.Referer(), r.UserAgent())
+}
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, roleOut *string) *apierr.Error {
 	// 1. JWT
 	res, aerr := s.authn().Authenticate(r.Header)
 	if aerr != nil {
 		return aerr
 	}
+	*roleOut = res.Role
 	// 2. schema cache
 	sc := s.cache.Load()
 	if sc == nil {
@@ -387,10 +435,24 @@ func (s *Server) txRequest(req *request, readOnly bool, isolation string) pgrstt
 	}
 	return pgrsttx.Request{
 		Schema: req.schema, ExtraSearchPath: s.conf().DBExtraSearchPath, Role: req.auth.Role, Claims: req.auth.Claims,
-		Method: req.method, Path: req.r.URL.Path, Headers: req.r.Header, AppSettings: s.conf().AppSettings,
+		Method: req.method, Path: req.r.URL.EscapedPath(), Headers: requestHeaders(req.r), AppSettings: s.conf().AppSettings,
 		RoleSettings: roleSettings, PreRequest: s.conf().DBPreRequest, ReadOnly: readOnly, Isolation: isolation,
 		Timezone: req.prefs.timezone,
 	}
+}
+
+// requestHeaders are the headers as PostgREST sees them: net/http moves
+// Host out of the map, so it is put back.
+func requestHeaders(r *http.Request) http.Header {
+	if r.Host == "" || r.Header.Get("Host") != "" {
+		return r.Header
+	}
+	h := make(http.Header, len(r.Header)+1)
+	for k, v := range r.Header {
+		h[k] = v
+	}
+	h["Host"] = []string{r.Host}
+	return h
 }
 
 // run executes the main statement in the request transaction. The
@@ -401,7 +463,17 @@ func (s *Server) run(ctx context.Context, req *request, readOnly bool, isolation
 		return nil, apierr.ConnectionError(errors.New("not connected"))
 	}
 	tr := s.txRequest(req, readOnly, isolation)
-	tx, err := pgrsttx.Begin(ctx, s.pool, tr)
+	actx, cancel := context.WithTimeout(ctx, time.Duration(s.cfg.DBPoolAcquireTimeout)*time.Second)
+	conn, err := s.pool.Acquire(actx)
+	cancel()
+	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
+			return nil, apierr.PoolTimeout()
+		}
+		return nil, s.dbError(req, err)
+	}
+	defer conn.Release()
+	tx, err := pgrsttx.Begin(ctx, conn, tr)
 	if err != nil {
 		return nil, s.dbError(req, err)
 	}

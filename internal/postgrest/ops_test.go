@@ -189,3 +189,31 @@ func reload(t *testing.T, e *engine) {
 	e.srv.Reload()
 	eventually(t, "reload", func() bool { return e.srv.Loads() > n })
 }
+
+// db-pool-acquisition-timeout: a request that cannot get a connection in
+// time gets 504 PGRST003 (Error.hs:482@v16.2).
+func TestPoolTimeout(t *testing.T) {
+	e := newEngine(t, fixtureSQL+`
+create function public.slow() returns int language sql as $$ select pg_sleep(30); select 1 $$;`, func(env map[string]string) {
+		env["PGRST_DB_POOL"] = "1"
+		env["PGRST_DB_POOL_ACQUISITION_TIMEOUT"] = "1"
+	})
+	pool := pgtest.NewPool(t, e.db)
+	done := make(chan result, 1)
+	go func() { done <- e.do("POST", "/rpc/slow", nil, "") }()
+	eventually(t, "slow() running", func() bool {
+		var n int
+		_ = pool.QueryRow(context.Background(), `select count(*) from pg_stat_activity where query like '%"slow"()%' and state = 'active' and pid <> pg_backend_pid()`).Scan(&n)
+		return n > 0
+	})
+	r := e.do("GET", "/items?id=eq.1", nil, "")
+	if r.status != 504 || !jsonEq(r.body, errBody("PGRST003", "Timed out acquiring connection from connection pool.", nil, nil)) {
+		t.Fatalf("pool timeout: %d %s", r.status, r.body)
+	}
+	if _, err := pool.Exec(context.Background(), `select pg_cancel_backend(pid) from pg_stat_activity where query like '%"slow"()%' and pid <> pg_backend_pid()`); err != nil {
+		t.Fatal(err)
+	}
+	if r := <-done; r.status != 500 || !strings.Contains(r.body, "57014") {
+		t.Fatalf("cancelled slow(): %d %s", r.status, r.body)
+	}
+}
