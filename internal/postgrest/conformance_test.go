@@ -57,7 +57,16 @@ func errBody(code, msg string, details, hint any) string {
 }
 
 func TestConformance(t *testing.T) {
-	e := newEngine(t, fixtureSQL, nil)
+	t.Run("prepared", func(t *testing.T) { conformance(t, nil) })
+	// PGRST_DB_PREPARED_STATEMENTS=false (PgBouncer in transaction mode):
+	// unnamed statements only, same answers.
+	t.Run("unprepared", func(t *testing.T) {
+		conformance(t, func(env map[string]string) { env["PGRST_DB_PREPARED_STATEMENTS"] = "false" })
+	})
+}
+
+func conformance(t *testing.T, mod func(env map[string]string)) {
+	e := newEngine(t, fixtureSQL, mod)
 	now := time.Now().Unix()
 	user := bearer(t, map[string]any{"role": "basic_subscriber", "username": "alice", "exp": now + 3600})
 	anonTok := bearer(t, map[string]any{"role": "anon"})
