@@ -15,30 +15,31 @@ import (
 // Config is the engine configuration, read from the same PGRST_* variables
 // as PostgREST v16.2 with the same defaults.
 type Config struct {
-	DBURI                 string            // PGRST_DB_URI, default "postgresql://"
-	DBSchemas             []string          // PGRST_DB_SCHEMAS, default [public]
-	DBAnonRole            string            // PGRST_DB_ANON_ROLE, "" = none
-	DBExtraSearchPath     []string          // PGRST_DB_EXTRA_SEARCH_PATH, default [public]
-	DBPreRequest          string            // PGRST_DB_PRE_REQUEST
-	DBPool                int               // PGRST_DB_POOL, default 10
-	DBPoolAcquireTimeout  int               // PGRST_DB_POOL_ACQUISITION_TIMEOUT seconds, default 10
-	DBMaxRows             int               // PGRST_DB_MAX_ROWS, 0 = unlimited
-	DBPreparedStatements  bool              // PGRST_DB_PREPARED_STATEMENTS, default true
-	DBConfig              bool              // PGRST_DB_CONFIG, default true
-	DBChannel             string            // PGRST_DB_CHANNEL, default pgrst
-	DBChannelEnabled      bool              // PGRST_DB_CHANNEL_ENABLED, default true
-	JWTSecret             []byte            // PGRST_JWT_SECRET (decoded), nil = none
-	JWTSecretIsBase64     bool              // PGRST_JWT_SECRET_IS_BASE64
-	JWTAud                string            // PGRST_JWT_AUD
-	JWTRoleClaimKey       string            // PGRST_JWT_ROLE_CLAIM_KEY, default $.role
-	JWTCacheMaxEntries    int               // PGRST_JWT_CACHE_MAX_ENTRIES, default 1000
-	AppSettings           map[string]string // PGRST_APP_SETTINGS_* (suffix case kept)
-	ServerHost            string            // PGRST_SERVER_HOST, default !4
-	ServerPort            int               // PGRST_SERVER_PORT, default 3000
-	AdminServerPort       int               // PGRST_ADMIN_SERVER_PORT, 0 = no admin server
-	OpenAPIMode           string            // PGRST_OPENAPI_MODE: follow-privileges|ignore-privileges|disabled
-	OpenAPIServerProxyURI string            // PGRST_OPENAPI_SERVER_PROXY_URI
-	LogLevel              string            // PGRST_LOG_LEVEL: crit|error|warn|info|debug, default error
+	DBURI                    string            // PGRST_DB_URI, default "postgresql://"
+	DBSchemas                []string          // PGRST_DB_SCHEMAS, default [public]
+	DBAnonRole               string            // PGRST_DB_ANON_ROLE, "" = none
+	DBExtraSearchPath        []string          // PGRST_DB_EXTRA_SEARCH_PATH, default [public]
+	DBPreRequest             string            // PGRST_DB_PRE_REQUEST
+	DBPool                   int               // PGRST_DB_POOL, default 10
+	DBPoolAcquireTimeout     int               // PGRST_DB_POOL_ACQUISITION_TIMEOUT seconds, default 10
+	DBMaxRows                int               // PGRST_DB_MAX_ROWS, 0 = unlimited
+	DBPreparedStatements     bool              // PGRST_DB_PREPARED_STATEMENTS, default true
+	DBConfig                 bool              // PGRST_DB_CONFIG, default true
+	DBChannel                string            // PGRST_DB_CHANNEL, default pgrst
+	DBChannelEnabled         bool              // PGRST_DB_CHANNEL_ENABLED, default true
+	JWTSecret                []byte            // PGRST_JWT_SECRET (decoded), nil = none
+	JWTSecretIsBase64        bool              // PGRST_JWT_SECRET_IS_BASE64
+	JWTAud                   string            // PGRST_JWT_AUD
+	JWTRoleClaimKey          string            // PGRST_JWT_ROLE_CLAIM_KEY, default $.role
+	JWTCacheMaxEntries       int               // PGRST_JWT_CACHE_MAX_ENTRIES, default 1000
+	AppSettings              map[string]string // PGRST_APP_SETTINGS_* (suffix case kept)
+	ServerHost               string            // PGRST_SERVER_HOST, default !4
+	ServerPort               int               // PGRST_SERVER_PORT, default 3000
+	ServerCORSAllowedOrigins []string          // PGRST_SERVER_CORS_ALLOWED_ORIGINS, empty = any origin
+	AdminServerPort          int               // PGRST_ADMIN_SERVER_PORT, 0 = no admin server
+	OpenAPIMode              string            // PGRST_OPENAPI_MODE: follow-privileges|ignore-privileges|disabled
+	OpenAPIServerProxyURI    string            // PGRST_OPENAPI_SERVER_PROXY_URI
+	LogLevel                 string            // PGRST_LOG_LEVEL: crit|error|warn|info|debug, default error
 
 	roleClaim auth.Path
 	rawSecret string
@@ -119,6 +120,7 @@ func LoadConfig(lookup Lookup, environ []string) (*Config, error) {
 	integer("JWT_CACHE_MAX_ENTRIES", &c.JWTCacheMaxEntries)
 	str("SERVER_HOST", &c.ServerHost)
 	integer("SERVER_PORT", &c.ServerPort)
+	list("SERVER_CORS_ALLOWED_ORIGINS", &c.ServerCORSAllowedOrigins)
 	integer("ADMIN_SERVER_PORT", &c.AdminServerPort)
 	str("OPENAPI_MODE", &c.OpenAPIMode)
 	str("OPENAPI_SERVER_PROXY_URI", &c.OpenAPIServerProxyURI)

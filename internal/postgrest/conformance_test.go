@@ -362,6 +362,13 @@ func conformance(t *testing.T, mod func(env map[string]string)) {
 			contains: []string{`"code":"PGRST123"`}},
 		{name: "content-location", cite: "spec §8.1", method: "GET", path: "/items?select=id&id=eq.1", status: 200,
 			wantHdr: map[string]string{"Content-Location": "/items?id=eq.1&select=id"}},
+		{name: "cors preflight", cite: "Cors.hs@v16.2 (wai-cors)", method: "OPTIONS", path: "/items",
+			hdr: map[string]string{"Origin": "http://example.test", "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type, prefer"},
+			status: 200, wantHdr: map[string]string{"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Methods": "GET, POST, PATCH, PUT, DELETE, OPTIONS",
+				"Access-Control-Allow-Headers": "Authorization, content-type, prefer", "Access-Control-Max-Age": "86400"}},
+		{name: "cors simple", cite: "Cors.hs@v16.2 (wai-cors)", method: "GET", path: "/items?id=eq.1", hdr: map[string]string{"Origin": "http://example.test"},
+			status: 200, wantHdr: map[string]string{"Access-Control-Allow-Origin": "*",
+				"Access-Control-Expose-Headers": "Content-Encoding, Content-Location, Content-Range, Content-Type, Date, Location, Server, Transfer-Encoding, Range-Unit"}},
 		{name: "options", cite: "spec §4.1 (no transaction)", method: "OPTIONS", path: "/items", status: 200,
 			wantHdr: map[string]string{"Allow": "OPTIONS,GET,HEAD,POST,PATCH,DELETE"}},
 	}

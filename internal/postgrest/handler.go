@@ -49,6 +49,10 @@ type request struct {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Server", "postgrest/16.2")
 	rec := &statusRecorder{ResponseWriter: w, status: 200}
+	if s.cors(rec, r) {
+		s.accessLog(r, rec, "")
+		return
+	}
 	role := ""
 	if e := s.serve(rec, r, &role); e != nil {
 		if e.Status == 503 {
