@@ -363,7 +363,7 @@ func conformance(t *testing.T, mod func(env map[string]string)) {
 		{name: "content-location", cite: "spec §8.1", method: "GET", path: "/items?select=id&id=eq.1", status: 200,
 			wantHdr: map[string]string{"Content-Location": "/items?id=eq.1&select=id"}},
 		{name: "cors preflight", cite: "Cors.hs@v16.2 (wai-cors)", method: "OPTIONS", path: "/items",
-			hdr: map[string]string{"Origin": "http://example.test", "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type, prefer"},
+			hdr:    map[string]string{"Origin": "http://example.test", "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type, prefer"},
 			status: 200, wantHdr: map[string]string{"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Methods": "GET, POST, PATCH, PUT, DELETE, OPTIONS",
 				"Access-Control-Allow-Headers": "Authorization, content-type, prefer", "Access-Control-Max-Age": "86400"}},
 		{name: "cors simple", cite: "Cors.hs@v16.2 (wai-cors)", method: "GET", path: "/items?id=eq.1", hdr: map[string]string{"Origin": "http://example.test"},
