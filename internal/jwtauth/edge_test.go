@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -49,9 +50,14 @@ func TestTokenFormatEdges(t *testing.T) {
 
 func TestJWKURLPlaceholdersAndUnreachable(t *testing.T) {
 	key, pubSet := rsaJWKS(t, "k1")
-	var paths []string
+	var (
+		mu    sync.Mutex
+		paths []string
+	)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
 		paths = append(paths, r.URL.Path)
+		mu.Unlock()
 		if r.URL.Path != "/tenant-a/keys" {
 			http.NotFound(w, r)
 			return
@@ -72,8 +78,11 @@ func TestJWKURLPlaceholdersAndUnreachable(t *testing.T) {
 		{"resolved per request", req{headers: map[string]string{"Authorization": "Bearer " + tok, "X-Tenant": "tenant-a"}}, 200, []string{"id=[t-user]"}},
 		{"other tenant has no keys", req{headers: map[string]string{"Authorization": "Bearer " + tok, "X-Tenant": "tenant-b"}}, 401, nil},
 	})
-	if !strings.Contains(strings.Join(paths, " "), "/tenant-b/keys") {
-		t.Fatalf("JWKS fetches %v: the placeholder was not resolved per request", paths)
+	mu.Lock()
+	fetched := strings.Join(paths, " ")
+	mu.Unlock()
+	if !strings.Contains(fetched, "/tenant-b/keys") {
+		t.Fatalf("JWKS fetches %v: the placeholder was not resolved per request", fetched)
 	}
 	if !strings.Contains(s.logs(t), `"msg":"JWK URL"`) {
 		t.Fatal("no JWK URL log line")

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -198,9 +199,9 @@ func TestJWKS(t *testing.T) {
 	_ = set.AddKey(pub2)
 	_ = set.AddKey(pub1)
 
-	var hits int
+	var hits atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		hits++
+		hits.Add(1)
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(set)
 	}))
@@ -245,7 +246,7 @@ func TestJWKS(t *testing.T) {
 		{"no kid", req{cookies: cookie(sign(priv1, "", claims))}, 401, []string{"missing kid in JWT header"}},
 		{"HS256 token in JWK mode", req{cookies: cookie(sqlToken("demo", time.Minute))}, 401, nil},
 	})
-	if hits == 0 {
+	if hits.Load() == 0 {
 		t.Fatal("the JWKS server was never asked")
 	}
 }

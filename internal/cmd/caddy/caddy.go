@@ -19,7 +19,7 @@ import (
 )
 
 // subcommands are the Caddy commands exposed under `stackctl caddy`.
-var subcommands = []string{"run", "adapt", "validate", "fmt", "reload", "stop", "list-modules", "build-info", "environ", "version"}
+var subcommands = []string{"run", "adapt", "validate", "fmt", "reload", "stop", "list-modules", "build-info", "version"}
 
 // checked are the subcommands whose --config gets the sign_key pre-check.
 var checked = map[string]bool{"run": true, "validate": true}
