@@ -369,6 +369,19 @@ func conformance(t *testing.T, mod func(env map[string]string)) {
 		{name: "cors simple", cite: "Cors.hs@v16.2 (wai-cors)", method: "GET", path: "/items?id=eq.1", hdr: map[string]string{"Origin": "http://example.test"},
 			status: 200, wantHdr: map[string]string{"Access-Control-Allow-Origin": "*",
 				"Access-Control-Expose-Headers": "Content-Encoding, Content-Location, Content-Range, Content-Type, Date, Location, Server, Transfer-Encoding, Range-Unit"}},
+		{name: "singular object", cite: "T:Query/SingularSpec.hs@v16.2", method: "GET", path: "/items?id=eq.1",
+			hdr: map[string]string{"Accept": "application/vnd.pgrst.object+json"}, status: 200, wantBody: `{"id":1,"name":"one"}`,
+			wantHdr: map[string]string{"Content-Type": "application/vnd.pgrst.object+json; charset=utf-8"}},
+		{name: "singular many rows 406", cite: "T:Query/SingularSpec.hs@v16.2 (PGRST116)", method: "GET", path: "/items?id=lt.3",
+			hdr: map[string]string{"Accept": "application/vnd.pgrst.object+json"}, status: 406,
+			wantBody: errBody("PGRST116", "Cannot coerce the result to a single JSON object", "The result contains 2 rows", nil)},
+		{name: "singular patch rolled back", cite: "T:Query/SingularSpec.hs@v16.2", method: "PATCH", path: "/items?id=lt.3",
+			hdr: map[string]string{"Accept": "application/vnd.pgrst.object+json", "Prefer": "return=representation"}, body: `{"name":"changed"}`, status: 406,
+			check: func(t *testing.T, r result) {
+				if got := e.do("GET", "/items?id=lt.3&name=eq.changed", nil, ""); got.body != "[]" {
+					t.Errorf("406 did not roll back: %s", got.body)
+				}
+			}},
 		{name: "options", cite: "spec §4.1 (no transaction)", method: "OPTIONS", path: "/items", status: 200,
 			wantHdr: map[string]string{"Allow": "OPTIONS,GET,HEAD,POST,PATCH,DELETE"}},
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -43,6 +44,7 @@ type request struct {
 	body         []byte
 	bodyKind     string // json, form, text, xml, octet
 	payload      *payload
+	singular     bool // Accept: application/vnd.pgrst.object+json
 }
 
 // ServeHTTP runs the pipeline of postgrest-subset.md §1.
@@ -376,10 +378,20 @@ func (s *Server) readBody(req *request) *apierr.Error {
 
 // ---- Accept ----
 
+const singularType = "application/vnd.pgrst.object+json"
+
+// acceptJSON negotiates the response media type: JSON (also */* and
+// application/*), the extra types given, or, when allowSingular, the
+// singular object type (req.singular). Anything else is 406 PGRST107.
 func acceptJSON(r *http.Request, extra ...string) *apierr.Error {
+	_, e := negotiate(r, false, extra...)
+	return e
+}
+
+func negotiate(r *http.Request, allowSingular bool, extra ...string) (singular bool, e *apierr.Error) {
 	vals := r.Header.Values("Accept")
 	if len(vals) == 0 {
-		return nil
+		return false, nil
 	}
 	var items []string
 	for _, v := range vals {
@@ -390,20 +402,32 @@ func acceptJSON(r *http.Request, extra ...string) *apierr.Error {
 			}
 			switch mt {
 			case "*/*", "application/*", "application/json":
-				return nil
+				return false, nil
+			case singularType, "application/vnd.pgrst.object":
+				if allowSingular {
+					return true, nil
+				}
 			}
 			for _, x := range extra {
 				if mt == x {
-					return nil
+					return false, nil
 				}
 			}
 			items = append(items, mt)
 		}
 	}
 	if len(items) == 0 {
-		return nil
+		return false, nil
 	}
-	return apierr.NotAcceptable(strings.Join(items, ", "))
+	return false, apierr.NotAcceptable(strings.Join(items, ", "))
+}
+
+// contentType is the JSON or singular content type of a response.
+func (req *request) contentType() string {
+	if req.singular {
+		return singularType + "; charset=utf-8"
+	}
+	return "application/json; charset=utf-8"
 }
 
 // ---- transaction ----
@@ -415,7 +439,6 @@ type txResult struct {
 	body       *string
 	gucHeaders *string
 	gucStatus  *string
-	location   *string
 }
 
 func (s *Server) authenticated(req *request) bool {
@@ -462,7 +485,7 @@ func requestHeaders(r *http.Request) http.Header {
 // run executes the main statement in the request transaction. The
 // statement must select (total, page_total, body, response.headers,
 // response.status[, location]).
-func (s *Server) run(ctx context.Context, req *request, readOnly bool, isolation string, sql string, args []any, withLocation bool) (*txResult, *apierr.Error) {
+func (s *Server) run(ctx context.Context, req *request, readOnly bool, isolation string, sql string, args []any) (*txResult, *apierr.Error) {
 	if s.pool == nil {
 		return nil, apierr.ConnectionError(errors.New("not connected"))
 	}
@@ -484,11 +507,14 @@ func (s *Server) run(ctx context.Context, req *request, readOnly bool, isolation
 	defer tx.Rollback(context.Background()) //nolint:errcheck
 	out := &txResult{}
 	dest := []any{&out.total, &out.pageTotal, &out.body, &out.gucHeaders, &out.gucStatus}
-	if withLocation {
-		dest = append(dest, &out.location)
-	}
 	if err := tx.QueryRow(ctx, sql, args...).Scan(dest...); err != nil {
 		return nil, s.dbError(req, err)
+	}
+	// application/vnd.pgrst.object+json: exactly one row, else 406 PGRST116
+	// and the transaction is rolled back.
+	if req.singular && out.body != nil && out.pageTotal != 1 {
+		return nil, apierr.New(406, "PGRST116", "Cannot coerce the result to a single JSON object",
+			fmt.Sprintf("The result contains %d rows", out.pageTotal), "")
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return nil, s.dbError(req, err)

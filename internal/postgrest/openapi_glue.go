@@ -28,7 +28,7 @@ type privs struct {
 // openAPI runs the privilege queries in the request transaction and builds
 // the document.
 func (s *Server) openAPI(req *request) ([]byte, *txResult, *apierr.Error) {
-	res, e := s.run(req.r.Context(), req, true, "", privilegesSQL, []any{req.schema}, false)
+	res, e := s.run(req.r.Context(), req, true, "", privilegesSQL, []any{req.schema})
 	if e != nil {
 		return nil, nil, e
 	}

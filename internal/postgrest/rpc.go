@@ -215,9 +215,11 @@ func (s *Server) handleRPC(w http.ResponseWriter, req *request) *apierr.Error {
 	if e := req.prefs.StrictError(); e != nil {
 		return fromQueryErr(e)
 	}
-	if e := acceptJSON(req.r); e != nil {
-		return e
+	sg, ne := negotiate(req.r, true)
+	if ne != nil {
+		return ne
 	}
+	req.singular = sg
 	b := &argBuilder{}
 	// argument list
 	var call string
@@ -306,17 +308,19 @@ func (s *Server) handleRPC(w http.ResponseWriter, req *request) *apierr.Error {
 		switch {
 		case f.Return == schemacache.ReturnScalar && !f.ReturnsSet:
 			body = "coalesce((json_agg(_postgrest_t.pgrst_scalar)->0)::text, 'null')"
+		case f.Return == schemacache.ReturnScalar && req.singular:
+			body = "coalesce((json_agg(_postgrest_t.pgrst_scalar)->0)::text, 'null')"
 		case f.Return == schemacache.ReturnScalar:
 			body = "coalesce(json_agg(_postgrest_t.pgrst_scalar), '[]')::text"
 		case !f.ReturnsSet:
 			body = "coalesce((json_agg(_postgrest_t)->0)::text, 'null')"
 		default:
-			body = "coalesce(json_agg(_postgrest_t), '[]')::text"
+			body = aggBody(req)
 		}
 	}
 	sql := "WITH pgrst_source AS (" + source + ") SELECT " + count + ", pg_catalog.count(_postgrest_t), " + body + ", " + gucCols +
 		" FROM (" + inner + ") _postgrest_t"
-	res, e := s.run(req.r.Context(), req, readOnly, f.Isolation(), sql, b.Args, false)
+	res, e := s.run(req.r.Context(), req, readOnly, f.Isolation(), sql, b.Args)
 	if e != nil {
 		return e
 	}
@@ -338,7 +342,7 @@ func (s *Server) handleRPC(w http.ResponseWriter, req *request) *apierr.Error {
 			resp.status = 206
 		}
 	}
-	resp.add("Content-Type", "application/json; charset=utf-8")
+	resp.add("Content-Type", req.contentType())
 	resp.add("Content-Range", contentRange(off, n, res.total))
 	if pa := req.prefs.applied(false, res.total != nil, false); pa != "" {
 		resp.add("Preference-Applied", pa)

@@ -38,9 +38,11 @@ func (s *Server) handleTable(w http.ResponseWriter, req *request) *apierr.Error 
 	if e := req.prefs.StrictError(); e != nil {
 		return fromQueryErr(e)
 	}
-	if e := acceptJSON(req.r); e != nil {
-		return e
+	sg, ne := negotiate(req.r, true)
+	if ne != nil {
+		return ne
 	}
+	req.singular = sg
 	switch req.method {
 	case "GET", "HEAD":
 		return s.tableRead(w, req, t)
@@ -77,9 +79,9 @@ func (s *Server) tableRead(w http.ResponseWriter, req *request, t *schemacache.T
 		count = "(SELECT pg_catalog.count(*) FROM " + from + where + ")"
 	}
 	sql := "WITH pgrst_source AS (SELECT " + sel + " FROM " + from + where + order + limitSQL(off, lim) + ") SELECT " + count +
-		", pg_catalog.count(_postgrest_t), coalesce(json_agg(_postgrest_t), '[]')::text, " + gucCols +
+		", pg_catalog.count(_postgrest_t), " + aggBody(req) + ", " + gucCols +
 		" FROM (SELECT * FROM pgrst_source) _postgrest_t"
-	res, e := s.run(req.r.Context(), req, true, "", sql, b.Args, false)
+	res, e := s.run(req.r.Context(), req, true, "", sql, b.Args)
 	if e != nil {
 		return e
 	}
@@ -92,7 +94,7 @@ func (s *Server) tableRead(w http.ResponseWriter, req *request, t *schemacache.T
 			resp.status = 206
 		}
 	}
-	resp.add("Content-Type", "application/json; charset=utf-8")
+	resp.add("Content-Type", req.contentType())
 	resp.add("Content-Range", contentRange(off, res.pageTotal, res.total))
 	resp.add("Content-Location", contentLocation(req))
 	if pa := req.prefs.applied(false, res.total != nil, false); pa != "" {
@@ -124,7 +126,7 @@ func quotedList(keys []string, prefix string) string {
 func (s *Server) returning(req *request, t *schemacache.Table) (ret, sel, body string) {
 	switch req.prefs.ret {
 	case "representation":
-		return qualified(t.Schema, t.Name) + ".*", "", "coalesce(json_agg(_postgrest_t), '[]')::text"
+		return qualified(t.Schema, t.Name) + ".*", "", aggBody(req)
 	case "headers-only":
 		pk := t.PKColumns()
 		if len(pk) == 0 {
@@ -161,14 +163,14 @@ func (s *Server) tableInsert(w http.ResponseWriter, req *request, t *schemacache
 	}
 	sql := "WITH pgrst_source AS (" + ins + " RETURNING " + ret + ") SELECT " + count + ", pg_catalog.count(_postgrest_t), " + body + ", " +
 		gucCols + " FROM (SELECT " + sel + " FROM pgrst_source) _postgrest_t"
-	res, e := s.run(req.r.Context(), req, false, "", sql, b.Args, false)
+	res, e := s.run(req.r.Context(), req, false, "", sql, b.Args)
 	if e != nil {
 		return e
 	}
 	resp := &response{status: 201}
 	switch req.prefs.ret {
 	case "representation":
-		resp.add("Content-Type", "application/json; charset=utf-8")
+		resp.add("Content-Type", req.contentType())
 		resp.hasBody = true
 		if res.body != nil {
 			resp.body = []byte(*res.body)
@@ -255,14 +257,14 @@ func (s *Server) tableMutate(w http.ResponseWriter, req *request, t *schemacache
 	}
 	sql := "WITH " + with + "pgrst_source AS (" + stmt + ") SELECT " + count + ", pg_catalog.count(_postgrest_t), " + body + ", " +
 		gucCols + " FROM (SELECT " + sel + " FROM pgrst_source) _postgrest_t"
-	res, e := s.run(req.r.Context(), req, false, "", sql, b.Args, false)
+	res, e := s.run(req.r.Context(), req, false, "", sql, b.Args)
 	if e != nil {
 		return e
 	}
 	resp := &response{status: 204}
 	if req.prefs.ret == "representation" {
 		resp.status = 200
-		resp.add("Content-Type", "application/json; charset=utf-8")
+		resp.add("Content-Type", req.contentType())
 		resp.hasBody = true
 		if res.body != nil {
 			resp.body = []byte(*res.body)
@@ -280,3 +282,12 @@ func (s *Server) tableMutate(w http.ResponseWriter, req *request, t *schemacache
 }
 
 var _ = fmt.Sprintf
+
+// aggBody renders the rows as a JSON array, or as the single object for
+// application/vnd.pgrst.object+json (the row count is checked in run).
+func aggBody(req *request) string {
+	if req.singular {
+		return "coalesce((json_agg(_postgrest_t)->0)::text, 'null')"
+	}
+	return "coalesce(json_agg(_postgrest_t), '[]')::text"
+}
