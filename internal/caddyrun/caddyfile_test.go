@@ -443,3 +443,15 @@ func TestProjectCaddyfileSecretChecks(t *testing.T) {
 		})
 	}
 }
+
+func TestCheckSignKeysFile(t *testing.T) {
+	cfg := []byte(`{"apps":{"http":{"servers":{"s":{"routes":[{"handle":[{"handler":"authentication","providers":{"jwt":{"sign_key":"{file./nonexistent/jwt.key}"}}}]}]}}}}}`)
+	err := caddyrun.CheckSignKeys(cfg)
+	if err == nil || !strings.Contains(err.Error(), "/nonexistent/jwt.key") {
+		t.Fatalf("error %v, want it to name the file", err)
+	}
+	ok := []byte(`{"apps":{"http":{"servers":{"s":{"routes":[{"handle":[{"handler":"authentication","providers":{"jwt":{"sign_key":"` + secretB64 + `"}}}]}]}}}}}`)
+	if err := caddyrun.CheckSignKeys(ok); err != nil {
+		t.Fatalf("literal key: %v", err)
+	}
+}

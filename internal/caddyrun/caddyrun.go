@@ -54,11 +54,15 @@ func AdaptBytes(body []byte, filename string) ([]byte, []caddyconfig.Warning, er
 	return cfg, warnings, nil
 }
 
-var envPlaceholder = regexp.MustCompile(`\{env\.([^{}]+)\}`)
+var (
+	envPlaceholder  = regexp.MustCompile(`\{env\.([^{}]+)\}`)
+	filePlaceholder = regexp.MustCompile(`\{file\.([^{}]+)\}`)
+)
 
 // CheckSignKeys finds every jwtauth provider in a JSON config and checks
 // that a sign_key built from {env.NAME} placeholders resolves to something
-// the module accepts: non-empty and, unless PEM, standard padded base64.
+// the module accepts: non-empty and, unless PEM, standard padded base64; a
+// sign_key read from {file.PATH} must not come out empty.
 // The error names the environment variable and never contains its value.
 // Providers using skip_verification or jwk_url (without sign_key) are not
 // checked. The module itself reports the same problems at load time, with
@@ -77,6 +81,10 @@ func CheckSignKeys(cfg []byte) error {
 		key, _ := p["sign_key"].(string)
 		names := envNames(key)
 		if len(names) == 0 {
+			if files := filePlaceholder.FindAllStringSubmatch(key, -1); len(files) > 0 &&
+				caddy.NewReplacer().ReplaceAll(key, "") == "" {
+				errs = append(errs, fmt.Errorf("jwtauth's sign_key %s is empty: the file %s is missing, unreadable or empty", key, files[0][1]))
+			}
 			return
 		}
 		vars := strings.Join(names, ", ")
