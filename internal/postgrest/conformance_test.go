@@ -382,6 +382,11 @@ func conformance(t *testing.T, mod func(env map[string]string)) {
 					t.Errorf("406 did not roll back: %s", got.body)
 				}
 			}},
+		{name: "prefer timezone", cite: "T:Query/PreferencesSpec.hs@v16.2 (timezone)", method: "GET", path: "/rpc/hoisted",
+			hdr: map[string]string{"Prefer": "timezone=America/Los_Angeles"}, status: 200, wantBody: `"7s America/Los_Angeles"`,
+			wantHdr: map[string]string{"Preference-Applied": "timezone=America/Los_Angeles"}},
+		{name: "prefer invalid timezone ignored", cite: "ApiRequest/Preferences.hs@v16.2", method: "GET", path: "/rpc/hoisted",
+			hdr: map[string]string{"Prefer": "timezone=Nowhere/Nothing"}, status: 200, wantBody: `"7s UTC"`, wantHdr: map[string]string{"Preference-Applied": ""}},
 		{name: "options", cite: "spec §4.1 (no transaction)", method: "OPTIONS", path: "/items", status: 200,
 			wantHdr: map[string]string{"Allow": "OPTIONS,GET,HEAD,POST,PATCH,DELETE"}},
 	}

@@ -44,7 +44,20 @@ type request struct {
 	body         []byte
 	bodyKind     string // json, form, text, xml, octet
 	payload      *payload
-	singular     bool // Accept: application/vnd.pgrst.object+json
+	singular     bool              // Accept: application/vnd.pgrst.object+json
+	hoisted      map[string]string // the called function's hoisted SET options
+}
+
+// hoistedSettings are PostgREST's default db-hoisted-tx-settings (besides
+// default_transaction_isolation, which selects the BEGIN level).
+var hoistedSettings = []string{"statement_timeout", "plan_filter.statement_cost_limit"}
+
+// timezone is the Prefer: timezone value when PostgreSQL knows it.
+func (req *request) timezone() string {
+	if req.prefs.HasTimezone && req.cache.Timezones[req.prefs.Timezone] {
+		return req.prefs.Timezone
+	}
+	return ""
 }
 
 // ServeHTTP runs the pipeline of postgrest-subset.md §1.
@@ -460,11 +473,17 @@ func (s *Server) txRequest(req *request, readOnly bool, isolation string) pgrstt
 		}
 		roleSettings[k] = v
 	}
+	for k, v := range req.hoisted {
+		if roleSettings == nil {
+			roleSettings = map[string]string{}
+		}
+		roleSettings[k] = v
+	}
 	return pgrsttx.Request{
 		Schema: req.schema, ExtraSearchPath: s.conf().DBExtraSearchPath, Role: req.auth.Role, Claims: req.auth.Claims,
 		Method: req.method, Path: req.r.URL.EscapedPath(), Headers: requestHeaders(req.r), AppSettings: s.conf().AppSettings,
 		RoleSettings: roleSettings, PreRequest: s.conf().DBPreRequest, ReadOnly: readOnly, Isolation: isolation,
-		Timezone: req.prefs.timezone,
+		Timezone: req.timezone(),
 	}
 }
 

@@ -8,7 +8,7 @@ import (
 // tx= is never honoured).
 type prefs struct {
 	query.Preferences
-	ret, count, timezone string
+	ret, count string
 }
 
 func parsePrefer(vals []string) prefs {
@@ -18,8 +18,11 @@ func parsePrefer(vals []string) prefs {
 
 // applied renders Preference-Applied for the preferences the engine
 // honoured, in PostgREST's fixed order.
-func (p prefs) applied(ret, count, _ bool) string {
+func (p prefs) applied(ret, count, timezone bool) string {
 	a := query.Preferences{Handling: p.Handling}
+	if timezone {
+		a.Timezone, a.HasTimezone = p.Timezone, true
+	}
 	if ret {
 		a.Return = p.Return
 	}

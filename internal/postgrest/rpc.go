@@ -276,6 +276,14 @@ func (s *Server) handleRPC(w http.ResponseWriter, req *request) *apierr.Error {
 		}
 	}
 	readOnly := req.method == "GET" || req.method == "HEAD" || f.Volatility != "v"
+	for _, k := range hoistedSettings {
+		if v, ok := f.Settings[k]; ok {
+			if req.hoisted == nil {
+				req.hoisted = map[string]string{}
+			}
+			req.hoisted[k] = v
+		}
+	}
 	var body string
 	var inner string
 	count := "NULL::bigint"
@@ -344,7 +352,7 @@ func (s *Server) handleRPC(w http.ResponseWriter, req *request) *apierr.Error {
 	}
 	resp.add("Content-Type", req.contentType())
 	resp.add("Content-Range", contentRange(off, n, res.total))
-	if pa := req.prefs.applied(false, res.total != nil, false); pa != "" {
+	if pa := req.prefs.applied(false, res.total != nil, req.timezone() != ""); pa != "" {
 		resp.add("Preference-Applied", pa)
 	}
 	resp.hasBody = true

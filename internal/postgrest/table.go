@@ -97,7 +97,7 @@ func (s *Server) tableRead(w http.ResponseWriter, req *request, t *schemacache.T
 	resp.add("Content-Type", req.contentType())
 	resp.add("Content-Range", contentRange(off, res.pageTotal, res.total))
 	resp.add("Content-Location", contentLocation(req))
-	if pa := req.prefs.applied(false, res.total != nil, false); pa != "" {
+	if pa := req.prefs.applied(false, res.total != nil, req.timezone() != ""); pa != "" {
 		resp.add("Preference-Applied", pa)
 	}
 	if res.body != nil {
@@ -191,7 +191,7 @@ func (s *Server) tableInsert(w http.ResponseWriter, req *request, t *schemacache
 		resp.hasBody = true
 	}
 	resp.add("Content-Range", contentRange(0, 0, res.total))
-	if pa := req.prefs.applied(true, res.total != nil, false); pa != "" {
+	if pa := req.prefs.applied(true, res.total != nil, req.timezone() != ""); pa != "" {
 		resp.add("Preference-Applied", pa)
 	}
 	return s.finish(w, req, resp, res)
@@ -275,7 +275,7 @@ func (s *Server) tableMutate(w http.ResponseWriter, req *request, t *schemacache
 	} else {
 		resp.add("Content-Range", contentRange(0, 0, res.total))
 	}
-	if pa := req.prefs.applied(true, res.total != nil, false); pa != "" {
+	if pa := req.prefs.applied(true, res.total != nil, req.timezone() != ""); pa != "" {
 		resp.add("Preference-Applied", pa)
 	}
 	return s.finish(w, req, resp, res)

@@ -97,6 +97,7 @@ type Cache struct {
 	Functions      map[string]map[string][]*Function // schema → name → overloads
 	RoleSettings   map[string]map[string]string      // role → setting → value
 	Version        int                               // server_version_num
+	Timezones      map[string]bool                   // pg_timezone_names, for Prefer: timezone
 }
 
 // Table looks up a relation.
@@ -297,6 +298,22 @@ func Load(ctx context.Context, q Querier, schemas []string) (*Cache, error) {
 			f.Settings[k] = v
 		}
 		c.Functions[f.Schema][f.Name] = append(c.Functions[f.Schema][f.Name], f)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+
+	rows, err = q.Query(ctx, `select name from pg_catalog.pg_timezone_names`)
+	if err != nil {
+		return nil, err
+	}
+	c.Timezones = map[string]bool{}
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			return nil, err
+		}
+		c.Timezones[name] = true
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
