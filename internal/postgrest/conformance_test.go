@@ -328,6 +328,8 @@ func conformance(t *testing.T, mod func(env map[string]string)) {
 			wantHdr: map[string]string{"Location": "/items?id=eq.12", "Preference-Applied": "return=headers-only"}},
 		{name: "bulk insert count", cite: "T:Query/InsertSpec.hs", method: "POST", path: "/items", body: `[{"id":13,"name":"a"},{"id":14,"name":"b"}]`,
 			hdr: map[string]string{"Prefer": "count=exact"}, status: 201, wantHdr: map[string]string{"Content-Range": "*/2"}},
+		{name: "insert empty array", cite: "T:Query/InsertSpec.hs@v16.2", method: "POST", path: "/wlog", body: `[]`,
+			hdr: map[string]string{"Prefer": "return=representation"}, status: 201, wantBody: `[]`},
 		{name: "insert unknown column", cite: "spec §8.2 (PGRST204)", method: "POST", path: "/items", body: `{"id":15,"nope":1}`, status: 400,
 			wantBody: errBody("PGRST204", "Could not find the 'nope' column of 'items' in the schema cache", nil, nil)},
 		{name: "insert duplicate 409", cite: "spec §7.2 (23505)", method: "POST", path: "/items", body: `{"id":1,"name":"dup"}`, status: 409,

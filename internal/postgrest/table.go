@@ -144,8 +144,11 @@ func (s *Server) tableInsert(w http.ResponseWriter, req *request, t *schemacache
 	keys := req.payload.keys
 	var ins string
 	switch {
-	case req.payload.isArray && req.payload.empty:
-		ins = "INSERT INTO " + target + " SELECT * FROM " + target + " WHERE false"
+	case req.payload.isArray && req.payload.empty && len(t.Columns) > 0:
+		// nothing to insert; still a real INSERT (privileges, RLS) of zero rows
+		k := []string{t.Columns[0].Name}
+		ins = "INSERT INTO " + target + "(" + quotedList(k, "") + ") SELECT " + quotedList(k, "") + " FROM json_to_recordset(" +
+			b.Arg("[]") + "::json) AS _(" + s.recordsetDefs(t, k) + ")"
 	case len(keys) == 0:
 		ins = "INSERT INTO " + target + " DEFAULT VALUES"
 	default:
