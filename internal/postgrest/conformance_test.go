@@ -390,7 +390,11 @@ func conformance(t *testing.T, mod func(env map[string]string)) {
 		{name: "prefer invalid timezone ignored", cite: "ApiRequest/Preferences.hs@v16.2", method: "GET", path: "/rpc/hoisted",
 			hdr: map[string]string{"Prefer": "timezone=Nowhere/Nothing"}, status: 200, wantBody: `"7s UTC"`, wantHdr: map[string]string{"Preference-Applied": ""}},
 		{name: "options", cite: "spec §4.1 (no transaction)", method: "OPTIONS", path: "/items", status: 200,
-			wantHdr: map[string]string{"Allow": "OPTIONS,GET,HEAD,POST,PATCH,DELETE"}},
+			wantHdr: map[string]string{"Allow": "OPTIONS,GET,HEAD,POST,PATCH,DELETE", "Content-Length": "0"}},
+		{name: "options volatile rpc", cite: "Response.hs:225@v16.2", method: "OPTIONS", path: "/rpc/writer", status: 200,
+			wantHdr: map[string]string{"Allow": "OPTIONS,POST"}},
+		{name: "options stable rpc", cite: "Response.hs:226@v16.2", method: "OPTIONS", path: "/rpc/hello", status: 200,
+			wantHdr: map[string]string{"Allow": "OPTIONS,GET,HEAD,POST"}},
 	}
 	runCases(t, e, cases)
 }

@@ -143,6 +143,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, roleOut *string) 
 	segs := strings.Split(strings.TrimPrefix(path, "/"), "/")
 	switch {
 	case path == "/" || path == "":
+		if s.conf().OpenAPIMode == "disabled" {
+			return apierr.New(404, "PGRST126", "Root endpoint metadata is disabled", "", "")
+		}
 		req.kind = resRoot
 	case len(segs) == 1 && segs[0] != "":
 		req.kind, req.name = resTable, segs[0]
@@ -220,12 +223,22 @@ func (s *Server) options(w http.ResponseWriter, req *request) *apierr.Error {
 	allow := "OPTIONS,GET,HEAD"
 	switch req.kind {
 	case resRPC:
+		fns := req.cache.Functions[req.schema][req.name]
+		if len(fns) == 0 {
+			a := s.rpcArguments(req)
+			return s.noRPC(req, &a, nil)
+		}
 		allow = "OPTIONS,GET,HEAD,POST"
+		if fns[0].Volatility == "v" {
+			allow = "OPTIONS,POST"
+		}
 	case resTable:
 		t, ok := req.cache.Table(req.schema, req.name)
 		if !ok {
 			return s.tableNotFound(req)
 		}
+		// PostgREST also lists PUT for insertable+updatable tables with a
+		// primary key; this engine does not implement PUT.
 		if t.Insertable {
 			allow += ",POST"
 		}
@@ -236,7 +249,10 @@ func (s *Server) options(w http.ResponseWriter, req *request) *apierr.Error {
 			allow += ",DELETE"
 		}
 	}
-	w.Header().Set("Allow", allow)
+	h := w.Header()
+	h.Set("Content-Length", "0")
+	h.Set("Access-Control-Allow-Origin", "*")
+	h.Set("Allow", allow)
 	w.WriteHeader(200)
 	return nil
 }

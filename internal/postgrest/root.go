@@ -7,9 +7,6 @@ import (
 )
 
 func (s *Server) handleRoot(w http.ResponseWriter, req *request) *apierr.Error {
-	if s.conf().OpenAPIMode == "disabled" {
-		return apierr.New(404, "PGRST126", "Root endpoint metadata is disabled", "", "")
-	}
 	if e := acceptJSON(req.r, "application/openapi+json"); e != nil {
 		return e
 	}
