@@ -273,6 +273,7 @@ func mediaType(ct string) string {
 	return strings.ToLower(strings.TrimSpace(mt))
 }
 
+// readBody parses the request body as ApiRequest/Payload.hs@v16.2 does.
 func (s *Server) readBody(req *request) *apierr.Error {
 	switch req.method {
 	case "POST", "PATCH", "PUT":
@@ -284,20 +285,21 @@ func (s *Server) readBody(req *request) *apierr.Error {
 		return apierr.InvalidBody("Empty or invalid json")
 	}
 	req.body = b
+	isProc := req.kind == resRPC
 	ct := mediaType(req.r.Header.Get("Content-Type"))
-	switch ct {
-	case "", "application/json":
+	switch {
+	case ct == "" || ct == "application/json":
 		req.bodyKind = "json"
-	case "application/x-www-form-urlencoded":
+	case ct == "application/x-www-form-urlencoded":
 		req.bodyKind = "form"
-	case "text/plain":
+	case isProc && ct == "text/plain":
 		req.bodyKind = "text"
-	case "text/xml":
+	case isProc && ct == "text/xml":
 		req.bodyKind = "xml"
-	case "application/octet-stream":
+	case isProc && ct == "application/octet-stream":
 		req.bodyKind = "octet"
 	default:
-		return apierr.UnsupportedMediaType(ct)
+		return apierr.InvalidBody("Content-Type not acceptable: " + ct)
 	}
 	p := &payload{raw: b}
 	req.payload = p
@@ -320,17 +322,14 @@ func (s *Server) readBody(req *request) *apierr.Error {
 	default:
 		return nil
 	}
-	trimmed := strings.TrimSpace(string(b))
-	if trimmed == "" {
-		if req.kind == resRPC {
-			p.empty = true
-			return nil
-		}
-		return apierr.InvalidBody("Empty or invalid json")
+	if len(b) == 0 && isProc {
+		p.empty = true
+		return nil
 	}
 	if !json.Valid(b) {
 		return apierr.InvalidBody("Empty or invalid json")
 	}
+	trimmed := strings.TrimSpace(string(b))
 	switch trimmed[0] {
 	case '{':
 		var obj map[string]json.RawMessage
@@ -351,18 +350,16 @@ func (s *Server) readBody(req *request) *apierr.Error {
 		if len(arr) == 0 {
 			p.empty = true
 			p.rows = json.RawMessage("[]")
-			return nil
+			break
 		}
 		var first []string
 		for i, el := range arr {
 			var obj map[string]json.RawMessage
-			if err := json.Unmarshal(el, &obj); err != nil {
-				if req.kind == resRPC {
-					// an array of scalars: no arguments
-					p.empty = true
-					return nil
+			if err := json.Unmarshal(el, &obj); err != nil || obj == nil {
+				if req.q == nil || req.q.columns == nil {
+					return apierr.InvalidBody("All object keys must match")
 				}
-				return apierr.InvalidBody("All object keys must match")
+				continue
 			}
 			keys := make([]string, 0, len(obj))
 			for k := range obj {
@@ -371,36 +368,25 @@ func (s *Server) readBody(req *request) *apierr.Error {
 			sort.Strings(keys)
 			if i == 0 {
 				first = keys
-			} else if strings.Join(keys, "\x00") != strings.Join(first, "\x00") {
+			} else if strings.Join(keys, "\x00") != strings.Join(first, "\x00") && (req.q == nil || req.q.columns == nil) {
 				return apierr.InvalidBody("All object keys must match")
 			}
 		}
 		p.keys = first
 		p.rows = json.RawMessage(trimmed)
 	default:
-		if req.kind == resRPC {
-			p.empty = true // a scalar: no arguments
-			return nil
-		}
-		return apierr.InvalidBody("Empty or invalid json")
+		// any other JSON value counts as an empty array
+		p.isArray, p.empty = true, true
+		p.rows = json.RawMessage("[]")
 	}
-	// ?columns= restricts the keys used.
+	// ?columns= (raw JSON, no key checks) restricts/sets the keys used.
 	if req.q != nil && req.q.columns != nil {
-		keep := map[string]bool{}
-		for _, c := range req.q.columns {
-			keep[c] = true
-		}
-		var ks []string
-		for _, k := range p.keys {
-			if keep[k] {
-				ks = append(ks, k)
-			}
-		}
-		if req.kind == resTable {
-			ks = append([]string(nil), req.q.columns...)
-			sort.Strings(ks)
-		}
+		ks := append([]string(nil), req.q.columns...)
+		sort.Strings(ks)
 		p.keys = ks
+		if p.empty {
+			p.keys = nil
+		}
 	}
 	return nil
 }

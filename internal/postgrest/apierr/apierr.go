@@ -135,11 +135,6 @@ func NotAcceptable(accept string) *Error {
 	return New(406, "PGRST107", "None of these media types are available: "+accept, "", "")
 }
 
-// UnsupportedMediaType is 415 PGRST107 (unknown Content-Type on a write).
-func UnsupportedMediaType(ct string) *Error {
-	return New(415, "PGRST107", "None of these media types are available: "+ct, "", "")
-}
-
 // SchemaCacheNotReady is 503 PGRST002 with Retry-After.
 func SchemaCacheNotReady(retryAfter int) *Error {
 	e := New(503, "PGRST002", "Could not query the database for the schema cache. Retrying.", "", "")
