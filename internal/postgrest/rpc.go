@@ -73,30 +73,29 @@ func (s *Server) findFunction(req *request, a *rpcArgs) (*schemacache.Function, 
 		given[k] = true
 	}
 	var matches []*schemacache.Function
-	if req.bodyKind == "" || req.bodyKind == "json" || req.bodyKind == "form" {
-		for _, f := range overloads {
-			if len(f.Params) == 0 {
-				if len(a.keys) == 0 {
-					matches = append(matches, f)
-				}
-				continue
-			}
-			names := map[string]bool{}
-			ok := true
-			for _, p := range f.Params {
-				names[p.Name] = true
-				if p.Required && !given[p.Name] {
-					ok = false
-				}
-			}
-			for _, k := range a.keys {
-				if !names[k] {
-					ok = false
-				}
-			}
-			if ok {
+	rawPost := a.isPost && (req.bodyKind == "text" || req.bodyKind == "xml" || req.bodyKind == "octet")
+	for _, f := range overloads {
+		if len(f.Params) == 0 {
+			if len(a.keys) == 0 && !rawPost {
 				matches = append(matches, f)
 			}
+			continue
+		}
+		names := map[string]bool{}
+		ok := true
+		for _, p := range f.Params {
+			names[p.Name] = true
+			if p.Required && !given[p.Name] {
+				ok = false
+			}
+		}
+		for _, k := range a.keys {
+			if !names[k] {
+				ok = false
+			}
+		}
+		if ok {
+			matches = append(matches, f)
 		}
 	}
 	if len(matches) == 0 && a.isPost && req.bodyKind != "form" {
