@@ -137,10 +137,14 @@ func (a *Authenticator) Authenticate(h http.Header) (*Result, *apierr.Error) {
 
 var b64 = base64.RawURLEncoding
 
-func decodeSeg(s string) ([]byte, error) {
-	// jose-jwt accepts unpadded base64url; tolerate padding too.
-	return b64.DecodeString(strings.TrimRight(s, "="))
+// knownJWSAlgs are the JWS algorithms jose-jwt's header parser accepts.
+var knownJWSAlgs = map[string]bool{
+	"HS256": true, "HS384": true, "HS512": true, "RS256": true, "RS384": true, "RS512": true,
+	"ES256": true, "ES384": true, "ES512": true, "EdDSA": true,
 }
+
+// decodeSeg decodes one segment as jose-jwt does: unpadded base64url only.
+func decodeSeg(s string) ([]byte, error) { return b64.DecodeString(s) }
 
 // decode checks the structure and signature and parses the claims. It is
 // what the cache stores (only successes are cached).
@@ -161,18 +165,24 @@ func (a *Authenticator) decode(token string) (map[string]any, *apierr.Error) {
 	if err := json.Unmarshal(hdrRaw, &hdr); err != nil {
 		return nil, cryptoFail
 	}
+	// jose-jwt parses header, payload and signature first; any failure
+	// there (bad base64, bad JSON, unknown alg) is BadCrypto.
 	alg, _ := hdr["alg"].(string)
+	payload, err := decodeSeg(parts[1])
+	if err != nil {
+		return nil, cryptoFail
+	}
 	if alg == "none" {
 		return nil, jwtErr("PGRST301", "Wrong or unsupported encoding algorithm", "JWT is unsecured but expected 'alg' was not 'none'")
+	}
+	if !knownJWSAlgs[alg] {
+		return nil, cryptoFail
 	}
 	sig, err := decodeSeg(parts[2])
 	if err != nil {
 		return nil, cryptoFail
 	}
-	payload, err := decodeSeg(parts[1])
-	if err != nil {
-		return nil, cryptoFail
-	}
+	// Only an HS256 key without kid is configured.
 	_, hasKid := hdr["kid"]
 	if alg != "HS256" || hasKid {
 		return nil, jwtErr("PGRST301", "No suitable key or wrong key type", "No suitable key was found to decode the JWT")
