@@ -13,9 +13,13 @@ import (
 	"github.com/agnivade/levenshtein"
 )
 
-// Set is a fuzzy set of strings.
+// Set is a fuzzy set of strings. As in Haskell's fuzzyset, n-grams come
+// from the normalized entry (lower case, only letters, digits, spaces and
+// commas) while exact matches and Levenshtein scores use the lower-cased
+// entry.
 type Set struct {
 	values []string
+	lower  []string
 	norm   []string
 }
 
@@ -24,6 +28,7 @@ func New(values []string) *Set {
 	s := &Set{}
 	for _, v := range values {
 		s.values = append(s.values, v)
+		s.lower = append(s.lower, strings.ToLower(v))
 		s.norm = append(s.norm, normalize(v))
 	}
 	return s
@@ -69,16 +74,18 @@ func (s *Set) Best(query string, minScore float64) (string, bool) {
 	if s == nil || len(s.values) == 0 {
 		return "", false
 	}
-	q := normalize(query)
-	for i, n := range s.norm {
-		if n == q {
+	ql := strings.ToLower(query)
+	for i, l := range s.lower {
+		if l == ql {
 			return s.values[i], true
 		}
 	}
+	q := normalize(query)
 	for size := 3; size >= 2; size-- {
 		qg := grams(q, size)
 		qn := norm2(qg)
 		var ms []match
+		idx := map[string]int{}
 		for i, n := range s.norm {
 			vg := grams(n, size)
 			dot := 0
@@ -88,6 +95,7 @@ func (s *Set) Best(query string, minScore float64) (string, bool) {
 			if dot == 0 {
 				continue
 			}
+			idx[s.values[i]] = i
 			ms = append(ms, match{float64(dot) / (qn * norm2(vg)), s.values[i]})
 		}
 		sort.SliceStable(ms, func(i, j int) bool { return ms[i].score > ms[j].score })
@@ -95,9 +103,9 @@ func (s *Set) Best(query string, minScore float64) (string, bool) {
 			ms = ms[:50]
 		}
 		for i := range ms {
-			a, b := normalize(ms[i].value), q
-			l := max(len([]rune(a)), len([]rune(b)))
-			ms[i].score = 1 - float64(levenshtein.ComputeDistance(a, b))/float64(l)
+			a := s.lower[idx[ms[i].value]]
+			l := max(len([]rune(a)), len([]rune(ql)))
+			ms[i].score = 1 - float64(levenshtein.ComputeDistance(a, ql))/float64(l)
 		}
 		sort.SliceStable(ms, func(i, j int) bool { return ms[i].score > ms[j].score })
 		if len(ms) > 0 && ms[0].score >= minScore {
