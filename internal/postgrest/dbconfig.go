@@ -63,12 +63,12 @@ func (s *Server) loadDBConfig(ctx context.Context) error {
 		return lookup(k)
 	}, base.environ)
 	if err != nil {
-		s.logf(lvlError, "Failed to load the in-database configuration: %v", err)
+		s.logf(lvlCrit, "Failed reloading config: %v", err)
 		return nil
 	}
 	if cfg.Dump(true) != s.conf().Dump(true) {
 		s.setConfig(cfg)
-		s.logf(lvlInfo, "Config reloaded")
+		s.logf(lvlCrit, "Config reloaded")
 	}
 	return nil
 }

@@ -121,7 +121,7 @@ func (s *Server) accessLog(r *http.Request, rec *statusRecorder, role string) {
 	if rec.size > 0 {
 		size = strconv.Itoa(rec.size)
 	}
-	s.log.Printf("%s - %s [%s] %q %d %s %q %q", host, role, time.Now().Format("02/Jan/2006:15:04:05 -0700"),
+	s.access.Printf("%s - %s [%s] %q %d %s %q %q", host, role, time.Now().Format("02/Jan/2006:15:04:05 -0700"),
 		r.Method+" "+r.URL.RequestURI()+" "+r.Proto, rec.status, size, r.Referer(), r.UserAgent())
 }
 

@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -22,18 +23,20 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/authstack/authstack/internal/postgrest/apierr"
 	"github.com/authstack/authstack/internal/postgrest/auth"
 	"github.com/authstack/authstack/internal/postgrest/schemacache"
 )
 
 // Server is one engine instance.
 type Server struct {
-	cfg   *Config // the configuration given to New (environment)
-	live  atomic.Pointer[liveConfig]
-	pool  *pgxpool.Pool
-	cache atomic.Pointer[schemacache.Cache]
-	log   *log.Logger
-	level int
+	cfg    *Config // the configuration given to New (environment)
+	live   atomic.Pointer[liveConfig]
+	pool   *pgxpool.Pool
+	cache  atomic.Pointer[schemacache.Cache]
+	log    *log.Logger
+	access *log.Logger // access log (stdout in stackctl postgrest, like PostgREST)
+	level  int
 
 	reloadCh  chan struct{}
 	nextDelay atomic.Int64 // seconds, for Retry-After on 503
@@ -74,7 +77,7 @@ func New(cfg *Config, logOut io.Writer) *Server {
 	if logOut == nil {
 		logOut = io.Discard
 	}
-	s := &Server{cfg: cfg, log: log.New(logOut, "", 0), level: levelOf(cfg.LogLevel), reloadCh: make(chan struct{}, 1)}
+	s := &Server{cfg: cfg, log: log.New(logOut, "", 0), access: log.New(logOut, "", 0), level: levelOf(cfg.LogLevel), reloadCh: make(chan struct{}, 1)}
 	s.setConfig(cfg)
 	return s
 }
@@ -106,6 +109,10 @@ func (s *Server) logf(level int, format string, args ...any) {
 	ts := time.Now().Format("02/Jan/2006:15:04:05 -0700")
 	s.log.Printf("%s: %s", ts, fmt.Sprintf(format, args...))
 }
+
+// SetAccessLog sends the per-request log lines to w (PostgREST writes them
+// to stdout and everything else to stderr).
+func (s *Server) SetAccessLog(w io.Writer) { s.access = log.New(w, "", 0) }
 
 // Authenticator exposes the JWT verifier (tests).
 func (s *Server) Authenticator() *auth.Authenticator { return s.authn() }
@@ -142,6 +149,7 @@ func (s *Server) Connect(ctx context.Context) error {
 		return redactErr(err)
 	}
 	s.pool = pool
+	s.logf(lvlCrit, "Connection Pool initialized with a maximum size of %d connections", s.cfg.DBPool)
 	return nil
 }
 
@@ -177,7 +185,7 @@ func (s *Server) LoadSchemaCache(ctx context.Context) error {
 	if !s.connected.Swap(true) {
 		var version string
 		if err := s.pool.QueryRow(ctx, "select version()").Scan(&version); err == nil {
-			s.logf(lvlInfo, "Successfully connected to %s", version)
+			s.logf(lvlCrit, "Successfully connected to %s", version)
 		}
 	}
 	n := 0
@@ -188,9 +196,21 @@ func (s *Server) LoadSchemaCache(ctx context.Context) error {
 	for _, m := range sc.Functions {
 		f += len(m)
 	}
-	s.logf(lvlInfo, "Schema cache queried in %.1f milliseconds", float64(time.Since(start).Microseconds())/1000)
-	s.logf(lvlInfo, "Schema cache loaded %d Relations, %d Functions", n, f)
+	ms := float64(time.Since(start).Microseconds()) / 1000
+	s.logf(lvlCrit, "Schema cache queried in %.1f milliseconds ", ms)
+	s.logf(lvlCrit, "Schema cache loaded %d Relations, 0 Relationships, %d Functions, 0 Domain Representations, 0 Media Type Handlers, %d Timezones", n, f, len(sc.Timezones))
+	s.logf(lvlCrit, "Schema cache loaded in %.1f milliseconds", float64(time.Since(start).Microseconds())/1000)
 	return nil
+}
+
+// jsonMessage renders an error like PostgREST's log lines: the JSON error
+// body.
+func jsonMessage(err error) string {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return string(apierr.FromPg(pe, true).Body())
+	}
+	return string(apierr.New(503, "PGRST000", "Database connection error.", err.Error(), "").Body())
 }
 
 // Listening reports whether the LISTEN connection has been set up at least
@@ -211,7 +231,7 @@ func (s *Server) Reload() {
 // connectionLost marks the database as unreachable and wakes the worker.
 func (s *Server) connectionLost() {
 	if s.connLost.CompareAndSwap(false, true) {
-		s.logf(lvlError, "Database connection lost. Retrying the connection.")
+		s.logf(lvlCrit, "Database connection lost. Retrying the connection.")
 	}
 	s.Reload()
 }
@@ -235,7 +255,9 @@ func (s *Server) worker(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
-		s.logf(lvlError, "Failed to load the schema cache: %v. Retrying in %s.", err, backoff)
+		s.logf(lvlCrit, "Failed to load the schema cache using db-schemas=%s and db-extra-search-path=%s. %s",
+			strings.Join(s.conf().DBSchemas, ","), strings.Join(s.conf().DBExtraSearchPath, ","), jsonMessage(err))
+		s.logf(lvlCrit, "Attempting to reconnect to the database in %d seconds...", int(backoff/time.Second))
 		s.nextDelay.Store(int64(backoff / time.Second))
 		select {
 		case <-ctx.Done():
@@ -257,7 +279,8 @@ func (s *Server) listener(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
-		s.logf(lvlError, "Failed listening for notifications on the %q channel: %v", s.cfg.DBChannel, err)
+		s.logf(lvlCrit, "Failed listening for database notifications on the %q channel. %v", s.cfg.DBChannel, err)
+		s.logf(lvlCrit, "Retrying listening for database notifications in 1 seconds...")
 		select {
 		case <-ctx.Done():
 			return
@@ -275,7 +298,10 @@ func (s *Server) listenOnce(ctx context.Context) error {
 	if _, err := conn.Exec(ctx, "listen "+pgx.Identifier{s.cfg.DBChannel}.Sanitize()); err != nil {
 		return err
 	}
-	s.logf(lvlInfo, "Listening for notifications on the %q channel", s.cfg.DBChannel)
+	var version string
+	_ = conn.QueryRow(ctx, "select version()").Scan(&version)
+	s.logf(lvlCrit, "Listener connected to %s on %q and listening for database notifications on the %q channel",
+		version, conn.Config().Host+":"+strconv.Itoa(int(conn.Config().Port)), s.cfg.DBChannel)
 	// A reconnect may have missed notifications: reload once.
 	if s.listened.Swap(true) {
 		s.Reload()
@@ -291,10 +317,10 @@ func (s *Server) listenOnce(ctx context.Context) error {
 		}
 		switch n.Payload {
 		case "reload schema", "":
-			s.logf(lvlInfo, "Schema cache reload requested")
+			s.logf(lvlCrit, "Received a schema cache reload message on the %q channel", s.cfg.DBChannel)
 			s.Reload()
 		case "reload config":
-			s.logf(lvlInfo, "Config reload requested")
+			s.logf(lvlCrit, "Received a config reload message on the %q channel", s.cfg.DBChannel)
 			s.Reload()
 		}
 	}
@@ -379,7 +405,11 @@ func (s *Server) Run(ctx context.Context) error {
 
 // Serve is Run on given listeners (adminLn may be nil).
 func (s *Server) Serve(ctx context.Context, ln, adminLn net.Listener) error {
-	s.logf(lvlInfo, "Starting PostgREST 16.2 (authstack engine)...")
+	s.logf(lvlCrit, "Starting PostgREST 16.2 (authstack engine)...")
+	if s.conf().RoleClaim().Deprecated {
+		k := s.conf().JWTRoleClaimKey
+		s.logf(lvlCrit, "WARNING: The config `jwt-role-claim-key=%s` is using the deprecated JSPath syntax.", k)
+	}
 	bg, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	if err := s.Start(bg); err != nil {
@@ -393,10 +423,10 @@ func (s *Server) Serve(ctx context.Context, ln, adminLn net.Listener) error {
 	if adminLn != nil {
 		admin = &http.Server{Handler: s.AdminHandler(), ReadHeaderTimeout: 10 * time.Second}
 		go func() { errc <- admin.Serve(adminLn) }()
-		s.logf(lvlInfo, "Admin server listening on %s", adminLn.Addr())
+		s.logf(lvlCrit, "Admin server listening on %s", adminLn.Addr())
 	}
 	s.listening.Store(true)
-	s.logf(lvlInfo, "Listening on %s", ln.Addr())
+	s.logf(lvlCrit, "API server listening on %s", ln.Addr())
 	var err error
 	select {
 	case <-ctx.Done():

@@ -39,6 +39,7 @@ SIGUSR1 reloads the schema cache, as does NOTIFY pgrst, 'reload schema'. SIGTERM
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			srv := engine.New(cfg, f.ErrOut)
+			srv.SetAccessLog(f.Out)
 			usr1 := make(chan os.Signal, 1)
 			signal.Notify(usr1, syscall.SIGUSR1)
 			defer signal.Stop(usr1)

@@ -111,8 +111,19 @@ func TestCommandRunsReloadsAndStops(t *testing.T) {
 	if s, _ := get(base + "/rpc/add?a=1&b=2"); s != 0 {
 		t.Fatalf("still serving after shutdown: %d", s)
 	}
-	if strings.Contains(errOut.String(), "reallyreally") || strings.Contains(errOut.String(), "authpw") {
+	if strings.Contains(errOut.String(), "reallyreally") || strings.Contains(errOut.String(), "authpw") ||
+		strings.Contains(out.String(), "reallyreally") || strings.Contains(out.String(), "authpw") {
 		t.Fatal("a secret reached the log")
+	}
+	// PostgREST's lifecycle lines on stderr, the access log on stdout
+	for _, want := range []string{"Starting PostgREST 16.2", "API server listening on 127.0.0.1:", "Admin server listening on",
+		"Successfully connected to PostgreSQL", "Schema cache loaded in", "listening for database notifications on the \"pgrst\" channel"} {
+		if !strings.Contains(errOut.String(), want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errOut.String())
+		}
+	}
+	if !strings.Contains(out.String(), `"GET /rpc/add?a=1&b=2 HTTP/1.1" 200`) {
+		t.Errorf("stdout lacks the access log line:\n%s", out.String())
 	}
 }
 
