@@ -65,7 +65,8 @@ func BenchmarkTaskRead(b *testing.B) {
 		var total *int64
 		var n int64
 		var body, h, s *string
-		if err := tx.QueryRow(ctx, mainSQL).Scan(&total, &n, &body, &h, &s); err != nil {
+		var ins *int64
+		if err := tx.QueryRow(ctx, mainSQL).Scan(&total, &n, &body, &h, &s, &ins); err != nil {
 			tx.Rollback(ctx)
 			return err
 		}

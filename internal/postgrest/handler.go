@@ -185,7 +185,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, roleOut *string) 
 		}
 	case resTable:
 		switch req.method {
-		case "GET", "HEAD", "POST", "PATCH", "DELETE", "OPTIONS":
+		case "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS":
 		default:
 			return apierr.UnsupportedMethod(req.method)
 		}
@@ -237,10 +237,11 @@ func (s *Server) options(w http.ResponseWriter, req *request) *apierr.Error {
 		if !ok {
 			return s.tableNotFound(req)
 		}
-		// PostgREST also lists PUT for insertable+updatable tables with a
-		// primary key; this engine does not implement PUT.
 		if t.Insertable {
 			allow += ",POST"
+		}
+		if t.Insertable && t.Updatable && len(t.PKColumns()) > 0 {
+			allow += ",PUT"
 		}
 		if t.Updatable {
 			allow += ",PATCH"
@@ -454,6 +455,7 @@ type txResult struct {
 	body       *string
 	gucHeaders *string
 	gucStatus  *string
+	inserted   *int64
 }
 
 func (s *Server) authenticated(req *request) bool {
@@ -527,15 +529,19 @@ func (s *Server) run(ctx context.Context, req *request, readOnly bool, isolation
 	}
 	defer tx.Rollback(context.Background()) //nolint:errcheck
 	out := &txResult{}
-	dest := []any{&out.total, &out.pageTotal, &out.body, &out.gucHeaders, &out.gucStatus}
+	dest := []any{&out.total, &out.pageTotal, &out.body, &out.gucHeaders, &out.gucStatus, &out.inserted}
 	if err := tx.QueryRow(ctx, sql, args...).Scan(dest...); err != nil {
 		return nil, s.dbError(req, err)
 	}
 	// application/vnd.pgrst.object+json: exactly one row, else 406 PGRST116
 	// and the transaction is rolled back.
-	if req.singular && out.body != nil && out.pageTotal != 1 {
+	if req.singular && out.pageTotal != 1 {
 		return nil, apierr.New(406, "PGRST116", "Cannot coerce the result to a single JSON object",
 			fmt.Sprintf("The result contains %d rows", out.pageTotal), "")
+	}
+	// PUT: the payload's primary key must match the URL (MainTx.hs failPut).
+	if req.method == "PUT" && out.pageTotal != 1 {
+		return nil, apierr.New(400, "PGRST115", "Payload values do not match URL in primary key column(s)", "", "")
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return nil, s.dbError(req, err)
@@ -667,4 +673,7 @@ func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`)
 
 func qualified(schema, name string) string { return quoteIdent(schema) + "." + quoteIdent(name) }
 
-const gucCols = `nullif(current_setting('response.headers', true), ''), nullif(current_setting('response.status', true), '')`
+// gucCols are read by every main statement: response.headers,
+// response.status and pgrst.inserted (upserts count inserted rows in it).
+const gucCols = `nullif(current_setting('response.headers', true), ''), nullif(current_setting('response.status', true), ''), ` +
+	`nullif(current_setting('pgrst.inserted', true), '')::int`

@@ -19,7 +19,12 @@ func parsePrefer(vals []string) prefs {
 // applied renders Preference-Applied for the preferences the engine
 // honoured, in PostgREST's fixed order.
 func (p prefs) applied(ret, count, timezone bool) string {
-	a := query.Preferences{Handling: p.Handling}
+	return p.appliedWith("", ret, count, timezone)
+}
+
+// appliedWith is applied plus the resolution that was used ("" = none).
+func (p prefs) appliedWith(resolution string, ret, count, timezone bool) string {
+	a := query.Preferences{Handling: p.Handling, Resolution: resolution}
 	if timezone {
 		a.Timezone, a.HasTimezone = p.Timezone, true
 	}

@@ -25,7 +25,7 @@ func (s *Server) handleTable(w http.ResponseWriter, req *request) *apierr.Error 
 	if !ok {
 		return s.tableNotFound(req)
 	}
-	if req.method == "POST" || req.method == "PATCH" {
+	if req.method == "POST" || req.method == "PATCH" || req.method == "PUT" {
 		for _, k := range req.payload.keys {
 			if _, ok := t.Column(k); !ok {
 				return apierr.New(400, "PGRST204", "Could not find the '"+k+"' column of '"+t.Name+"' in the schema cache", "", "")
@@ -48,6 +48,8 @@ func (s *Server) handleTable(w http.ResponseWriter, req *request) *apierr.Error 
 		return s.tableRead(w, req, t)
 	case "POST":
 		return s.tableInsert(w, req, t)
+	case "PUT":
+		return s.tablePut(w, req, t)
 	default:
 		return s.tableMutate(w, req, t)
 	}
@@ -142,6 +144,16 @@ func (s *Server) tableInsert(w http.ResponseWriter, req *request, t *schemacache
 	target := qualified(t.Schema, t.Name)
 	ret, _, body := s.returning(req, t)
 	keys := req.payload.keys
+	// Prefer: resolution=merge-duplicates|ignore-duplicates upserts on
+	// on_conflict= or the primary key (QueryBuilder.hs@v16.2).
+	conflict := req.q.p.OnConflict
+	if conflict == nil {
+		conflict = t.PKColumns()
+	}
+	resolution := ""
+	if len(conflict) > 0 && len(keys) > 0 {
+		resolution = req.prefs.Resolution
+	}
 	var ins string
 	switch {
 	case req.payload.isArray && req.payload.empty && len(t.Columns) > 0:
@@ -154,7 +166,8 @@ func (s *Server) tableInsert(w http.ResponseWriter, req *request, t *schemacache
 	default:
 		cols := quotedList(keys, "")
 		ins = "INSERT INTO " + target + "(" + cols + ") SELECT " + cols + " FROM json_to_recordset(" + b.Arg(string(req.payload.rows)) +
-			"::json) AS _(" + s.recordsetDefs(t, keys) + ")"
+			"::json) AS pgrst_body(" + s.recordsetDefs(t, keys) + ")"
+		ins += onConflictSQL(resolution, conflict, keys, "")
 	}
 	sel := "*"
 	if req.prefs.ret == "representation" {
@@ -171,6 +184,9 @@ func (s *Server) tableInsert(w http.ResponseWriter, req *request, t *schemacache
 		return e
 	}
 	resp := &response{status: 201}
+	if resolution == "merge-duplicates" && (res.inserted == nil || *res.inserted <= 0) {
+		resp.status = 200
+	}
 	switch req.prefs.ret {
 	case "representation":
 		resp.add("Content-Type", req.contentType())
@@ -194,7 +210,114 @@ func (s *Server) tableInsert(w http.ResponseWriter, req *request, t *schemacache
 		resp.hasBody = true
 	}
 	resp.add("Content-Range", contentRange(0, 0, res.total))
-	if pa := req.prefs.applied(true, res.total != nil, req.timezone() != ""); pa != "" {
+	if pa := req.prefs.appliedWith(resolution, true, res.total != nil, req.timezone() != ""); pa != "" {
+		resp.add("Preference-Applied", pa)
+	}
+	return s.finish(w, req, resp, res)
+}
+
+// incInserted / decInserted count inserted rows in pgrst.inserted: every
+// candidate row adds one, every conflict update takes one away
+// (SqlFragment.hs addConfigPgrstInserted@v16.2).
+const (
+	incInserted = `set_config('pgrst.inserted', (coalesce(nullif(current_setting('pgrst.inserted', true), '')::int, 0) + 1)::text, true) <> '0'`
+	decInserted = `set_config('pgrst.inserted', (coalesce(nullif(current_setting('pgrst.inserted', true), '')::int, 0) - 1)::text, true) <> '-1'`
+)
+
+// onConflictSQL renders the WHERE/ON CONFLICT tail of an upsert; extra is
+// an additional condition on pgrst_body (PUT).
+func onConflictSQL(resolution string, conflict, keys []string, extra string) string {
+	where := ""
+	if resolution == "merge-duplicates" {
+		where = " WHERE " + incInserted
+	}
+	if extra != "" {
+		if where == "" {
+			where = " WHERE " + extra
+		} else {
+			where += " AND " + extra
+		}
+	}
+	switch resolution {
+	case "merge-duplicates":
+		var sets []string
+		for _, k := range keys {
+			sets = append(sets, quoteIdent(k)+" = EXCLUDED."+quoteIdent(k))
+		}
+		return where + " ON CONFLICT(" + quotedList(conflict, "") + ") DO UPDATE SET " + strings.Join(sets, ", ") + " WHERE " + decInserted
+	case "ignore-duplicates":
+		return where + " ON CONFLICT(" + quotedList(conflict, "") + ") DO NOTHING"
+	}
+	return where
+}
+
+// tablePut is PUT /<table>?<pk>=eq.<v>: a single-row upsert on the primary
+// key (Plan.hs MutationSingleUpsert, Response.hs@v16.2).
+func (s *Server) tablePut(w http.ResponseWriter, req *request, t *schemacache.Table) *apierr.Error {
+	pk := t.PKColumns()
+	fields := map[string]bool{}
+	ok := len(req.q.p.Logic) == 0 && len(pk) > 0
+	for _, f := range req.q.p.Filters {
+		if len(f.Path) > 0 {
+			continue
+		}
+		o := f.Operation
+		if o.Op != "eq" || o.Negated || o.Quantifier != "" || len(f.Field.JSONPath) > 0 {
+			ok = false
+		}
+		fields[f.Field.Name] = true
+	}
+	if len(fields) != len(pk) {
+		ok = false
+	}
+	for _, c := range pk {
+		if !fields[c] {
+			ok = false
+		}
+	}
+	if !ok {
+		return apierr.New(405, "PGRST105", "Filters must include all and only primary key columns with 'eq' operators", "", "")
+	}
+	keys := req.payload.keys
+	if len(keys) == 0 {
+		return apierr.InvalidBody("Empty or invalid json")
+	}
+	b := &argBuilder{}
+	target := qualified(t.Schema, t.Name)
+	ret, _, body := s.returning(req, t)
+	if req.prefs.ret == "headers-only" {
+		ret, body = "1", "NULL::text"
+	}
+	cols := quotedList(keys, "")
+	ins := "INSERT INTO " + target + "(" + cols + ") SELECT " + cols + " FROM json_to_recordset(" + b.Arg(string(req.payload.rows)) +
+		"::json) AS pgrst_body(" + s.recordsetDefs(t, keys) + ")"
+	b.Table = "pgrst_body"
+	cond := req.q.p.WhereSQL(b)
+	b.Table = ""
+	ins += onConflictSQL("merge-duplicates", pk, keys, cond)
+	sel := "*"
+	if req.prefs.ret == "representation" {
+		sel = req.q.selectSQL(b)
+	}
+	sql := "WITH pgrst_source AS (" + ins + " RETURNING " + ret + ") SELECT NULL::bigint, pg_catalog.count(_postgrest_t), " + body + ", " +
+		gucCols + " FROM (SELECT " + sel + " FROM pgrst_source) _postgrest_t"
+	res, e := s.run(req.r.Context(), req, false, "", sql, b.Args)
+	if e != nil {
+		return e
+	}
+	resp := &response{status: 204}
+	if req.prefs.ret == "representation" {
+		resp.status = 200
+		if res.inserted != nil && *res.inserted > 0 {
+			resp.status = 201
+		}
+		resp.add("Content-Type", req.contentType())
+		resp.hasBody = true
+		if res.body != nil {
+			resp.body = []byte(*res.body)
+		}
+	}
+	if pa := req.prefs.applied(true, false, req.timezone() != ""); pa != "" {
 		resp.add("Preference-Applied", pa)
 	}
 	return s.finish(w, req, resp, res)
