@@ -643,8 +643,6 @@ func (s *Server) finish(w http.ResponseWriter, req *request, resp *response, res
 	}
 	if resp.hasBody && req.method != "HEAD" {
 		out.Set("Content-Length", strconv.Itoa(len(resp.body)))
-	} else if resp.hasBody {
-		out.Set("Content-Length", strconv.Itoa(len(resp.body)))
 	}
 	if status == 503 {
 		out.Set("Retry-After", strconv.FormatInt(s.nextDelay.Load(), 10))
