@@ -142,7 +142,9 @@
 
   // ---- HTTP -------------------------------------------------------------------
 
-  // POST /rpc/refresh_token; resolves true when a new access token cookie was set.
+  // POST /rpc/refresh_token; resolves true when a new access token cookie
+  // was set, false when the server refused, and rejects when the server
+  // can't be reached (so that isn't mistaken for an expired session).
   function refreshSession() {
     if (!refreshing) {
       refreshing = fetch('/rpc/refresh_token', {
@@ -153,7 +155,7 @@
         if (res.ok) refreshes++;
         document.body.dataset.refreshes = String(refreshes);
         return res.ok;
-      }, () => false).finally(() => { refreshing = null; });
+      }).finally(() => { refreshing = null; });
     }
     return refreshing;
   }
@@ -260,7 +262,7 @@
     el.logout.disabled = true;
     epoch++;
     try {
-      await refreshSession();
+      try { await refreshSession(); } catch (_) { /* /rpc/logout below reports it */ }
       const res = await fetch('/rpc/logout', {
         method: 'POST',
         credentials: 'same-origin',
@@ -282,10 +284,18 @@
 
   async function refreshClicked() {
     clearMessage();
-    if (await refreshSession()) {
+    let ok;
+    try {
+      ok = await refreshSession();
+    } catch (e) {
+      networkError(e);
+      return;
+    }
+    if (ok) {
       await loadTasks();
       setStatus('Session refreshed');
     } else {
+      epoch++;
       sessionStorage.removeItem(USER_KEY);
       showLogin({ kind: 'error', text: 'Your session has expired. Please sign in again.' });
     }

@@ -114,10 +114,14 @@ func (b *browser) noPageErrors() {
 	}
 }
 
+// do runs browser steps. Every step is bounded by waitTimeout: a click on
+// an element that never becomes visible fails the test instead of hanging.
 func (b *browser) do(steps ...chromedp.Action[chromedp.Void]) {
 	b.t.Helper()
-	if err := chromedp.Do(b.ctx, steps...); err != nil {
-		b.t.Fatalf("browser: %v", err)
+	ctx, cancel := context.WithTimeout(b.ctx, waitTimeout)
+	defer cancel()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		b.t.Fatalf("browser: %v\npage state: %s", err, b.describe())
 	}
 }
 
@@ -129,7 +133,9 @@ func (b *browser) navigate(url string) {
 // eval evaluates a JavaScript expression (promises awaited) and decodes it.
 func eval[T any](b *browser, expr string) T {
 	b.t.Helper()
-	v, err := chromedp.Run(b.ctx, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
+	ctx, cancel := context.WithTimeout(b.ctx, waitTimeout)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
 	if err != nil {
 		b.t.Fatalf("evaluate %s: %v", expr, err)
 	}
@@ -171,6 +177,20 @@ func clearMessageJS() chromedp.Action[chromedp.Void] {
 // clearStatusJS empties the page's status line, so a wait can see the next one.
 func clearStatusJS() chromedp.Action[chromedp.Void] {
 	return chromedp.Evaluate[chromedp.Void](`document.getElementById('status').textContent = ''`)
+}
+
+// blockStack makes the tab's requests to the stack paths matching pattern
+// (URLPattern syntax, e.g. "/*") fail as network errors
+// (Network.setBlockedURLs); "" lifts the block.
+func (b *browser) blockStack(pattern string) {
+	b.t.Helper()
+	params := network.SetBlockedURLsParams{URLPatterns: []*network.BlockPattern{}}
+	if pattern != "" {
+		params.URLPatterns = []*network.BlockPattern{{URLPattern: theStack.URL + pattern, Block: true}}
+	}
+	if _, err := chromedp.Call(b.ctx, network.SetBlockedURLs, params); err != nil {
+		b.t.Fatalf("Network.setBlockedURLs: %v", err)
+	}
 }
 
 // clearCookies empties the browser's cookie store.

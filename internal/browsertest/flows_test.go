@@ -259,6 +259,57 @@ func TestSessionExpiredReturnsToLogin(t *testing.T) {
 	b.noPageErrors()
 }
 
+// TestOfflineIsNotSessionExpiry: when the server can't be reached the page
+// says so and keeps the session, also when it is the refresh call that fails;
+// once the network is back it carries on.
+func TestOfflineIsNotSessionExpiry(t *testing.T) {
+	b := newBrowser(t)
+	signIn(t, b, demoUser, demoPass)
+	before := b.taskTitles()
+
+	expectNetworkError := func(when string) {
+		t.Helper()
+		b.do(clearMessageJS(), chromedpClick("reload-button"))
+		b.waitJS("an error message", `!document.getElementById('message').hidden`)
+		if kind, text := b.message(); kind != "error" || !strings.HasPrefix(text, "Cannot reach the server") {
+			t.Errorf("%s: message %s %q, want the network error", when, kind, text)
+		}
+		if v := eval[string](b, `document.body.dataset.view`); v != "app" {
+			t.Errorf("%s: view %q, want app (a network error is not a sign-out)", when, v)
+		}
+	}
+	expectWorking := func(when string) {
+		t.Helper()
+		b.do(clearStatusJS(), chromedpClick("reload-button"))
+		b.waitJS("reloaded tasks", `/^Loaded/.test(document.getElementById('status').textContent)`)
+		if kind, text := b.message(); kind != "" {
+			t.Errorf("%s: message %s %q", when, kind, text)
+		}
+		if after := b.taskTitles(); !slices.Equal(after, before) {
+			t.Errorf("%s: tasks %q, want %q", when, after, before)
+		}
+	}
+
+	b.blockStack("/*")
+	expectNetworkError("whole stack unreachable")
+	b.blockStack("")
+	expectWorking("back online")
+
+	// The access token expires; the API answers 401 but the refresh call
+	// can't get through.
+	b.waitCookieGone("access_token", accessTokenTTL*time.Second+10*time.Second)
+	b.blockStack("/rpc/refresh_token")
+	expectNetworkError("refresh unreachable")
+	if _, ok := b.cookies()["refresh_token"]; !ok {
+		t.Fatal("the failed refresh cost the refresh token")
+	}
+	b.blockStack("")
+	expectWorking("refresh reachable again")
+	if got := eval[string](b, `document.body.dataset.refreshes`); got != "1" {
+		t.Errorf("refreshes = %s, want 1", got)
+	}
+}
+
 // TestLogoutClearsBothCookies: after the logout button the cookie store holds
 // neither cookie (the guide's logout used Path=/ for both and so never
 // cleared the /rpc/refresh_token one), a refresh attempt from the page
