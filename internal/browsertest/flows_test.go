@@ -240,6 +240,34 @@ func TestRefreshButtonRotatesTokens(t *testing.T) {
 	b.noPageErrors()
 }
 
+// TestReopenedPageResumesSession: a page opened later (new tab, browser
+// restarted: no page state, access cookie gone, refresh cookie still there)
+// resumes the session with one refresh instead of asking to sign in.
+func TestReopenedPageResumesSession(t *testing.T) {
+	b := newBrowser(t)
+	signIn(t, b, demoUser, demoPass)
+	want := b.taskTitles()
+	b.do(chromedp.Evaluate[chromedp.Void](`sessionStorage.clear()`), chromedp.Navigate("about:blank"))
+	b.waitCookieGone("access_token", accessTokenTTL*time.Second+10*time.Second)
+
+	b.navigate(theStack.page())
+	b.waitView("app")
+	b.waitJS("the task list", `/^Loaded/.test(document.getElementById('status').textContent)`)
+	if got := b.taskTitles(); !slices.Equal(got, want) {
+		t.Errorf("resumed page shows %q, want %q", got, want)
+	}
+	if got := eval[string](b, `document.body.dataset.refreshes`); got != "1" {
+		t.Errorf("refreshes = %s, want 1", got)
+	}
+	if who := eval[string](b, `document.getElementById('whoami').textContent`); who != demoUser {
+		t.Errorf("resumed as %q, want %q (from the rows' owner)", who, demoUser)
+	}
+	if kind, text := b.message(); kind != "" {
+		t.Errorf("resumed page shows %s %q", kind, text)
+	}
+	b.noPageErrors()
+}
+
 // TestSessionExpiredReturnsToLogin: with both cookies gone (the refresh
 // cookie expired too), an API call's 401 leads to one failed refresh and the
 // login form with a "session expired" message.
