@@ -5,6 +5,7 @@
 package apierr
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -36,11 +37,17 @@ type Error struct {
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }
 
-// Str renders s as a JSON string value.
-func Str(s string) json.RawMessage {
-	b, _ := json.Marshal(s)
-	return b
+// marshal encodes like aeson: no HTML escaping of <, > and &.
+func marshal(v any) []byte {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 }
+
+// Str renders s as a JSON string value.
+func Str(s string) json.RawMessage { return marshal(s) }
 
 // OptStr is Str for a non-empty s and null otherwise.
 func OptStr(s string) json.RawMessage {
@@ -71,8 +78,7 @@ func nullIfEmpty(r json.RawMessage) json.RawMessage {
 
 // Body is the JSON body: {"code","details","hint","message"}.
 func (e *Error) Body() []byte {
-	b, _ := json.Marshal(body{Code: e.Code, Details: nullIfEmpty(e.Details), Hint: nullIfEmpty(e.Hint), Message: e.Message})
-	return b
+	return marshal(body{Code: e.Code, Details: nullIfEmpty(e.Details), Hint: nullIfEmpty(e.Hint), Message: e.Message})
 }
 
 // Write sends the error: Content-Type, Content-Length, Proxy-Status, the

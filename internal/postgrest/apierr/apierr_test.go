@@ -54,3 +54,10 @@ func TestWrite(t *testing.T) {
 		t.Fatalf("PGRST raise without detail: %+v", e)
 	}
 }
+
+func TestNoHTMLEscaping(t *testing.T) {
+	e := New(400, "X", "a < b & c > d", "<d>", "")
+	if got := string(e.Body()); got != `{"code":"X","details":"<d>","hint":null,"message":"a < b & c > d"}` {
+		t.Fatalf("%s", got)
+	}
+}
