@@ -99,6 +99,10 @@ func cookieNames(jar map[string]*network.Cookie) []string {
 func TestLoginShowsOwnTasksInHttpOnlyCookies(t *testing.T) {
 	b := newBrowser(t)
 	signIn(t, b, demoUser, demoPass)
+	checkAuthCookies(t, b)
+	if dc := eval[string](b, `document.cookie`); strings.Contains(dc, "access_token") || strings.Contains(dc, "refresh_token") {
+		t.Errorf("document.cookie exposes a token to JavaScript: %q", dc)
+	}
 
 	api := theStack.client(t)
 	api.login(demoUser, demoPass)
@@ -125,10 +129,6 @@ func TestLoginShowsOwnTasksInHttpOnlyCookies(t *testing.T) {
 		t.Errorf("signed in as %q, want %q", who, demoUser)
 	}
 
-	if dc := eval[string](b, `document.cookie`); strings.Contains(dc, "access_token") || strings.Contains(dc, "refresh_token") {
-		t.Errorf("document.cookie exposes a token to JavaScript: %q", dc)
-	}
-	checkAuthCookies(t, b)
 	b.noPageErrors()
 
 	saveScreenshot(t, b)
@@ -409,6 +409,10 @@ func TestCrossSiteRequestsCarryNoCookies(t *testing.T) {
 	api := theStack.client(t)
 	api.login(demoUser, demoPass)
 	before := titles(api.tasks())
+	// A fresh access cookie (it lives only JWT_EXP seconds), so that the
+	// browser holds both cookies when the attack runs.
+	b.do(clearStatusJS(), chromedpClick("refresh-button"))
+	b.waitJS("the refresh", `document.getElementById('status').textContent === 'Session refreshed'`)
 	_, refresh := checkAuthCookies(t, b)
 
 	reqs := b.logRequests()
@@ -444,11 +448,17 @@ func TestCrossSiteRequestsCarryNoCookies(t *testing.T) {
 		}
 	}
 	byURL := map[string]int{}
+	considered := map[string]bool{} // cookies Chromium had and weighed for some request
 	for _, r := range sent {
 		if !r.HaveExtra {
 			continue
 		}
 		byURL[r.Method+" "+strings.TrimPrefix(r.URL, theStack.URL)]++
+		for _, ac := range r.Cookies {
+			if ac.Cookie != nil {
+				considered[ac.Cookie.Name] = true
+			}
+		}
 		var blocked []string
 		for _, ac := range r.Cookies {
 			if ac.Cookie != nil {
@@ -468,6 +478,13 @@ func TestCrossSiteRequestsCarryNoCookies(t *testing.T) {
 			} else if !slices.Contains(ac.BlockedReasons, network.CookieBlockedReasonSameSiteLax) && !slices.Contains(ac.BlockedReasons, network.CookieBlockedReasonNotOnPath) {
 				t.Errorf("cross-site %s %s: %s blocked for %v, want SameSiteLax", r.Method, r.URL, ac.Cookie.Name, ac.BlockedReasons)
 			}
+		}
+	}
+	// Both cookies were in the store and Chromium chose not to send them
+	// (rather than having nothing to send).
+	for _, name := range []string{"access_token", "refresh_token"} {
+		if !considered[name] {
+			t.Errorf("Chromium did not weigh the %s cookie for any cross-site request: was the user signed in?", name)
 		}
 	}
 	for _, want := range []string{"POST /rest/task", "POST /rpc/refresh_token"} {

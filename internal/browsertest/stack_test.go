@@ -22,13 +22,15 @@ import (
 )
 
 // Settings of the stack the tests start. The access token lives
-// accessTokenTTL seconds (JWT_EXP): the access_token cookie carries the same
+// accessTokenTTL seconds (JWT_EXP; short, so the expiry tests are quick, yet
+// long enough that a test can check a fresh cookie before it goes away on a
+// slow machine): the access_token cookie carries the same
 // Max-Age, so the browser drops it after that long, the next API call goes
 // out without it, Caddy answers 401 and the page refreshes. (The API engine
 // accepts an expired token for 30 s of clock-skew leeway, as PostgREST does,
 // and the gateway for none; the cookie's Max-Age is what decides here.)
 const (
-	accessTokenTTL  = 3
+	accessTokenTTL  = 5
 	refreshTokenTTL = 3600
 )
 
