@@ -126,6 +126,32 @@ func (c *Cache) FunctionNames(schema string) []string {
 	return out
 }
 
+// callable is PostgREST's rule (SchemaCache.hs funcsSqlQuery@v16.2): a
+// function with unnamed parameters is kept only when that is its single
+// parameter and of type bytea, json, jsonb, text or xml. Others cannot be
+// called by argument name and are left out of the cache, like trigger
+// functions.
+func callable(params []Param) bool {
+	unnamed := 0
+	var typ string
+	for _, p := range params {
+		if p.Name == "" {
+			unnamed++
+			typ = p.Type
+		}
+	}
+	switch unnamed {
+	case 0:
+		return true
+	case 1:
+		switch typ {
+		case "bytea", "json", "jsonb", "text", "xml":
+			return true
+		}
+	}
+	return false
+}
+
 // Querier is what Load needs (a pool, a conn or a tx).
 type Querier interface {
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
@@ -174,7 +200,7 @@ select p.oid::int8, n.nspname, p.proname, coalesce(obj_description(p.oid, 'pg_pr
 from pg_proc p
 join pg_namespace n on n.oid = p.pronamespace
 join pg_type rt on rt.oid = p.prorettype
-where n.nspname = any($1) and p.prokind = 'f'
+where n.nspname = any($1) and p.prokind = 'f' and p.prorettype <> 'trigger'::regtype
 order by 2, 3, 1`
 
 const roleSettingsSQL = `
@@ -293,6 +319,9 @@ func Load(ctx context.Context, q Querier, schemas []string) (*Cache, error) {
 			inputs[i].Required = i < len(inputs)-ndefaults
 		}
 		f.Params = inputs
+		if !callable(inputs) {
+			continue
+		}
 		for _, kv := range config {
 			k, v, _ := strings.Cut(kv, "=")
 			f.Settings[k] = v
