@@ -235,7 +235,7 @@ func (s *Server) handleRPC(w http.ResponseWriter, req *request) *apierr.Error {
 					typ = p.Type
 				}
 			}
-			defs = append(defs, quoteIdent(k)+" "+typ)
+			defs = append(defs, quoteIdent(k)+" "+argCastType(typ))
 			named = append(named, quoteIdent(k)+" := pgrst_args."+quoteIdent(k))
 		}
 		from = "(SELECT * FROM json_to_recordset(" + b.Arg(string(req.payload.rows)) + "::json) AS _(" + strings.Join(defs, ", ") + ") LIMIT 1) pgrst_args"
@@ -376,4 +376,20 @@ func limitSQL(off int64, lim *int64) string {
 		s += fmt.Sprintf(" OFFSET %d", off)
 	}
 	return s
+}
+
+// argCastType widens types that would truncate or reject values in a
+// column definition list, as PostgREST's funcsSqlQuery does.
+func argCastType(t string) string {
+	switch t {
+	case "bit":
+		return "bit varying"
+	case "bit[]":
+		return "bit varying[]"
+	case "character":
+		return "character varying"
+	case "character[]":
+		return "character varying[]"
+	}
+	return t
 }
