@@ -249,7 +249,7 @@ func (s *Server) handleRPC(w http.ResponseWriter, req *request) *apierr.Error {
 					typ = p.Type
 				}
 			}
-			named = append(named, quoteIdent(k)+" := "+b.Arg(a.text[k])+"::text::"+typ)
+			named = append(named, quoteIdent(k)+" := "+b.Arg(a.text[k])+"::text::"+argCastType(typ))
 		}
 		call = qualified(f.Schema, f.Name) + "(" + strings.Join(named, ", ") + ")"
 	}
