@@ -424,6 +424,8 @@ func conformance(t *testing.T, mod func(env map[string]string)) {
 			wantHdr: map[string]string{"Preference-Applied": "timezone=America/Los_Angeles"}},
 		{name: "prefer invalid timezone ignored", cite: "ApiRequest/Preferences.hs@v16.2", method: "GET", path: "/rpc/hoisted",
 			hdr: map[string]string{"Prefer": "timezone=Nowhere/Nothing"}, status: 200, wantBody: `"7s UTC"`, wantHdr: map[string]string{"Preference-Applied": ""}},
+		{name: "variadic GET repeated", cite: "T:Query/RpcSpec.hs variadic@v16.2", method: "GET", path: "/rpc/var_fn?v=a&v=b&v=c", status: 200, wantBody: `"a|b|c"`},
+		{name: "variadic POST array", cite: "T:Query/RpcSpec.hs variadic@v16.2", method: "POST", path: "/rpc/var_fn", body: `{"v":["x","y"]}`, status: 200, wantBody: `"x|y"`},
 		{name: "options", cite: "spec §4.1 (no transaction)", method: "OPTIONS", path: "/items", status: 200,
 			wantHdr: map[string]string{"Allow": "OPTIONS,GET,HEAD,POST,PUT,PATCH,DELETE", "Content-Length": "0"}},
 		{name: "options volatile rpc", cite: "Response.hs:225@v16.2", method: "OPTIONS", path: "/rpc/writer", status: 200,

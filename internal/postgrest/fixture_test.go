@@ -75,5 +75,6 @@ create function public.secret_fn() returns int language sql as $$ select 42 $$;
 revoke execute on function public.secret_fn() from public;
 create function public.hoisted() returns text language sql stable set statement_timeout = '7s'
   as $$ select current_setting('statement_timeout') || ' ' || current_setting('timezone') $$;
+create function public.var_fn(variadic v text[]) returns text language sql stable as $$ select array_to_string(v, '|') $$;
 create function public.ser_fail() returns void language plpgsql as $$ begin raise sqlstate '40001' using message = 'could not serialize'; end $$;
 `

@@ -8,15 +8,17 @@ import (
 
 	"github.com/authstack/authstack/internal/postgrest/apierr"
 	"github.com/authstack/authstack/internal/postgrest/fuzzy"
+	"github.com/authstack/authstack/internal/postgrest/query"
 	"github.com/authstack/authstack/internal/postgrest/schemacache"
 )
 
 // rpcArgs are the argument names given and how their values are bound.
 type rpcArgs struct {
-	keys   []string          // sorted
-	text   map[string]string // GET / form values
-	json   bool              // bound from the JSON body through json_to_recordset
-	whole  bool              // the whole body goes to a single unnamed param
+	keys   []string            // sorted
+	text   map[string]string   // GET / form values
+	multi  map[string][]string // GET values of repeated names (VARIADIC)
+	json   bool                // bound from the JSON body through json_to_recordset
+	whole  bool                // the whole body goes to a single unnamed param
 	isPost bool
 }
 
@@ -24,8 +26,10 @@ func (s *Server) rpcArguments(req *request) rpcArgs {
 	a := rpcArgs{isPost: req.method == "POST"}
 	if req.method == "GET" || req.method == "HEAD" {
 		a.text = map[string]string{}
+		a.multi = map[string][]string{}
 		for _, kv := range req.q.args {
 			a.text[kv.k] = kv.v
+			a.multi[kv.k] = append(a.multi[kv.k], kv.v)
 		}
 	} else if req.payload != nil {
 		switch req.bodyKind {
@@ -236,7 +240,7 @@ func (s *Server) handleRPC(w http.ResponseWriter, req *request) *apierr.Error {
 				}
 			}
 			defs = append(defs, quoteIdent(k)+" "+argCastType(typ))
-			named = append(named, quoteIdent(k)+" := pgrst_args."+quoteIdent(k))
+			named = append(named, variadicKw(f, k)+quoteIdent(k)+" := pgrst_args."+quoteIdent(k))
 		}
 		from = "(SELECT * FROM json_to_recordset(" + b.Arg(string(req.payload.rows)) + "::json) AS _(" + strings.Join(defs, ", ") + ") LIMIT 1) pgrst_args"
 		call = qualified(f.Schema, f.Name) + "(" + strings.Join(named, ", ") + ")"
@@ -249,7 +253,12 @@ func (s *Server) handleRPC(w http.ResponseWriter, req *request) *apierr.Error {
 					typ = p.Type
 				}
 			}
-			named = append(named, quoteIdent(k)+" := "+b.Arg(a.text[k])+"::text::"+argCastType(typ))
+			val := a.text[k]
+			if variadicKw(f, k) != "" && a.multi != nil {
+				// repeated ?v=1&v=2 collect into the VARIADIC array
+				val = query.ArrayLiteral(a.multi[k])
+			}
+			named = append(named, variadicKw(f, k)+quoteIdent(k)+" := "+b.Arg(val)+"::text::"+argCastType(typ))
 		}
 		call = qualified(f.Schema, f.Name) + "(" + strings.Join(named, ", ") + ")"
 	}
@@ -392,4 +401,14 @@ func argCastType(t string) string {
 		return "character varying[]"
 	}
 	return t
+}
+
+// variadicKw is "VARIADIC " when k is f's VARIADIC parameter.
+func variadicKw(f *schemacache.Function, k string) string {
+	for _, p := range f.Params {
+		if p.Name == k && p.Variadic {
+			return "VARIADIC "
+		}
+	}
+	return ""
 }
