@@ -1,7 +1,6 @@
 package postgrest
 
 import (
-	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -107,4 +106,3 @@ func parseForm(s string) (map[string]string, error) {
 	return out, nil
 }
 
-var _ = json.Valid
