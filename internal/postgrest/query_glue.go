@@ -105,4 +105,3 @@ func parseForm(s string) (map[string]string, error) {
 	}
 	return out, nil
 }
-

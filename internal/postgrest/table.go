@@ -406,7 +406,6 @@ func (s *Server) tableMutate(w http.ResponseWriter, req *request, t *schemacache
 	return s.finish(w, req, resp, res)
 }
 
-
 // aggBody renders the rows as a JSON array, or as the single object for
 // application/vnd.pgrst.object+json (the row count is checked in run).
 func aggBody(req *request) string {
