@@ -139,6 +139,16 @@ func TestReconnect(t *testing.T) {
 	restarted = true
 	eventually(t, "recovery", func() bool { return e.do("GET", "/items?select=id&id=eq.1", nil, "").status == 200 })
 	eventually(t, "/ready 200", func() bool { return status("/ready") == 200 })
+
+	// the LISTEN connection came back too: NOTIFY reloads again
+	pool := pgtest.NewPool(t, e.db)
+	if _, err := pool.Exec(context.Background(), `create table public.after_restart (id int); grant select on public.after_restart to anon`); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "NOTIFY after restart", func() bool {
+		_, _ = pool.Exec(context.Background(), `notify pgrst, 'reload schema'`)
+		return e.do("GET", "/after_restart", nil, "").status == 200
+	})
 }
 
 // In-database configuration (db-config, spec §3.2): ALTER ROLE
