@@ -149,8 +149,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, roleOut *string) 
 		req.kind = resRoot
 	case len(segs) == 1 && segs[0] != "":
 		req.kind, req.name = resTable, segs[0]
-	case len(segs) == 2 && segs[0] == "rpc" && segs[1] != "":
-		req.kind, req.name = resRPC, segs[1]
+	case len(segs) == 2 && segs[0] == "rpc":
+		req.kind, req.name = resRPC, segs[1] // "/rpc/" looks up the function "" (Wai pathInfo)
 	default:
 		return apierr.InvalidPath()
 	}
