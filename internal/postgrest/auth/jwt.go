@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/authstack/authstack/internal/postgrest/apierr"
 )
@@ -79,15 +80,14 @@ func BearerToken(h http.Header) (token string, ok bool) {
 		return "", false
 	}
 	v := vals[0]
-	scheme, rest, found := strings.Cut(v, " ")
-	if !found {
-		// "Bearer" alone: wai-extra's breakOnSpace gives an empty token.
-		scheme, rest = v, ""
+	scheme, rest := v, ""
+	if i := strings.IndexFunc(v, unicode.IsSpace); i >= 0 {
+		scheme, rest = v[:i], v[i:]
 	}
 	if !strings.EqualFold(scheme, "bearer") {
 		return "", false
 	}
-	return strings.TrimLeft(rest, " "), true
+	return strings.TrimLeftFunc(rest, unicode.IsSpace), true
 }
 
 func jwtErr(code, msg, details string) *apierr.Error {
