@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -122,7 +123,30 @@ func (s *Server) accessLog(r *http.Request, rec *statusRecorder, role string) {
 		size = strconv.Itoa(rec.size)
 	}
 	s.access.Printf("%s - %s [%s] %q %d %s %q %q", host, role, time.Now().Format("02/Jan/2006:15:04:05 -0700"),
-		r.Method+" "+r.URL.RequestURI()+" "+r.Proto, rec.status, size, r.Referer(), r.UserAgent())
+		r.Method+" "+redactedURI(r.URL)+" "+r.Proto, rec.status, size, r.Referer(), r.UserAgent())
+}
+
+// redactedURI is the request URI with the values of query parameters whose
+// name suggests a credential (pass, secret, token, key) replaced by "***",
+// so that e.g. GET /rpc/login?pass=… never reaches the log.
+func redactedURI(u *url.URL) string {
+	if u.RawQuery == "" {
+		return u.RequestURI()
+	}
+	parts := strings.Split(u.RawQuery, "&")
+	for i, p := range parts {
+		k, _, hasVal := strings.Cut(p, "=")
+		name, err := url.QueryUnescape(k)
+		if err != nil {
+			name = k
+		}
+		name = strings.ToLower(name)
+		if hasVal && (strings.Contains(name, "pass") || strings.Contains(name, "secret") ||
+			strings.Contains(name, "token") || strings.Contains(name, "key")) {
+			parts[i] = k + "=***"
+		}
+	}
+	return u.EscapedPath() + "?" + strings.Join(parts, "&")
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request, roleOut *string) *apierr.Error {

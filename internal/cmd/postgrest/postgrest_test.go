@@ -85,6 +85,9 @@ func TestCommandRunsReloadsAndStops(t *testing.T) {
 	if s, b := get(base + "/rpc/add?a=1&b=2"); s != 200 || b != "3" {
 		t.Fatalf("rpc: %d %s", s, b)
 	}
+	if s, _ := get(base + "/rpc/nope?user_=x&pass=hunter2secret"); s != 404 {
+		t.Fatalf("unknown rpc: %d", s)
+	}
 	if _, err := pool.Exec(ctx, `create table public.later (id int); grant select on public.later to anon;
 		select pg_notify('not_pgrst', 'x')`); err != nil {
 		t.Fatal(err)
@@ -112,7 +115,8 @@ func TestCommandRunsReloadsAndStops(t *testing.T) {
 		t.Fatalf("still serving after shutdown: %d", s)
 	}
 	if strings.Contains(errOut.String(), "reallyreally") || strings.Contains(errOut.String(), "authpw") ||
-		strings.Contains(out.String(), "reallyreally") || strings.Contains(out.String(), "authpw") {
+		strings.Contains(out.String(), "reallyreally") || strings.Contains(out.String(), "authpw") ||
+		strings.Contains(out.String(), "hunter2") || !strings.Contains(out.String(), "pass=***") {
 		t.Fatal("a secret reached the log")
 	}
 	// PostgREST's lifecycle lines on stderr, the access log on stdout
