@@ -206,9 +206,12 @@
     }
   }
 
+  // fetch rejects with a TypeError when the request never got an answer;
+  // anything else (say, a body that isn't JSON) is reported as it is.
   function networkError(e) {
     if (document.body.dataset.view !== 'app') showLogin(null);
-    showMessage('error', 'Cannot reach the server: ' + (e && e.message ? e.message : String(e)));
+    const detail = e && e.message ? e.message : String(e);
+    showMessage('error', (e instanceof TypeError ? 'Cannot reach the server: ' : 'Unexpected error: ') + detail);
   }
 
   async function login(ev) {
