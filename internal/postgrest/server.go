@@ -232,6 +232,12 @@ func (s *Server) Reload() {
 func (s *Server) connectionLost() {
 	if s.connLost.CompareAndSwap(false, true) {
 		s.logf(lvlCrit, "Database connection lost. Retrying the connection.")
+		// Drop the other pooled connections: after a server restart they
+		// are all dead (PostgREST flushes its pool too).
+		if s.pool != nil {
+			s.pool.Reset()
+			s.logf(lvlDebug, "Database connection pool flushed")
+		}
 	}
 	s.Reload()
 }
