@@ -316,6 +316,8 @@ func conformance(t *testing.T, mod func(env map[string]string)) {
 		{name: "offset past end", cite: "spec §8.1", method: "GET", path: "/items?offset=10", hdr: map[string]string{"Prefer": "count=exact"}, status: 416,
 			wantBody: errBody("PGRST103", "Requested range not satisfiable", "An offset of 10 was requested, but there are only 3 rows.", nil),
 			wantHdr:  map[string]string{"Content-Range": "*/3", "Proxy-Status": ""}},
+		{name: "offset equal to total is 200", cite: "RangeQuery.hs rangeStatus@v16.2", method: "GET", path: "/readonly_items?offset=0", hdr: map[string]string{"Prefer": "count=exact"}, status: 200,
+			wantBody: `[]`, wantHdr: map[string]string{"Content-Range": "*/0"}},
 		{name: "unknown table fuzzy hint", cite: "spec §7.4 (PGRST205)", method: "GET", path: "/itemz", status: 404,
 			wantBody: errBody("PGRST205", "Could not find the table 'public.itemz' in the schema cache", nil, "Perhaps you meant the table 'public.items'")},
 		{name: "single schema profile header", cite: "T:Query/QuerySpec.hs:1434", method: "HEAD", path: "/items", status: 200},

@@ -351,7 +351,7 @@ func (s *Server) handleRPC(w http.ResponseWriter, req *request) *apierr.Error {
 		n = 1
 	}
 	if res.total != nil && f.ReturnsSet {
-		if off > 0 && off >= *res.total && *res.total > 0 {
+		if off > *res.total { // RangeQuery.hs rangeStatus: lower > total
 			return offsetErr(off, *res.total)
 		}
 		if n < *res.total {

@@ -88,7 +88,7 @@ func (s *Server) tableRead(w http.ResponseWriter, req *request, t *schemacache.T
 	}
 	resp := &response{status: 200, hasBody: true}
 	if res.total != nil {
-		if off > 0 && off >= *res.total && *res.total > 0 || (off > 0 && *res.total == 0) {
+		if off > *res.total { // RangeQuery.hs rangeStatus: lower > total
 			return offsetErr(off, *res.total)
 		}
 		if res.pageTotal < *res.total {
