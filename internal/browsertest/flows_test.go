@@ -28,10 +28,15 @@ const (
 
 func (s *testStack) page() string { return s.URL + "/demo/" }
 
-// signIn opens the demo page and signs in through the form.
+// signIn opens the shared stack's demo page and signs in through the form.
 func signIn(t *testing.T, b *browser, user, pass string) {
 	t.Helper()
-	b.navigate(theStack.page())
+	signInAt(t, b, theStack.page(), user, pass)
+}
+
+func signInAt(t *testing.T, b *browser, page, user, pass string) {
+	t.Helper()
+	b.navigate(page)
 	b.submitLogin(user, pass)
 	b.waitView("app")
 	b.waitJS("the task list", `document.getElementById('task-count').textContent !== ''`)
@@ -167,6 +172,46 @@ func saveScreenshot(t *testing.T, b *browser) {
 		return
 	}
 	t.Logf("wrote %s (%d bytes)", path, len(shot))
+}
+
+// TestDefaultCookieSettingsOnLocalhost starts a second stack with the cookie
+// and token defaults a fresh `stackctl up` has (nothing set: Secure cookies,
+// SameSite=Lax, one-hour access token) and signs in over plain http at
+// http://localhost and at http://127.0.0.1. Chromium counts both loopback
+// hosts as secure contexts, keeps the Secure cookies and sends them back, so
+// the demo page works with the defaults on the machine that runs the stack.
+func TestDefaultCookieSettingsOnLocalhost(t *testing.T) {
+	s, err := startStack(stackctlBin, t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.stop)
+
+	for _, host := range []string{"localhost", "127.0.0.1"} {
+		t.Run(host, func(t *testing.T) {
+			b := newBrowser(t)
+			signInAt(t, b, fmt.Sprintf("http://%s:%d/demo/", host, s.Port), demoUser, demoPass)
+			if n := len(b.taskTitles()); n == 0 {
+				t.Error("no tasks shown")
+			}
+			jar := b.cookies()
+			now := float64(time.Now().Unix())
+			for name, maxAge := range map[string]float64{"access_token": 3600, "refresh_token": 30 * 24 * 3600} {
+				c, ok := jar[name]
+				if !ok {
+					t.Errorf("no %s cookie; store has %v", name, cookieNames(jar))
+					continue
+				}
+				if !c.Secure || !c.HTTPOnly || c.SameSite != network.CookieSameSiteLax || c.Domain != host {
+					t.Errorf("%s: Secure=%v HttpOnly=%v SameSite=%q Domain=%q, want Secure, HttpOnly, Lax, %s", name, c.Secure, c.HTTPOnly, c.SameSite, c.Domain, host)
+				}
+				if left := c.Expires - now; left > maxAge+1 || left < maxAge-120 {
+					t.Errorf("%s: expires in %.0f s, want the default Max-Age=%.0f", name, left, maxAge)
+				}
+			}
+			b.noPageErrors()
+		})
+	}
 }
 
 // pixelDiff counts the pixels that differ between two images (all of them

@@ -28,7 +28,13 @@ func run(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(tmp)
-	s, err := startStack(tmp)
+	bin, err := buildStackctl(tmp)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "browsertest: FAIL: %v\n", err)
+		return 1
+	}
+	stackctlBin = bin
+	s, err := startStack(bin, tmp, testSettings)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "browsertest: FAIL: starting the native stack: %v\n", err)
 		return 1

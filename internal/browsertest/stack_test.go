@@ -41,12 +41,18 @@ type testStack struct {
 	Port     int
 	DBURL    string // superuser URL of the app database
 	bin      string
+	envFile  string
 	root     string // repository root (caddy/Caddyfile, caddy/demo)
 	env      []string
 	stateDir string
 }
 
-var theStack *testStack
+// theStack is the stack every test shares; stackctlBin the binary built
+// for it.
+var (
+	theStack    *testStack
+	stackctlBin string
+)
 
 // repoRoot finds the module root (the directory holding go.mod).
 func repoRoot() (string, error) {
@@ -83,19 +89,40 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-// startStack builds stackctl and brings the native stack up in the
-// background. tmp holds the binary, the .env and the state directory.
-func startStack(tmp string) (*testStack, error) {
+// testSettings are the token and cookie settings of the shared test stack.
+var testSettings = map[string]string{
+	"JWT_EXP":           strconv.Itoa(accessTokenTTL),
+	"REFRESH_TOKEN_TTL": strconv.Itoa(refreshTokenTTL),
+	// Plain http on localhost: the cookies can't be Secure here (see
+	// docs/browser.md for what a deployment behind HTTPS uses).
+	"COOKIE_SECURE":   "false",
+	"COOKIE_SAMESITE": "Lax",
+}
+
+// buildStackctl builds ./cmd/stackctl into dir and returns the binary.
+func buildStackctl(dir string) (string, error) {
+	root, err := repoRoot()
+	if err != nil {
+		return "", err
+	}
+	bin := filepath.Join(dir, "stackctl")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/stackctl")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build ./cmd/stackctl: %v\n%s", err, out)
+	}
+	return bin, nil
+}
+
+// startStack brings the native stack up in the background with the given
+// .env settings (token and cookie options), using the stackctl binary bin.
+// tmp holds the .env and the state directory.
+func startStack(bin, tmp string, settings map[string]string) (*testStack, error) {
 	root, err := repoRoot()
 	if err != nil {
 		return nil, err
 	}
-	s := &testStack{root: root, bin: filepath.Join(tmp, "stackctl"), stateDir: filepath.Join(tmp, "state")}
-	build := exec.Command("go", "build", "-o", s.bin, "./cmd/stackctl")
-	build.Dir = root
-	if out, err := build.CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("go build ./cmd/stackctl: %v\n%s", err, out)
-	}
+	s := &testStack{root: root, bin: bin, envFile: filepath.Join(tmp, ".env"), stateDir: filepath.Join(tmp, "state")}
 
 	ports := map[string]int{}
 	for _, name := range []string{"STACK_PG_PORT", "POSTGREST_PORT", "POSTGREST_ADMIN_PORT", "STACK_HTTP_PORT"} {
@@ -110,17 +137,16 @@ func startStack(tmp string) (*testStack, error) {
 		return nil, err
 	}
 	pgPassword := randomHex(16)
-	envFile := filepath.Join(tmp, ".env")
+	envFile := s.envFile
 	var dotenv strings.Builder
 	fmt.Fprintf(&dotenv, "JWT_SECRET=%s\n", base64.StdEncoding.EncodeToString(secret))
 	fmt.Fprintf(&dotenv, "POSTGRES_PASSWORD=%s\nAUTHENTICATOR_PASSWORD=%s\n", pgPassword, randomHex(16))
 	for name, p := range ports {
 		fmt.Fprintf(&dotenv, "%s=%d\n", name, p)
 	}
-	fmt.Fprintf(&dotenv, "JWT_EXP=%d\nREFRESH_TOKEN_TTL=%d\n", accessTokenTTL, refreshTokenTTL)
-	// Plain http on localhost: the cookies can't be Secure here (see
-	// docs/browser.md for what a deployment behind HTTPS uses).
-	dotenv.WriteString("COOKIE_SECURE=false\nCOOKIE_SAMESITE=Lax\n")
+	for name, v := range settings {
+		fmt.Fprintf(&dotenv, "%s=%s\n", name, v)
+	}
 	if err := os.WriteFile(envFile, []byte(dotenv.String()), 0o600); err != nil {
 		return nil, err
 	}
@@ -180,7 +206,7 @@ func (s *testStack) stackctl(ctx context.Context, args ...string) (string, error
 func (s *testStack) stop() {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if out, err := s.stackctl(ctx, "--env-file", filepath.Join(filepath.Dir(s.bin), ".env"), "down"); err != nil {
+	if out, err := s.stackctl(ctx, "--env-file", s.envFile, "down"); err != nil {
 		fmt.Fprintf(os.Stderr, "browsertest: stackctl down: %v\n%s\n", err, out)
 	}
 }
