@@ -278,6 +278,7 @@ func (s *Server) options(w http.ResponseWriter, req *request) *apierr.Error {
 	h.Set("Content-Length", "0")
 	h.Set("Access-Control-Allow-Origin", "*")
 	h.Set("Allow", allow)
+	h.Set("Vary", "Accept, Prefer, Range")
 	w.WriteHeader(200)
 	return nil
 }
@@ -648,9 +649,10 @@ func (s *Server) finish(w http.ResponseWriter, req *request, resp *response, res
 	if hasContentType && (req.profileGiven || len(s.conf().DBSchemas) > 1) {
 		resp.add("Content-Profile", req.schema)
 	}
-	if status < 400 {
-		resp.add("Vary", "Accept, Prefer, Range")
-	}
+	// Every non-error response gets Vary (App.hs toWaiResponse@v16.2), also
+	// when response.status turned it into a 4xx; response.headers may
+	// replace it.
+	resp.add("Vary", "Accept, Prefer, Range")
 	overridden := map[string]bool{}
 	for _, h := range guc {
 		overridden[strings.ToLower(h.Name)] = true
