@@ -383,11 +383,11 @@ func TestNativeStack(t *testing.T) {
 	}
 }
 
-// docCurlBlock returns the curl block of README.md (or docs/quickstart.md
-// until the README carries it): the fenced block with the login command.
+// docCurlBlock returns the curl block of README.md: the fenced block with
+// the login command.
 func docCurlBlock(t *testing.T) (string, string) {
 	t.Helper()
-	for _, f := range []string{"README.md", "docs/quickstart.md"} {
+	for _, f := range []string{"README.md"} {
 		b, err := os.ReadFile(filepath.Join(repoRoot(), f))
 		if err != nil {
 			continue
@@ -398,7 +398,7 @@ func docCurlBlock(t *testing.T) (string, string) {
 			}
 		}
 	}
-	t.Fatal("neither README.md nor docs/quickstart.md has the curl block (```sh with `curl -i -c cookies.txt ... /rpc/login`)")
+	t.Fatal("README.md has no curl block (```sh with `curl -i -c cookies.txt ... /rpc/login`)")
 	return "", ""
 }
 

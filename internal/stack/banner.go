@@ -36,8 +36,8 @@ func sameFile(a, b string) bool {
 
 // CurlFlows are the guide's curl flows, fixed for curl 7.88 (`-i` instead
 // of `--show-headers`, `\` continuations, a cookie jar instead of pasting
-// tokens), against base (e.g. http://localhost:8000). docs/quickstart.md
-// carries the same block; a test keeps the two equal.
+// tokens), against base (e.g. http://localhost:8000). README.md carries the
+// same block; a test keeps the two equal.
 func CurlFlows(base string) string {
 	return strings.ReplaceAll(`# log in as the demo user: 204, two HttpOnly cookies saved in cookies.txt
 curl -i -c cookies.txt -X POST \

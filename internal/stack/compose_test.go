@@ -358,12 +358,11 @@ func TestComposeRequiresSecrets(t *testing.T) {
 	}
 }
 
-// The README (or docs/quickstart.md until the README carries it) shows the
-// same curl block that `stackctl up` prints.
+// The README shows the same curl block that `stackctl up` prints.
 func TestDocsCurlBlockMatchesBanner(t *testing.T) {
 	want := CurlFlows("http://localhost:8000")
 	var found []string
-	for _, f := range []string{"README.md", "docs/quickstart.md"} {
+	for _, f := range []string{"README.md"} {
 		b, err := os.ReadFile(filepath.Join(repoRoot(t), f))
 		if err != nil {
 			continue
@@ -376,6 +375,6 @@ func TestDocsCurlBlockMatchesBanner(t *testing.T) {
 		}
 	}
 	if len(found) == 0 {
-		t.Error("neither README.md nor docs/quickstart.md has the curl block")
+		t.Error("README.md has no curl block")
 	}
 }
