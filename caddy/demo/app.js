@@ -197,6 +197,12 @@
         sessionStorage.removeItem(USER_KEY);
         if (initial && !wasSignedIn) {
           showLogin(null); // first visit: just ask to sign in
+        } else if (opts && opts.afterLogin) {
+          // The login answered 2xx with its Set-Cookie headers, yet the very
+          // next call had no session: the browser refused the cookies.
+          showLogin({ kind: 'error', text: 'The server accepted the sign-in, but the browser did not keep the session cookies. ' +
+            'Secure cookies are dropped on plain-http sites other than localhost: use HTTPS (or COOKIE_SECURE=false for local testing), ' +
+            'and check that the browser allows cookies for this site.' });
         } else {
           showLogin({ kind: 'error', text: 'Your session has expired. Please sign in again.' });
         }
@@ -235,7 +241,7 @@
         epoch++;
         el.password.value = '';
         sessionStorage.setItem(USER_KEY, username);
-        await loadTasks();
+        await loadTasks({ afterLogin: true });
         return;
       }
       if (res.status === 429) {

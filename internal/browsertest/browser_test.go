@@ -3,6 +3,7 @@ package browsertest
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -30,9 +31,10 @@ type browser struct {
 	problems []string // uncaught exceptions and console errors of the page
 }
 
-// newBrowser starts Chromium with a fresh --user-data-dir and a 1000x700
-// window. It fails the test (never skips) when Chromium is missing.
-func newBrowser(t *testing.T) *browser {
+// newBrowser starts Chromium with a fresh --user-data-dir, a 1000x700
+// viewport and LaunchFlags plus extraFlags. It fails the test (never skips)
+// when Chromium is missing.
+func newBrowser(t *testing.T, extraFlags ...string) *browser {
 	t.Helper()
 	exe, err := FindChromium()
 	if err != nil {
@@ -40,7 +42,7 @@ func newBrowser(t *testing.T) *browser {
 	}
 	profile := t.TempDir()
 	opts := []chromedp.ExecAllocatorOption{chromedp.ExecPath(exe), chromedp.UserDataDir(profile), chromedp.WindowSize(1000, 700)}
-	for _, f := range LaunchFlags {
+	for _, f := range append(slices.Clone(LaunchFlags), extraFlags...) {
 		name, value, hasValue := strings.Cut(strings.TrimPrefix(f, "--"), "=")
 		if hasValue {
 			opts = append(opts, chromedp.Flag(name, value))

@@ -180,6 +180,7 @@ func saveScreenshot(t *testing.T, b *browser) {
 // http://localhost and at http://127.0.0.1. Chromium counts both loopback
 // hosts as secure contexts, keeps the Secure cookies and sends them back, so
 // the demo page works with the defaults on the machine that runs the stack.
+// Under any other plain-http host name it drops them, and the page explains.
 func TestDefaultCookieSettingsOnLocalhost(t *testing.T) {
 	s, err := startStack(stackctlBin, t.TempDir(), nil)
 	if err != nil {
@@ -212,6 +213,26 @@ func TestDefaultCookieSettingsOnLocalhost(t *testing.T) {
 			b.noPageErrors()
 		})
 	}
+
+	// The same defaults on a plain-http site that is not a loopback name
+	// (app.test, resolved to 127.0.0.1 inside Chromium only): the browser
+	// drops the Secure cookies, and the page says so instead of pretending
+	// the session expired.
+	t.Run("plain-http host", func(t *testing.T) {
+		b := newBrowser(t, "--host-resolver-rules=MAP app.test 127.0.0.1")
+		b.navigate(fmt.Sprintf("http://app.test:%d/demo/", s.Port))
+		b.submitLogin(demoUser, demoPass)
+		b.waitJS("an error message", `!document.getElementById('message').hidden`)
+		if kind, text := b.message(); kind != "error" || !strings.Contains(text, "did not keep the session cookies") {
+			t.Errorf("message %s %q, want the cookies-refused error", kind, text)
+		}
+		if v := eval[string](b, `document.body.dataset.view`); v != "login" {
+			t.Errorf("view %q, want login", v)
+		}
+		if jar := b.cookies(); len(jar) != 0 {
+			t.Errorf("cookie store holds %v; Secure cookies from a plain-http site should be dropped", cookieNames(jar))
+		}
+	})
 }
 
 // pixelDiff counts the pixels that differ between two images (all of them
