@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"os"
 	"os/exec"
 	"os/user"
@@ -357,23 +358,19 @@ func (c *Cluster) Stop() error {
 
 // URL returns a connection URL for database db as the superuser.
 func (c *Cluster) URL(db string) string {
-	u := "postgres://" + c.SuperUser
-	if c.Password != "" {
-		u += ":" + urlEscape(c.Password)
-	}
-	return fmt.Sprintf("%s@%s/%s?sslmode=disable", u, net.JoinHostPort(c.Host, strconv.Itoa(c.Port)), db)
+	return ConnURL(c.SuperUser, c.Password, c.Host, c.Port, db)
 }
 
-func urlEscape(s string) string {
-	var b strings.Builder
-	for _, r := range []byte(s) {
-		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.IndexByte("-._~", r) >= 0 {
-			b.WriteByte(r)
-		} else {
-			fmt.Fprintf(&b, "%%%02X", r)
-		}
+// ConnURL builds a postgres:// URL with sslmode=disable; an empty password
+// is left out.
+func ConnURL(user, password, host string, port int, db string) string {
+	u := url.URL{Scheme: "postgres", Host: net.JoinHostPort(host, strconv.Itoa(port)), Path: "/" + db, RawQuery: "sslmode=disable"}
+	if password != "" {
+		u.User = url.UserPassword(user, password)
+	} else {
+		u.User = url.User(user)
 	}
-	return b.String()
+	return u.String()
 }
 
 func (c *Cluster) prepare(cmd *exec.Cmd) {

@@ -14,6 +14,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/authstack/authstack/internal/pgserver"
 )
 
 // Environment variable names the native stack reads (from .env or the
@@ -174,19 +176,7 @@ func (c *Config) AdminURL() string {
 }
 
 func pgURL(user, password string, port int, db string) string {
-	return fmt.Sprintf("postgres://%s:%s@127.0.0.1:%d/%s?sslmode=disable", user, urlEscape(password), port, db)
-}
-
-func urlEscape(s string) string {
-	var b strings.Builder
-	for _, r := range []byte(s) {
-		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.IndexByte("-._~", r) >= 0 {
-			b.WriteByte(r)
-		} else {
-			fmt.Fprintf(&b, "%%%02X", r)
-		}
-	}
-	return b.String()
+	return pgserver.ConnURL(user, password, "127.0.0.1", port, db)
 }
 
 // BaseURL is the gateway's URL, the guide's http://localhost:8000.
