@@ -154,13 +154,10 @@ func startStack(bin, tmp string, settings map[string]string) (*testStack, error)
 	s.Port = ports["STACK_HTTP_PORT"]
 	s.URL = fmt.Sprintf("http://localhost:%d", s.Port)
 	s.DBURL = fmt.Sprintf("postgres://postgres:%s@127.0.0.1:%d/app?sslmode=disable", pgPassword, ports["STACK_PG_PORT"])
-	s.env = append(os.Environ(), "STACK_DIR="+s.stateDir)
-	// Variables already in the environment win over .env: make sure the
-	// caller's own settings can't leak into the test stack.
-	for _, k := range []string{"DATABASE_URL", "JWT_SECRET", "JWT_EXP", "COOKIE_SECURE", "COOKIE_SAMESITE", "REFRESH_TOKEN_TTL", "POSTGRES_DB"} {
-		s.env = append(s.env, k+"=")
-	}
-	s.env = filterEnv(s.env)
+	// Variables already in the environment win over .env: keep the
+	// caller's stack settings (ports, secrets, token and cookie options,
+	// PGRST_*, CADDY_*) out of the test stack.
+	s.env = stackEnv(os.Environ(), "STACK_DIR="+s.stateDir)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
@@ -172,25 +169,24 @@ func startStack(bin, tmp string, settings map[string]string) (*testStack, error)
 	return s, nil
 }
 
-// filterEnv drops the empty assignments added to mask caller variables (an
-// empty value would still count as "set") and keeps the last of duplicates.
-func filterEnv(env []string) []string {
-	last := map[string]string{}
-	var order []string
-	for _, kv := range env {
-		k, _, _ := strings.Cut(kv, "=")
-		if _, seen := last[k]; !seen {
-			order = append(order, k)
-		}
-		last[k] = kv
+// stackEnv is environ without the variables that configure the stack,
+// plus extra.
+func stackEnv(environ []string, extra ...string) []string {
+	masked := map[string]bool{
+		"DATABASE_URL": true, "JWT_SECRET": true, "POSTGRES_PASSWORD": true, "AUTHENTICATOR_PASSWORD": true,
+		"POSTGRES_DB": true, "JWT_EXP": true, "REFRESH_TOKEN_TTL": true, "COOKIE_SECURE": true,
+		"COOKIE_SAMESITE": true, "POSTGREST_PORT": true, "POSTGREST_ADMIN_PORT": true,
+		"SITE_ADDRESS": true, "DEMO_ROOT": true, "CORS_ALLOW_ORIGINS": true,
 	}
 	var out []string
-	for _, k := range order {
-		if kv := last[k]; !strings.HasSuffix(kv, "=") {
-			out = append(out, kv)
+	for _, kv := range environ {
+		k, _, _ := strings.Cut(kv, "=")
+		if masked[k] || strings.HasPrefix(k, "STACK_") || strings.HasPrefix(k, "PGRST_") || strings.HasPrefix(k, "CADDY_") || strings.HasPrefix(k, "PG") {
+			continue
 		}
+		out = append(out, kv)
 	}
-	return out
+	return append(out, extra...)
 }
 
 func (s *testStack) stackctl(ctx context.Context, args ...string) (string, error) {
