@@ -61,11 +61,11 @@ An existing JWT_SECRET is replaced only with --force (that ends every session: p
 				return err
 			}
 			if res.Created {
-				from := "an empty file"
 				if res.FromFile != "" {
-					from = res.FromFile
+					fmt.Fprintf(f.ErrOut, "created %s from %s\n", res.Path, res.FromFile)
+				} else {
+					fmt.Fprintf(f.ErrOut, "created %s (no .env.example next to it: only the secrets are written)\n", res.Path)
 				}
-				fmt.Fprintf(f.ErrOut, "created %s from %s\n", res.Path, from)
 			}
 			if len(res.Written) > 0 {
 				fmt.Fprintf(f.ErrOut, "wrote %s to %s (values not shown)\n", strings.Join(res.Written, ", "), res.Path)
