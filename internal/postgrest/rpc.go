@@ -3,6 +3,7 @@ package postgrest
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"sort"
 	"strings"
 
@@ -34,7 +35,12 @@ func (s *Server) rpcArguments(req *request) rpcArgs {
 	} else if req.payload != nil {
 		switch req.bodyKind {
 		case "form":
+			// Payload.hs ProcessedUrlEncoded: bound like GET arguments, so
+			// repeated names fill a VARIADIC array.
 			a.text = req.payload.form
+			if vals, err := url.ParseQuery(string(req.payload.raw)); err == nil {
+				a.multi = vals
+			}
 		case "json":
 			if !req.payload.empty {
 				a.json = true
@@ -277,10 +283,13 @@ func (s *Server) handleRPC(w http.ResponseWriter, req *request) *apierr.Error {
 			source = "SELECT pgrst_call.* FROM " + call + " pgrst_call"
 		}
 	default:
+		// QueryBuilder.hs callPlanToQuery: the call sits in a SELECT list,
+		// so functions returning a bare record need no column list.
+		scalar := "(SELECT " + call + " pgrst_scalar) pgrst_call"
 		if from != "" {
-			source = "SELECT pgrst_call.pgrst_scalar FROM " + from + ", LATERAL " + call + " pgrst_call(pgrst_scalar)"
+			source = "SELECT pgrst_call.pgrst_scalar FROM " + from + ", LATERAL " + scalar
 		} else {
-			source = "SELECT pgrst_call.pgrst_scalar FROM " + call + " pgrst_call(pgrst_scalar)"
+			source = "SELECT pgrst_call.pgrst_scalar FROM " + scalar
 		}
 	}
 	readOnly := req.method == "GET" || req.method == "HEAD" || f.Volatility != "v"
@@ -316,9 +325,11 @@ func (s *Server) handleRPC(w http.ResponseWriter, req *request) *apierr.Error {
 				off, lim = req.q.window(s.conf().DBMaxRows)
 				limit = limitSQL(off, lim)
 			}
-			if req.prefs.count == "exact" && f.ReturnsSet {
-				count = "(SELECT pg_catalog.count(*) FROM pgrst_source" + where + ")"
-			}
+		}
+		// Statements.hs mainCall: the count query runs for every
+		// function, so a single scalar/composite counts 1.
+		if req.prefs.count == "exact" {
+			count = "(SELECT pg_catalog.count(*) FROM pgrst_source" + where + ")"
 		}
 		inner = "SELECT " + sel + " FROM pgrst_source" + where + order + limit
 		switch {
@@ -350,7 +361,7 @@ func (s *Server) handleRPC(w http.ResponseWriter, req *request) *apierr.Error {
 	if !f.ReturnsSet {
 		n = 1
 	}
-	if res.total != nil && f.ReturnsSet {
+	if res.total != nil {
 		if off > *res.total { // RangeQuery.hs rangeStatus: lower > total
 			return offsetErr(off, *res.total)
 		}

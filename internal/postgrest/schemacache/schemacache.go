@@ -81,7 +81,7 @@ type Function struct {
 	Volatility                string // v, s, i
 	ReturnsSet                bool
 	Return                    ReturnKind
-	ReturnType                string // format_type of the return type
+	ReturnType                string // format_type of the (domain base) composite return type, else "record"
 	// Settings are the function's SET options (proconfig), name → value.
 	Settings map[string]string
 }
@@ -191,15 +191,22 @@ order by 1, 2, a.attnum`
 const functionsSQL = `
 select p.oid::int8, n.nspname, p.proname, coalesce(obj_description(p.oid, 'pg_proc'), ''),
   p.provolatile::text, p.proretset, p.prorettype = 'void'::regtype,
-  (rt.typtype = 'c' or (p.prorettype = 'record'::regtype and exists (
-      select 1 from unnest(coalesce(p.proargmodes, '{}'::"char"[])) m where m in ('o','b','t')))),
-  format_type(p.prorettype, null),
+  -- SchemaCache.hs funcsSqlQuery: any TABLE, INOUT or OUT argument makes the result composite
+  (rt.typtype = 'c' or coalesce(p.proargmodes::text[] && '{t,b,o}', false)),
+  case when rt.typtype = 'c' then format_type(rt.oid, null) else 'record' end,
   coalesce(p.proargnames, '{}'), coalesce(p.proargmodes::text[], '{}'),
   coalesce((select array_agg(format_type(x, null) order by o) from unnest(coalesce(p.proallargtypes, p.proargtypes::oid[])) with ordinality as u(x, o)), '{}'),
   p.pronargdefaults::int, coalesce(p.proconfig, '{}')
 from pg_proc p
 join pg_namespace n on n.oid = p.pronamespace
-join pg_type rt on rt.oid = p.prorettype
+-- a domain over a composite type returns that composite (SchemaCache.hs base_types)
+join lateral (
+  with recursive d(oid, base) as (
+    select t.oid, t.typbasetype from pg_type t where t.oid = p.prorettype
+    union all
+    select t.oid, t.typbasetype from d join pg_type t on t.oid = d.base)
+  select oid from d where base = 0) b on true
+join pg_type rt on rt.oid = b.oid
 where n.nspname = any($1) and p.prokind = 'f' and p.prorettype <> 'trigger'::regtype
 order by 2, 3, 1`
 

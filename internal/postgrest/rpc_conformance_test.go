@@ -1,0 +1,70 @@
+package postgrest
+
+import (
+	"testing"
+)
+
+// rpcFixtureSQL exercises function shapes found in PostgREST's own fixture
+// schema (OUT/INOUT/TABLE params, bare record, composite domains,
+// VARIADIC), written here from scratch.
+const rpcFixtureSQL = `
+grant usage on schema public to anon;
+create type public.pt as (x int, y int);
+create domain public.pt_domain as public.pt;
+create table public.proj (id int primary key, name text);
+insert into public.proj values (1, 'one'), (2, 'two'), (3, 'three');
+grant select on public.proj to anon;
+
+create function public.add(a int, b int) returns int language sql as 'select a + b';
+create function public.mkpt() returns public.pt language sql as 'select row(1, 2)::public.pt';
+create function public.mkpt_dom() returns public.pt_domain language sql as 'select row(3, 4)::public.pt_domain';
+create function public.one_rec() returns record language sql as 'select * from public.proj order by id limit 1';
+create function public.rec_params(lo int, pat text) returns record language sql as
+  'select * from public.proj p where p.id >= lo and p.name like pat order by id limit 1';
+create function public.set_rec() returns setof record language sql as 'select * from public.proj order by id limit 2';
+create function public.one_out(num int, out plus_one int) language sql as 'select num + 1';
+create function public.one_inout(inout num int) language sql as 'select num + 1';
+create function public.one_col_table() returns table (a text) language sql as $$ select 'A' $$;
+create function public.variadic_v(variadic v text[] default '{}') returns text[] language sql as 'select v';
+`
+
+func TestRPCShapes(t *testing.T) {
+	e := newEngine(t, rpcFixtureSQL, nil)
+	form := map[string]string{"Content-Type": "application/x-www-form-urlencoded"}
+	exact := map[string]string{"Prefer": "count=exact"}
+	runCases(t, e, []tc{
+		// Statements.hs mainCall counts every function's rows.
+		{name: "count scalar", cite: "T:Query/RpcSpec.hs:101@v16.2", method: "GET", path: "/rpc/add?a=3&b=4",
+			hdr: exact, status: 200, wantBody: `7`, wantHdr: map[string]string{"Content-Range": "0-0/1"}},
+		{name: "count composite", cite: "T:Query/RpcSpec.hs:101@v16.2", method: "GET", path: "/rpc/mkpt",
+			hdr: exact, status: 200, wantBody: `{"x":1,"y":2}`, wantHdr: map[string]string{"Content-Range": "0-0/1"}},
+		{name: "count set", cite: "T:Query/RpcSpec.hs:60@v16.2", method: "GET", path: "/rpc/set_rec?limit=1",
+			hdr: exact, status: 206, wantHdr: map[string]string{"Content-Range": "0-0/2"}},
+		{name: "no count without prefer", cite: "T:Query/RpcSpec.hs:101@v16.2", method: "GET", path: "/rpc/add?a=3&b=4",
+			status: 200, wantHdr: map[string]string{"Content-Range": "0-0/*"}},
+		// A domain over a composite type is that composite.
+		{name: "composite domain", cite: "T:Query/RpcSpec.hs:458@v16.2", method: "POST", path: "/rpc/mkpt_dom",
+			body: `{}`, status: 200, wantBody: `{"x":3,"y":4}`},
+		// A bare record is called in a SELECT list (no column list needed).
+		{name: "record", cite: "T:Query/RpcSpec.hs:486@v16.2", method: "POST", path: "/rpc/one_rec",
+			status: 200, wantBody: `{"id":1,"name":"one"}`},
+		{name: "record params", cite: "T:Query/RpcSpec.hs:486@v16.2", method: "POST", path: "/rpc/rec_params",
+			body: `{"lo": 2, "pat": "t%"}`, status: 200, wantBody: `{"id":2,"name":"two"}`},
+		{name: "setof record", cite: "T:Query/RpcSpec.hs:496@v16.2", method: "POST", path: "/rpc/set_rec",
+			status: 200, wantBody: `[{"id":1,"name":"one"},{"id":2,"name":"two"}]`},
+		// Any OUT/INOUT/TABLE parameter makes the result an object.
+		{name: "single out", cite: "T:Query/RpcSpec.hs:673@v16.2", method: "GET", path: "/rpc/one_out?num=5",
+			status: 200, wantBody: `{"plus_one":6}`},
+		{name: "single inout", cite: "T:Query/RpcSpec.hs:682@v16.2", method: "GET", path: "/rpc/one_inout?num=2",
+			status: 200, wantBody: `{"num":3}`},
+		{name: "single column table", cite: "T:Query/RpcSpec.hs:698@v16.2", method: "GET", path: "/rpc/one_col_table",
+			status: 200, wantBody: `[{"a":"A"}]`},
+		// Form bodies bind like GET: repeated names fill the VARIADIC array.
+		{name: "form variadic none", cite: "T:Query/RpcSpec.hs:731@v16.2", method: "POST", path: "/rpc/variadic_v",
+			hdr: form, body: ``, status: 200, wantBody: `[]`},
+		{name: "form variadic one", cite: "T:Query/RpcSpec.hs:731@v16.2", method: "POST", path: "/rpc/variadic_v",
+			hdr: form, body: `v=hi`, status: 200, wantBody: `["hi"]`},
+		{name: "form variadic many", cite: "T:Query/RpcSpec.hs:731@v16.2", method: "POST", path: "/rpc/variadic_v",
+			hdr: form, body: `v=hi&v=there`, status: 200, wantBody: `["hi","there"]`},
+	})
+}
