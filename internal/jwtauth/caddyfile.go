@@ -69,7 +69,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 			case "meta_claims":
 				ja.MetaClaims = map[string]string{}
 				for _, arg := range h.RemainingArgs() {
-					claim, placeholder, err := splitMetaClaim(arg)
+					claim, placeholder, err := parseMetaClaim(arg)
 					if err != nil {
 						return nil, h.Errf("invalid meta_claims: %w", err)
 					}
@@ -90,8 +90,8 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 	}, nil
 }
 
-// splitMetaClaim parses "claim" or "claim -> placeholder".
-func splitMetaClaim(arg string) (claim, placeholder string, err error) {
+// parseMetaClaim parses "claim" or "claim -> placeholder".
+func parseMetaClaim(arg string) (claim, placeholder string, err error) {
 	parts := strings.Split(arg, "->")
 	switch len(parts) {
 	case 1:

@@ -11,10 +11,10 @@ import (
 	"github.com/lestrrat-go/jwx/v2/jwt"
 )
 
-// userID returns the first configured claim that is present as a string
+// getUserID returns the first configured claim that is present as a string
 // (even an empty one, which ends the search) or a number (formatted in
 // shortest plain decimal). Claims of other types are skipped.
-func userID(token jwt.Token, claims []string) (claim, id string) {
+func getUserID(token jwt.Token, claims []string) (claim, id string) {
 	for _, name := range claims {
 		v, ok := token.Get(name)
 		if !ok {
@@ -30,9 +30,9 @@ func userID(token jwt.Token, claims []string) (claim, id string) {
 	return "", ""
 }
 
-// metadata builds the {http.auth.user.<placeholder>} values for the
+// getUserMetadata builds the {http.auth.user.<placeholder>} values for the
 // configured meta claims; nil when none are configured.
-func metadata(token jwt.Token, meta map[string]string) map[string]string {
+func getUserMetadata(token jwt.Token, meta map[string]string) map[string]string {
 	if len(meta) == 0 {
 		return nil
 	}
@@ -44,19 +44,19 @@ func metadata(token jwt.Token, meta map[string]string) map[string]string {
 			if all == nil {
 				all, _ = token.AsMap(context.Background())
 			}
-			v, ok = nested(all, strings.Split(claim, "."))
+			v, ok = queryNested(all, strings.Split(claim, "."))
 		}
 		if !ok {
 			out[placeholder] = ""
 			continue
 		}
-		out[placeholder] = claimText(v)
+		out[placeholder] = stringify(v)
 	}
 	return out
 }
 
-// nested walks a dotted path through JSON objects.
-func nested(m map[string]any, path []string) (any, bool) {
+// queryNested walks a dotted path through JSON objects.
+func queryNested(m map[string]any, path []string) (any, bool) {
 	for _, p := range path[:len(path)-1] {
 		next, ok := m[p].(map[string]any)
 		if !ok || next == nil {
@@ -67,9 +67,9 @@ func nested(m map[string]any, path []string) (any, bool) {
 	return m[path[len(path)-1]], true
 }
 
-// claimText renders a claim value as placeholder text. Numbers decoded as
+// stringify renders a claim value as placeholder text. Numbers decoded as
 // float64, objects and typed lists give "" (as in caddy-jwt).
-func claimText(v any) string {
+func stringify(v any) string {
 	switch v := v.(type) {
 	case nil:
 		return ""
@@ -86,7 +86,7 @@ func claimText(v any) string {
 	case []any:
 		parts := make([]string, len(v))
 		for i, e := range v {
-			parts[i] = claimText(e)
+			parts[i] = stringify(e)
 		}
 		return strings.Join(parts, ",")
 	}

@@ -12,20 +12,15 @@ import (
 	"go.uber.org/zap"
 )
 
-// jwksCaches holds the jwx caches, keyed by resolved JWK URL.
-type jwksCaches struct {
-	mu    sync.RWMutex
-	byURL map[string]*jwksEntry
+// jwkCacheEntry is the jwx cache of one resolved JWK URL; CachedSet is the
+// key set that follows the cache.
+type jwkCacheEntry struct {
+	url       string
+	cache     *jwk.Cache
+	CachedSet jwk.Set
 }
 
-// jwksEntry is the jwx cache of one resolved JWK URL.
-type jwksEntry struct {
-	url   string
-	cache *jwk.Cache
-	set   jwk.Set
-}
-
-func (e *jwksEntry) refresh(ctx context.Context, logger *zap.Logger) error {
+func (e *jwkCacheEntry) refresh(ctx context.Context, logger *zap.Logger) error {
 	if _, err := e.cache.Refresh(ctx, e.url); err != nil {
 		logger.Warn("failed to refresh JWK cache", zap.Error(err), zap.String("url", e.url))
 		return err
@@ -33,27 +28,23 @@ func (e *jwksEntry) refresh(ctx context.Context, logger *zap.Logger) error {
 	return nil
 }
 
-// errSink receives background fetch errors from jwx's cache.
-type errSink struct{ logger *zap.Logger }
-
-func (s errSink) Error(err error) { s.logger.Error("error", zap.Error(err)) }
+// Error receives background fetch errors from jwx's JWK caches (it makes
+// JWTAuth an httprc.ErrSink, as in caddy-jwt) and logs them.
+func (ja *JWTAuth) Error(err error) { ja.log().Error("error", zap.Error(err)) }
 
 // lookupJWK resolves jwk_url with the request's placeholders, gets (or
 // creates and fills) the cache for that URL and finds the key by kid. A miss
 // starts a background refresh and fails this signature.
 func (ja *JWTAuth) lookupJWK(r *http.Request, kid string) (jwk.Key, error) {
-	url := ja.JWKURL
-	if repl, ok := r.Context().Value(caddy.ReplacerCtxKey).(*caddy.Replacer); ok {
-		url = repl.ReplaceAll(ja.JWKURL, "")
-	}
+	url := ja.resolveJWKURL(r)
 	logger := ja.log()
 	logger.Info("JWK URL", zap.String("unresolved", ja.JWKURL), zap.String("resolved", url))
 
-	entry, err := ja.jwksFor(url)
+	entry, err := ja.getOrCreateJWKCache(url)
 	if err != nil {
 		return nil, fmt.Errorf("failed to get JWK cache: %w", err)
 	}
-	key, ok := entry.set.LookupKeyID(kid)
+	key, ok := entry.CachedSet.LookupKeyID(kid)
 	if !ok {
 		go func() { _ = entry.refresh(ja.lifetime(), logger) }()
 		if kid == "" {
@@ -64,36 +55,56 @@ func (ja *JWTAuth) lookupJWK(r *http.Request, kid string) (jwk.Key, error) {
 	return key, nil
 }
 
-func (ja *JWTAuth) jwksFor(url string) (*jwksEntry, error) {
+// resolveJWKURL replaces the request's placeholders in jwk_url (left as is
+// when the request carries no Caddy replacer).
+func (ja *JWTAuth) resolveJWKURL(r *http.Request) string {
+	repl, ok := r.Context().Value(caddy.ReplacerCtxKey).(*caddy.Replacer)
+	if !ok {
+		return ja.JWKURL
+	}
+	return repl.ReplaceAll(ja.JWKURL, "")
+}
+
+// setupJWKLoader starts JWK mode with no cache yet: URLs may hold request
+// placeholders, so caches are created per resolved URL on first use.
+func (ja *JWTAuth) setupJWKLoader() {
+	ja.jwkMu = new(sync.RWMutex)
+	ja.jwkCaches = make(map[string]*jwkCacheEntry)
+	ja.log().Info("JWK cache initialized for JWK URL", zap.String("jwk_url", ja.JWKURL))
+}
+
+// getOrCreateJWKCache returns the cache of a resolved JWK URL, creating and
+// filling it on first use; a failed first fetch is logged, not fatal.
+func (ja *JWTAuth) getOrCreateJWKCache(url string) (*jwkCacheEntry, error) {
 	if url == "" {
 		return nil, errors.New("resolved JWK URL is empty")
 	}
-	c := ja.jwks
-	if c == nil {
+	mu := ja.jwkMu
+	if mu == nil {
 		return nil, errors.New("JWK mode is not set up")
 	}
-	c.mu.RLock()
-	entry, ok := c.byURL[url]
-	c.mu.RUnlock()
+	mu.RLock()
+	entry, ok := ja.jwkCaches[url]
+	mu.RUnlock()
 	if ok {
 		return entry, nil
 	}
 
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if entry, ok := c.byURL[url]; ok {
+	mu.Lock()
+	defer mu.Unlock()
+	if entry, ok := ja.jwkCaches[url]; ok {
 		return entry, nil
 	}
 	logger := ja.log()
-	cache := jwk.NewCache(ja.lifetime(), jwk.WithErrSink(errSink{logger}))
+	cache := jwk.NewCache(ja.lifetime(), jwk.WithErrSink(ja))
 	if err := cache.Register(url); err != nil {
 		return nil, fmt.Errorf("failed to register JWK URL: %w", err)
 	}
-	entry = &jwksEntry{url: url, cache: cache, set: jwk.NewCachedSet(cache, url)}
+	entry = &jwkCacheEntry{url: url, cache: cache, CachedSet: jwk.NewCachedSet(cache, url)}
 	if err := entry.refresh(ja.lifetime(), logger); err != nil {
 		logger.Warn("failed to refresh JWK cache during initialization", zap.Error(err), zap.String("url", url))
 	}
-	c.byURL[url] = entry
-	logger.Info("new JWK cache created", zap.String("url", url), zap.Int("loaded_keys", entry.set.Len()))
+	ja.jwkCaches[url] = entry
+	logger.Info("new JWK cache created", zap.String("url", url), zap.Int("loaded_keys", entry.CachedSet.Len()))
 	return entry, nil
 }

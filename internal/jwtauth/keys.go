@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"encoding/pem"
 	"errors"
-	"fmt"
 	"net/http"
 	"strings"
 
@@ -17,23 +16,30 @@ import (
 
 const pemPublicKeyMarker = "-----BEGIN PUBLIC KEY-----"
 
-// decodeSignKey resolves global placeholders ({env.X}, {file.X}, …) in the
+// parseSignKey resolves global placeholders ({env.X}, {file.X}, …) in the
 // configured key, then returns the DER bytes of a PEM public key (pemKey
 // true) or the base64-decoded bytes of anything else.
-func decodeSignKey(configured string) (key []byte, pemKey bool, err error) {
+func parseSignKey(configured string) (key []byte, pemKey bool, err error) {
 	resolved := caddy.NewReplacer().ReplaceAll(configured, "")
 	if resolved == "" {
 		return nil, false, ErrMissingKeys
 	}
 	if strings.Contains(resolved, pemPublicKeyMarker) {
-		block, _ := pem.Decode([]byte(resolved))
-		if block == nil || block.Type != "PUBLIC KEY" {
-			return nil, true, ErrInvalidPublicKey
-		}
-		return block.Bytes, true, nil
+		key, err = parsePEMFormattedPublicKey(resolved)
+		return key, true, err
 	}
 	key, err = base64.StdEncoding.DecodeString(resolved)
 	return key, false, err
+}
+
+// parsePEMFormattedPublicKey returns the DER bytes of the first PEM block,
+// which must be a "PUBLIC KEY" block.
+func parsePEMFormattedPublicKey(s string) ([]byte, error) {
+	block, _ := pem.Decode([]byte(s))
+	if block == nil || block.Type != "PUBLIC KEY" {
+		return nil, ErrInvalidPublicKey
+	}
+	return block.Bytes, nil
 }
 
 var (
@@ -53,14 +59,14 @@ func (ja *JWTAuth) keyProvider(r *http.Request) jws.KeyProviderFunc {
 	return func(_ context.Context, sink jws.KeySink, sig *jws.Signature, _ *jws.Message) error {
 		hdr := sig.ProtectedHeaders()
 		switch {
-		case ja.jwkMode():
+		case ja.usingJWK():
 			key, err := ja.lookupJWK(r, hdr.KeyID())
 			if err != nil {
 				return err
 			}
-			sink.Key(ja.pickAlg(key.Algorithm(), hdr.Algorithm()), key)
+			sink.Key(ja.determineSigningAlgorithm(key.Algorithm(), hdr.Algorithm()), key)
 		case ja.SignAlgorithm == jwa.EdDSA.String():
-			raw, ok := ja.key.([]byte)
+			raw, ok := ja.parsedSignKey.([]byte)
 			if !ok {
 				return errEdDSAKeyNotRaw
 			}
@@ -69,15 +75,15 @@ func (ja *JWTAuth) keyProvider(r *http.Request) jws.KeyProviderFunc {
 			}
 			sink.Key(jwa.EdDSA, ed25519.PublicKey(raw))
 		default:
-			sink.Key(ja.pickAlg(hdr.Algorithm()), ja.key)
+			sink.Key(ja.determineSigningAlgorithm(hdr.Algorithm()), ja.parsedSignKey)
 		}
 		return nil
 	}
 }
 
-// pickAlg returns the first non-empty algorithm, falling back to sign_alg
-// (which may be empty too).
-func (ja *JWTAuth) pickAlg(algs ...fmt.Stringer) jwa.SignatureAlgorithm {
+// determineSigningAlgorithm returns the first non-empty algorithm, falling
+// back to sign_alg (which may be empty too).
+func (ja *JWTAuth) determineSigningAlgorithm(algs ...jwa.KeyAlgorithm) jwa.SignatureAlgorithm {
 	for _, a := range algs {
 		if s := a.String(); s != "" {
 			return jwa.SignatureAlgorithm(s)

@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"fmt"
 	"net/http"
+	"sync"
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp/caddyauth"
@@ -62,10 +63,13 @@ type JWTAuth struct {
 	// {http.auth.user.<name>} placeholder.
 	MetaClaims map[string]string `json:"meta_claims"`
 
-	logger *zap.Logger
-	key    any // []byte for HMAC and raw EdDSA; a crypto public key for PEM
+	logger        *zap.Logger
+	parsedSignKey any // []byte for HMAC and raw EdDSA; a crypto public key for PEM
 
-	jwks *jwksCaches // JWK mode only: one cache per resolved URL
+	// jwkCaches (JWK mode only) holds one jwx cache per resolved JWK URL,
+	// guarded by jwkMu; both are set up by Validate.
+	jwkCaches map[string]*jwkCacheEntry
+	jwkMu     *sync.RWMutex
 
 	// ctx lives as long as this config: it stops the JWK caches' background
 	// refreshers when Caddy unloads the config (caddy-jwt leaves them running).
@@ -108,7 +112,7 @@ func (ja *JWTAuth) lifetime() context.Context {
 // Validate implements caddy.Validator.
 func (ja *JWTAuth) Validate() error {
 	if !ja.SkipVerification {
-		if err := ja.prepareKeys(); err != nil {
+		if err := ja.validateSignatureKeys(); err != nil {
 			return err
 		}
 	}
@@ -123,19 +127,18 @@ func (ja *JWTAuth) Validate() error {
 	return nil
 }
 
-// jwkMode reports whether keys come from JWKURL. The test is on the raw,
+// usingJWK reports whether keys come from JWKURL. The test is on the raw,
 // unresolved sign_key, as in caddy-jwt.
-func (ja *JWTAuth) jwkMode() bool {
+func (ja *JWTAuth) usingJWK() bool {
 	return ja.SignKey == "" && ja.JWKURL != ""
 }
 
-func (ja *JWTAuth) prepareKeys() error {
-	if ja.jwkMode() {
-		ja.jwks = &jwksCaches{byURL: make(map[string]*jwksEntry)}
-		ja.log().Info("JWK cache initialized for JWK URL", zap.String("jwk_url", ja.JWKURL))
+func (ja *JWTAuth) validateSignatureKeys() error {
+	if ja.usingJWK() {
+		ja.setupJWKLoader()
 		return nil
 	}
-	der, pemKey, err := decodeSignKey(ja.SignKey)
+	der, pemKey, err := parseSignKey(ja.SignKey)
 	if err != nil {
 		return fmt.Errorf("invalid sign_key: %w", err)
 	}
@@ -144,9 +147,9 @@ func (ja *JWTAuth) prepareKeys() error {
 		if err != nil {
 			return fmt.Errorf("invalid sign_key (asymmetric): %w", err)
 		}
-		ja.key = pub
+		ja.parsedSignKey = pub
 	} else {
-		ja.key = der
+		ja.parsedSignKey = der
 	}
 	if ja.SignAlgorithm != "" {
 		var alg jwa.SignatureAlgorithm
@@ -168,18 +171,18 @@ func (ja *JWTAuth) log() *zap.Logger {
 // order (query, header, cookies, then Authorization); the first that passes
 // every check wins. On failure the last candidate's error is returned, which
 // Caddy exposes as {http.auth.jwt.error}; with no candidate the error is nil.
-func (ja *JWTAuth) Authenticate(_ http.ResponseWriter, r *http.Request) (caddyauth.User, bool, error) {
+func (ja *JWTAuth) Authenticate(_ http.ResponseWriter, r *http.Request) (User, bool, error) {
 	var lastErr error
 	tried := make(map[string]struct{}, 2)
 	for _, raw := range ja.candidates(r) {
-		tok := normalizeToken(raw)
+		tok := normToken(raw)
 		if _, dup := tried[tok]; dup {
 			continue
 		}
 		tried[tok] = struct{}{}
 
 		user, claim, err := ja.check(r, tok)
-		logger := ja.log().With(zap.String("token_string", maskToken(tok)))
+		logger := ja.log().With(zap.String("token_string", desensitizedTokenString(tok)))
 		if err != nil {
 			lastErr = err
 			if err == ErrEmptyUserClaim {
@@ -192,7 +195,7 @@ func (ja *JWTAuth) Authenticate(_ http.ResponseWriter, r *http.Request) (caddyau
 		logger.Info("user authenticated", zap.String("user_claim", claim), zap.String("id", user.ID))
 		return user, true, nil
 	}
-	return caddyauth.User{}, false, lastErr
+	return User{}, false, lastErr
 }
 
 // check parses and validates one normalised candidate.
@@ -211,11 +214,11 @@ func (ja *JWTAuth) check(r *http.Request, tok string) (caddyauth.User, string, e
 	if len(ja.AudienceWhitelist) > 0 && !anyValid(token, ja.AudienceWhitelist, jwt.WithAudience) {
 		return caddyauth.User{}, "", ErrInvalidAudience
 	}
-	claim, id := userID(token, ja.UserClaims)
+	claim, id := getUserID(token, ja.UserClaims)
 	if id == "" {
 		return caddyauth.User{}, "", ErrEmptyUserClaim
 	}
-	return caddyauth.User{ID: id, Metadata: metadata(token, ja.MetaClaims)}, claim, nil
+	return caddyauth.User{ID: id, Metadata: getUserMetadata(token, ja.MetaClaims)}, claim, nil
 }
 
 func anyValid(token jwt.Token, allowed []string, opt func(string) jwt.ValidateOption) bool {
@@ -226,6 +229,12 @@ func anyValid(token jwt.Token, allowed []string, opt func(string) jwt.ValidateOp
 	}
 	return false
 }
+
+// User and Token name the types Authenticate works with, as in caddy-jwt.
+type (
+	User  = caddyauth.User
+	Token = jwt.Token
+)
 
 // Interface guards.
 var (
