@@ -40,6 +40,7 @@ type Config struct {
 	OpenAPIMode              string            // PGRST_OPENAPI_MODE: follow-privileges|ignore-privileges|disabled
 	OpenAPIServerProxyURI    string            // PGRST_OPENAPI_SERVER_PROXY_URI
 	LogLevel                 string            // PGRST_LOG_LEVEL: crit|error|warn|info|debug, default error
+	ClientErrorVerbosity     string            // PGRST_CLIENT_ERROR_VERBOSITY: verbose|minimal, default verbose
 
 	roleClaim auth.Path
 	rawSecret string
@@ -61,7 +62,7 @@ func LoadConfig(lookup Lookup, environ []string) (*Config, error) {
 		DBPool: 10, DBPoolAcquireTimeout: 10, DBPreparedStatements: true, DBConfig: true,
 		DBChannel: "pgrst", DBChannelEnabled: true, JWTRoleClaimKey: "$.role", JWTCacheMaxEntries: 1000,
 		AppSettings: map[string]string{}, ServerHost: "!4", ServerPort: 3000, OpenAPIMode: "follow-privileges",
-		LogLevel: "error", lookup: lookup, environ: environ,
+		LogLevel: "error", ClientErrorVerbosity: "verbose", lookup: lookup, environ: environ,
 	}
 	get := func(name string) (string, bool) {
 		v, ok := lookup("PGRST_" + name)
@@ -105,6 +106,9 @@ func LoadConfig(lookup Lookup, environ []string) (*Config, error) {
 	}
 	str("DB_ANON_ROLE", &c.DBAnonRole)
 	list("DB_EXTRA_SEARCH_PATH", &c.DBExtraSearchPath)
+	if c.DBExtraSearchPath == nil { // set but empty: no extra schemas (pgrsttx reads nil as the default [public])
+		c.DBExtraSearchPath = []string{}
+	}
 	str("DB_PRE_REQUEST", &c.DBPreRequest)
 	integer("DB_POOL", &c.DBPool)
 	integer("DB_POOL_ACQUISITION_TIMEOUT", &c.DBPoolAcquireTimeout)
@@ -125,6 +129,7 @@ func LoadConfig(lookup Lookup, environ []string) (*Config, error) {
 	str("OPENAPI_MODE", &c.OpenAPIMode)
 	str("OPENAPI_SERVER_PROXY_URI", &c.OpenAPIServerProxyURI)
 	str("LOG_LEVEL", &c.LogLevel)
+	str("CLIENT_ERROR_VERBOSITY", &c.ClientErrorVerbosity)
 	for _, kv := range environ {
 		k, v, _ := strings.Cut(kv, "=")
 		if strings.HasPrefix(k, "PGRST_APP_SETTINGS_") && len(k) > len("PGRST_APP_SETTINGS_") {
@@ -179,6 +184,11 @@ func (c *Config) finish() error {
 	case "follow-privileges", "ignore-privileges", "disabled":
 	default:
 		return fmt.Errorf("Invalid openapi-mode. Check your configuration.")
+	}
+	switch c.ClientErrorVerbosity { // Config.hs parseErrorVerbosity
+	case "verbose", "minimal":
+	default:
+		return fmt.Errorf("Invalid client-error-verbosity. Check your configuration.")
 	}
 	switch c.LogLevel {
 	case "crit", "error", "warn", "info", "debug":
@@ -250,6 +260,7 @@ func (c *Config) Dump(showSecret bool) string {
 	q := func(k, v string) { fmt.Fprintf(&b, "%s = %s\n", k, strconv.Quote(v)) }
 	n := func(k string, v int) { fmt.Fprintf(&b, "%s = %d\n", k, v) }
 	bo := func(k string, v bool) { fmt.Fprintf(&b, "%s = %t\n", k, v) }
+	q("client-error-verbosity", c.ClientErrorVerbosity)
 	q("db-anon-role", c.DBAnonRole)
 	bo("db-config", c.DBConfig)
 	q("db-extra-search-path", strings.Join(c.DBExtraSearchPath, ","))
@@ -273,6 +284,7 @@ func (c *Config) Dump(showSecret bool) string {
 	q("log-level", c.LogLevel)
 	q("openapi-mode", c.OpenAPIMode)
 	q("openapi-server-proxy-uri", c.OpenAPIServerProxyURI)
+	q("server-cors-allowed-origins", strings.Join(c.ServerCORSAllowedOrigins, ","))
 	n("server-port", c.ServerPort)
 	q("server-host", c.ServerHost)
 	if c.AdminServerPort != 0 {

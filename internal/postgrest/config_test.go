@@ -84,3 +84,16 @@ func TestConfigErrors(t *testing.T) {
 		t.Errorf("short decoded secret: %v", err)
 	}
 }
+
+func TestClientErrorVerbosityConfig(t *testing.T) {
+	env := map[string]string{"PGRST_CLIENT_ERROR_VERBOSITY": "loud"}
+	_, err := LoadConfig(func(k string) (string, bool) { v, ok := env[k]; return v, ok }, nil)
+	if err == nil || err.Error() != "Invalid client-error-verbosity. Check your configuration." {
+		t.Fatalf("err = %v", err)
+	}
+	env["PGRST_CLIENT_ERROR_VERBOSITY"] = "minimal"
+	c, err := LoadConfig(func(k string) (string, bool) { v, ok := env[k]; return v, ok }, nil)
+	if err != nil || c.ClientErrorVerbosity != "minimal" {
+		t.Fatalf("c = %+v, err = %v", c, err)
+	}
+}

@@ -2,6 +2,7 @@ package postgrest
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 )
 
@@ -16,7 +17,7 @@ func (s *Server) cors(w http.ResponseWriter, r *http.Request) bool {
 	}
 	allowOrigin := "*"
 	credentials := false
-	if list := s.cfg.ServerCORSAllowedOrigins; len(list) > 0 {
+	if list := s.conf().ServerCORSAllowedOrigins; len(list) > 0 {
 		allowOrigin = ""
 		for _, o := range list {
 			if o == origin {
@@ -28,17 +29,41 @@ func (s *Server) cors(w http.ResponseWriter, r *http.Request) bool {
 		}
 	}
 	h := w.Header()
-	if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
+	if r.Method == http.MethodOptions {
+		// wai-cors treats every OPTIONS with an Origin as a preflight; a
+		// failed one (no or unsupported Access-Control-Request-Method) is
+		// ignored and the request reaches the app without CORS headers.
+		methods := []string{"GET", "POST", "PATCH", "PUT", "DELETE", "OPTIONS", "HEAD"} // corsMethods ∪ simpleMethods
+		reqMethod := r.Header.Get("Access-Control-Request-Method")
+		if !slices.Contains(methods, reqMethod) {
+			return false
+		}
 		h.Set("Access-Control-Allow-Origin", allowOrigin)
 		if credentials {
 			h.Set("Access-Control-Allow-Credentials", "true")
 		}
-		h.Set("Access-Control-Allow-Methods", "GET, POST, PATCH, PUT, DELETE, OPTIONS")
-		allowHeaders := []string{"Authorization"}
-		for _, x := range strings.Split(r.Header.Get("Access-Control-Request-Headers"), ",") {
-			if x = strings.TrimSpace(x); x != "" {
-				allowHeaders = append(allowHeaders, x)
+		h.Set("Access-Control-Allow-Methods", strings.Join(methods, ", "))
+		// corsRequestHeaders ("Authorization" : requested) ∪ the simple
+		// headers without Content-Type, compared case-insensitively.
+		var allowHeaders []string
+		add := func(x string, dedupe bool) {
+			if dedupe {
+				for _, y := range allowHeaders {
+					if strings.EqualFold(x, y) {
+						return
+					}
+				}
 			}
+			allowHeaders = append(allowHeaders, x)
+		}
+		add("Authorization", false)
+		if acrh, ok := r.Header["Access-Control-Request-Headers"]; ok && len(acrh) > 0 {
+			for _, x := range strings.Split(acrh[0], ",") {
+				add(strings.TrimSpace(x), false)
+			}
+		}
+		for _, x := range []string{"Accept", "Accept-Language", "Content-Language"} {
+			add(x, true)
 		}
 		h.Set("Access-Control-Allow-Headers", strings.Join(allowHeaders, ", "))
 		h.Set("Access-Control-Max-Age", "86400")

@@ -75,6 +75,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			e.Header.Del("Retry-After")
 			e.WithHeader("Retry-After", strconv.FormatInt(s.nextDelay.Load(), 10))
 		}
+		e.Minimal = s.conf().ClientErrorVerbosity == "minimal"
 		e.Write(rec)
 	}
 	s.accessLog(r, rec, role)

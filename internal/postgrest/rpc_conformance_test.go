@@ -68,3 +68,36 @@ func TestRPCShapes(t *testing.T) {
 			hdr: form, body: `v=hi&v=there`, status: 200, wantBody: `["hi","there"]`},
 	})
 }
+
+func TestCORSAndVerbosity(t *testing.T) {
+	e := newEngine(t, fixtureSQL, nil)
+	runCases(t, e, []tc{
+		{name: "preflight", cite: "T:CorsSpec.hs:15@v16.2", method: "OPTIONS", path: "/",
+			hdr: map[string]string{"Accept": "*/*", "Origin": "http://example.com",
+				"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "Foo,Bar"},
+			status: 200, wantHdr: map[string]string{"Access-Control-Allow-Origin": "*",
+				"Access-Control-Allow-Methods": "GET, POST, PATCH, PUT, DELETE, OPTIONS, HEAD",
+				"Access-Control-Allow-Headers": "Authorization, Foo, Bar, Accept, Accept-Language, Content-Language",
+				"Access-Control-Max-Age":       "86400"}},
+		{name: "preflight requesting a simple header once", cite: "wai-cors union", method: "OPTIONS", path: "/items",
+			hdr: map[string]string{"Origin": "http://example.com", "Access-Control-Request-Method": "GET",
+				"Access-Control-Request-Headers": "accept, x-y"},
+			status: 200, wantHdr: map[string]string{"Access-Control-Allow-Headers": "Authorization, accept, x-y, Accept-Language, Content-Language"}},
+		// An OPTIONS with Origin but no Access-Control-Request-Method is a
+		// failed preflight: wai-cors ignores it and the app answers.
+		{name: "postflight options", cite: "T:CorsSpec.hs:43@v16.2", method: "OPTIONS", path: "/items",
+			hdr:    map[string]string{"Origin": "http://localhost:8000", "Accept": "text/csv, */*; q=0.01"},
+			status: 200, wantHdr: map[string]string{"Access-Control-Allow-Origin": "*",
+				"Allow": "OPTIONS,GET,HEAD,POST,PUT,PATCH,DELETE", "Access-Control-Expose-Headers": "", "Access-Control-Allow-Methods": ""}},
+	})
+	m := newEngine(t, fixtureSQL, func(env map[string]string) { env["PGRST_CLIENT_ERROR_VERBOSITY"] = "minimal" })
+	runCases(t, m, []tc{
+		{name: "minimal", cite: "T:Query/ErrorSpec.hs:230@v16.2", method: "GET", path: "/itemsx", status: 404,
+			check: func(t *testing.T, r result) {
+				want := `{"code":"PGRST205","message":"Could not find the table 'public.itemsx' in the schema cache"}`
+				if r.body != want {
+					t.Errorf("body %s, want %s", r.body, want)
+				}
+			}},
+	})
+}

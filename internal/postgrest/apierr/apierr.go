@@ -33,6 +33,8 @@ type Error struct {
 	// Reason is a custom reason phrase (PTxyz message, PGRST status_text).
 	// net/http always writes the standard phrase, so it is informational.
 	Reason string
+	// Minimal drops details and hint from the body.
+	Minimal bool
 }
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }
@@ -76,8 +78,18 @@ func nullIfEmpty(r json.RawMessage) json.RawMessage {
 	return r
 }
 
-// Body is the JSON body: {"code","details","hint","message"}.
+type minimalBody struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// Body is the JSON body: {"code","details","hint","message"}, or only
+// {"code","message"} when Minimal (client-error-verbosity=minimal,
+// Error.hs errorPayload).
 func (e *Error) Body() []byte {
+	if e.Minimal {
+		return marshal(minimalBody{Code: e.Code, Message: e.Message})
+	}
 	return marshal(body{Code: e.Code, Details: nullIfEmpty(e.Details), Hint: nullIfEmpty(e.Hint), Message: e.Message})
 }
 
