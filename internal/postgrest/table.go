@@ -63,8 +63,11 @@ func contentLocation(req *request) string {
 }
 
 func (s *Server) tableRead(w http.ResponseWriter, req *request, t *schemacache.Table) *apierr.Error {
-	b := &argBuilder{}
+	// Columns are qualified with the relation, as PostgREST's read query,
+	// so PostgreSQL names it in errors: `column items.x does not exist`
+	// (T:Query/QuerySpec.hs:1557@v16.2).
 	from := qualified(t.Schema, t.Name)
+	b := tableBuilder(t, from)
 	sel := req.q.selectSQL(b)
 	where := ""
 	if wh := req.q.whereSQL(b); wh != "" {
@@ -139,7 +142,7 @@ func (s *Server) returning(req *request, t *schemacache.Table) (ret, sel, body s
 }
 
 func (s *Server) tableInsert(w http.ResponseWriter, req *request, t *schemacache.Table) *apierr.Error {
-	b := &argBuilder{}
+	b := tableBuilder(t, "")
 	target := qualified(t.Schema, t.Name)
 	ret, _, body := s.returning(req, t)
 	keys := req.payload.keys
@@ -252,6 +255,13 @@ func onConflictSQL(resolution string, conflict, keys []string, extra string) str
 
 // tablePut is PUT /<table>?<pk>=eq.<v>: a single-row upsert on the primary
 // key (Plan.hs MutationSingleUpsert, Response.hs@v16.2).
+// tableBuilder is a Builder that knows t's column types: JSON paths on
+// json/jsonb columns need no to_jsonb, full-text filters on other columns
+// get to_tsvector (Plan.hs resolveTypeOrUnknown@v16.2).
+func tableBuilder(t *schemacache.Table, qualifier string) *argBuilder {
+	return &argBuilder{Table: qualifier, JSONColumns: t.JSONCols, ColumnTypes: t.BaseTypes}
+}
+
 func (s *Server) tablePut(w http.ResponseWriter, req *request, t *schemacache.Table) *apierr.Error {
 	pk := t.PKColumns()
 	fields := map[string]bool{}
@@ -281,7 +291,7 @@ func (s *Server) tablePut(w http.ResponseWriter, req *request, t *schemacache.Ta
 	if len(keys) == 0 {
 		return apierr.InvalidBody("Empty or invalid json")
 	}
-	b := &argBuilder{}
+	b := tableBuilder(t, "")
 	target := qualified(t.Schema, t.Name)
 	ret, _, body := s.returning(req, t)
 	if req.prefs.ret == "headers-only" {
@@ -335,7 +345,7 @@ func pkValue(v any) string {
 }
 
 func (s *Server) tableMutate(w http.ResponseWriter, req *request, t *schemacache.Table) *apierr.Error {
-	b := &argBuilder{}
+	b := tableBuilder(t, "")
 	target := qualified(t.Schema, t.Name)
 	ret, _, body := s.returning(req, t)
 	if req.prefs.ret == "headers-only" {
@@ -366,9 +376,11 @@ func (s *Server) tableMutate(w http.ResponseWriter, req *request, t *schemacache
 	} else {
 		stmt = "DELETE FROM " + target
 	}
+	b.Table = target // the WHERE names the table's columns (QueryBuilder.hs mutatePlanToQuery@v16.2)
 	if wh := req.q.whereSQL(b); wh != "" {
 		where = " WHERE " + wh
 	}
+	b.Table = ""
 	if ret != "" {
 		stmt += where + " RETURNING " + ret
 	}

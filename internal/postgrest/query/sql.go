@@ -17,7 +17,8 @@ type Builder struct {
 	// `"public"."task"` or an alias; empty means unqualified columns.
 	Table string
 	// JSONColumns lists the columns of type json/jsonb. A JSON path on any
-	// other column is applied to to_jsonb(column), like PostgREST.
+	// other column is applied to to_jsonb(column), like PostgREST. When nil,
+	// ColumnTypes decides.
 	JSONColumns map[string]bool
 	// ColumnTypes optionally maps the target's columns to their (base) type
 	// names. json/jsonb columns need no to_jsonb for JSON paths, and
@@ -72,7 +73,12 @@ func (b *Builder) FieldSQL(f Field) string {
 		return col
 	}
 	var sb strings.Builder
-	if t := b.ColumnTypes[f.Name]; b.JSONColumns[f.Name] || t == "json" || t == "jsonb" {
+	isJSON := b.JSONColumns[f.Name]
+	if b.JSONColumns == nil {
+		t := b.ColumnTypes[f.Name]
+		isJSON = t == "json" || t == "jsonb"
+	}
+	if isJSON {
 		sb.WriteString(col)
 	} else {
 		sb.WriteString("to_jsonb(" + col + ")")
@@ -114,8 +120,8 @@ func defaultAlias(f Field) string {
 // SelectSQL renders the select list, e.g. `"public"."task"."id" AS "task_id",
 // CAST( "public"."task"."priority" AS text ) AS "prio"`. It renders only
 // plain columns: call CheckUnsupported first (embeds and aggregates are
-// skipped here). An empty select= gives "" (SELECT with no columns, rows
-// render as {}).
+// skipped here). An empty select= gives every column, like PostgREST
+// (T:Query/QuerySpec.hs:1486@v16.2 "empty root select gives all columns").
 func (p *Params) SelectSQL(b *Builder) string {
 	var parts []string
 	for _, s := range p.Select {
@@ -136,6 +142,9 @@ func (p *Params) SelectSQL(b *Builder) string {
 			sql += " AS " + Ident(alias)
 		}
 		parts = append(parts, sql)
+	}
+	if len(p.Select) == 0 {
+		return b.column("*")
 	}
 	return strings.Join(parts, ", ")
 }

@@ -25,6 +25,7 @@ type Column struct {
 	MaxLen      *int
 	FKTable     string // referenced table (same schema) when a single-column FK
 	FKColumn    string
+	BaseType    string // format_type of the domain's base type (else of the type itself), no typmod
 }
 
 // Table is a table, view, materialized view or foreign table.
@@ -34,6 +35,11 @@ type Table struct {
 	Insertable, Updatable, Deletable bool
 	Columns                          []Column
 	colIdx                           map[string]int
+	// JSONCols are the columns whose own type is json or jsonb (JSON paths
+	// apply to them directly, Plan.hs resolveTypeOrUnknown@v16.2); BaseTypes
+	// maps every column to its base type (full-text filters).
+	JSONCols  map[string]bool
+	BaseTypes map[string]string
 }
 
 // Column returns the named column.
@@ -180,7 +186,8 @@ select n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod), no
             join pg_class fc on fc.oid = k.confrelid
             join pg_attribute fa on fa.attrelid = k.confrelid and fa.attnum = k.confkey[1]
             where k.contype = 'f' and k.conrelid = c.oid and array_length(k.conkey, 1) = 1
-              and k.conkey[1] = a.attnum limit 1), '')
+              and k.conkey[1] = a.attnum limit 1), ''),
+  format_type(coalesce(nullif(t.typbasetype, 0), a.atttypid), null)
 from pg_attribute a
 join pg_class c on c.oid = a.attrelid
 join pg_namespace n on n.oid = c.relnamespace
@@ -269,7 +276,7 @@ func Load(ctx context.Context, q Querier, schemas []string) (*Cache, error) {
 		var schema, table, fk string
 		var col Column
 		if err := rows.Scan(&schema, &table, &col.Name, &col.Type, &col.Nullable, &col.HasDefault, &col.PrimaryKey,
-			&col.Description, &col.Position, &col.Enum, &col.MaxLen, &fk); err != nil {
+			&col.Description, &col.Position, &col.Enum, &col.MaxLen, &fk, &col.BaseType); err != nil {
 			return nil, err
 		}
 		if fk != "" {
@@ -278,6 +285,13 @@ func Load(ctx context.Context, q Querier, schemas []string) (*Cache, error) {
 		if t, ok := c.Tables[schema][table]; ok {
 			t.colIdx[col.Name] = len(t.Columns)
 			t.Columns = append(t.Columns, col)
+			if t.BaseTypes == nil {
+				t.JSONCols, t.BaseTypes = map[string]bool{}, map[string]string{}
+			}
+			t.BaseTypes[col.Name] = col.BaseType
+			if col.Type == "json" || col.Type == "jsonb" {
+				t.JSONCols[col.Name] = true
+			}
 		}
 	}
 	if err := rows.Err(); err != nil {
