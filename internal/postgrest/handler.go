@@ -565,6 +565,12 @@ func (s *Server) run(ctx context.Context, req *request, readOnly bool, isolation
 		return nil, apierr.New(406, "PGRST116", "Cannot coerce the result to a single JSON object",
 			fmt.Sprintf("The result contains %d rows", out.pageTotal), "")
 	}
+	// MainTx.hs failExceedsMaxAffectedPref (update, delete, function call).
+	if n := req.prefs.MaxAffected; n != nil && req.prefs.Handling == "strict" && out.pageTotal > *n &&
+		(req.kind == resRPC || req.method == "PATCH" || req.method == "DELETE") {
+		return nil, apierr.New(400, "PGRST124", "Query result exceeds max-affected preference constraint",
+			fmt.Sprintf("The query affects %d rows", out.pageTotal), "")
+	}
 	// PUT: the payload's primary key must match the URL (MainTx.hs failPut).
 	if req.method == "PUT" && out.pageTotal != 1 {
 		return nil, apierr.New(400, "PGRST115", "Payload values do not match URL in primary key column(s)", "", "")

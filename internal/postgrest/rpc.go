@@ -221,14 +221,19 @@ func (s *Server) handleRPC(w http.ResponseWriter, req *request) *apierr.Error {
 	if e := req.q.unsupported(parent, req.schema); e != nil {
 		return e
 	}
-	if e := req.prefs.StrictError(); e != nil {
-		return fromQueryErr(e)
-	}
+	// Plan.hs callReadPlan: content negotiation, then handling=strict
+	// checks (invalid preferences, max-affected on a non-SETOF function).
 	sg, ne := negotiate(req.r, true)
 	if ne != nil {
 		return ne
 	}
 	req.singular = sg
+	if e := req.prefs.StrictError(); e != nil {
+		return fromQueryErr(e)
+	}
+	if req.prefs.MaxAffected != nil && req.prefs.Handling == "strict" && !f.ReturnsSet {
+		return apierr.New(400, "PGRST128", "Function must return SETOF or TABLE when max-affected preference is used with handling=strict", "", "")
+	}
 	b := &argBuilder{}
 	// argument list
 	var call string
@@ -371,7 +376,7 @@ func (s *Server) handleRPC(w http.ResponseWriter, req *request) *apierr.Error {
 	}
 	resp.add("Content-Type", req.contentType())
 	resp.add("Content-Range", contentRange(off, n, res.total))
-	if pa := req.prefs.applied(false, res.total != nil, req.timezone() != ""); pa != "" {
+	if pa := rpcApplied(req, res.total != nil); pa != "" {
 		resp.add("Preference-Applied", pa)
 	}
 	resp.hasBody = true
@@ -422,4 +427,17 @@ func variadicKw(f *schemacache.Function, k string) string {
 		}
 	}
 	return ""
+}
+
+// rpcApplied is Preference-Applied for a function call
+// (Response.hs responsePreferences: no return=, max-affected kept).
+func rpcApplied(req *request, counted bool) string {
+	a := query.Preferences{Handling: req.prefs.Handling, MaxAffected: req.prefs.MaxAffected}
+	if tz := req.timezone(); tz != "" {
+		a.Timezone, a.HasTimezone = tz, true
+	}
+	if counted {
+		a.Count = req.prefs.Count
+	}
+	return a.AppliedHeader()
 }

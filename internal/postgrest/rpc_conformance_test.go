@@ -26,6 +26,11 @@ create function public.one_out(num int, out plus_one int) language sql as 'selec
 create function public.one_inout(inout num int) language sql as 'select num + 1';
 create function public.one_col_table() returns table (a text) language sql as $$ select 'A' $$;
 create function public.variadic_v(variadic v text[] default '{}') returns text[] language sql as 'select v';
+create table public.scratch (id int primary key);
+insert into public.scratch select generate_series(1, 5);
+grant select, delete on public.scratch to anon;
+create function public.del_set() returns setof public.scratch language sql as 'delete from public.scratch returning *';
+create function public.del_void() returns void language sql as 'delete from public.scratch';
 `
 
 func TestRPCShapes(t *testing.T) {
@@ -66,6 +71,24 @@ func TestRPCShapes(t *testing.T) {
 			hdr: form, body: `v=hi`, status: 200, wantBody: `["hi"]`},
 		{name: "form variadic many", cite: "T:Query/RpcSpec.hs:731@v16.2", method: "POST", path: "/rpc/variadic_v",
 			hdr: form, body: `v=hi&v=there`, status: 200, wantBody: `["hi","there"]`},
+		// MainTx.hs failExceedsMaxAffectedPref: the call is rolled back.
+		{name: "max-affected exceeded", cite: "T:Query/Preferences/MaxAffectedSpec.hs:86@v16.2", method: "POST", path: "/rpc/del_set",
+			hdr: map[string]string{"Prefer": "handling=strict, max-affected=4"}, status: 400,
+			wantBody: errBody("PGRST124", "Query result exceeds max-affected preference constraint", "The query affects 5 rows", nil)},
+		{name: "max-affected void", cite: "T:Query/Preferences/MaxAffectedSpec.hs:122@v16.2", method: "POST", path: "/rpc/del_void",
+			hdr: map[string]string{"Prefer": "handling=strict, max-affected=20"}, status: 400,
+			wantBody: errBody("PGRST128", "Function must return SETOF or TABLE when max-affected preference is used with handling=strict", nil, nil)},
+		{name: "rows kept after rollback", cite: "MainTx.hs@v16.2 (condemn)", method: "GET", path: "/scratch?select=id&id=eq.5",
+			status: 200, wantBody: `[{"id":5}]`},
+		{name: "max-affected within", cite: "T:Query/Preferences/MaxAffectedSpec.hs:102@v16.2", method: "POST", path: "/rpc/del_set",
+			hdr: map[string]string{"Prefer": "handling=strict, max-affected=5"}, status: 200, wantBody: `[{"id":1},{"id":2},{"id":3},{"id":4},{"id":5}]`,
+			wantHdr: map[string]string{"Preference-Applied": "handling=strict, max-affected=5"}},
+		{name: "max-affected lenient ignored", cite: "T:Query/Preferences/MaxAffectedSpec.hs:49@v16.2", method: "POST", path: "/rpc/del_set",
+			hdr: map[string]string{"Prefer": "handling=lenient, max-affected=1"}, status: 200, wantBody: `[]`,
+			wantHdr: map[string]string{"Preference-Applied": "handling=lenient"}},
+		// Plan.hs callReadPlan: Accept is negotiated before handling=strict.
+		{name: "406 before strict prefs", cite: "Plan.hs:229-231@v16.2", method: "GET", path: "/rpc/add?a=1&b=2",
+			hdr: map[string]string{"Prefer": "handling=strict, bogus", "Accept": "audio/mpeg"}, status: 406},
 	})
 }
 
