@@ -36,3 +36,16 @@ func (p prefs) appliedWith(resolution string, ret, count, timezone bool) string 
 	}
 	return a.AppliedHeader()
 }
+
+// appliedMutation is applied for PATCH and DELETE, which also report
+// max-affected (Response.hs responsePreferences).
+func (p prefs) appliedMutation(count, timezone bool) string {
+	a := query.Preferences{Handling: p.Handling, Return: p.Return, MaxAffected: p.MaxAffected}
+	if timezone {
+		a.Timezone, a.HasTimezone = p.Timezone, true
+	}
+	if count {
+		a.Count = p.Count
+	}
+	return a.AppliedHeader()
+}

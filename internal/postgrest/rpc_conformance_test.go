@@ -124,3 +124,23 @@ func TestCORSAndVerbosity(t *testing.T) {
 			}},
 	})
 }
+
+func TestMaxAffectedMutations(t *testing.T) {
+	e := newEngine(t, fixtureSQL, nil)
+	strict := func(n string) map[string]string { return map[string]string{"Prefer": "handling=strict, max-affected=" + n} }
+	runCases(t, e, []tc{
+		{name: "delete exceeds", cite: "T:Query/Preferences/MaxAffectedSpec.hs:14@v16.2", method: "DELETE", path: "/items?id=lt.3",
+			hdr: strict("1"), status: 400,
+			wantBody: errBody("PGRST124", "Query result exceeds max-affected preference constraint", "The query affects 2 rows", nil)},
+		{name: "rolled back", cite: "MainTx.hs@v16.2 (condemn)", method: "GET", path: "/items?select=id&id=lt.3", status: 200,
+			wantBody: `[{"id":1},{"id":2}]`},
+		{name: "patch exceeds", cite: "T:Query/Preferences/MaxAffectedSpec.hs:31@v16.2", method: "PATCH", path: "/items?id=eq.1",
+			hdr: strict("0"), body: `{"name":"x"}`, status: 400,
+			wantBody: errBody("PGRST124", "Query result exceeds max-affected preference constraint", "The query affects 1 rows", nil)},
+		{name: "delete within", cite: "T:Query/Preferences/MaxAffectedSpec.hs:22@v16.2", method: "DELETE", path: "/items?id=eq.3",
+			hdr: strict("1"), status: 204, wantHdr: map[string]string{"Preference-Applied": "handling=strict, max-affected=1"}},
+		{name: "lenient", cite: "T:Query/Preferences/MaxAffectedSpec.hs:49@v16.2", method: "DELETE", path: "/items?id=lt.3",
+			hdr: map[string]string{"Prefer": "handling=lenient, max-affected=0"}, status: 204,
+			wantHdr: map[string]string{"Preference-Applied": "handling=lenient"}},
+	})
+}

@@ -412,7 +412,7 @@ func (s *Server) tableMutate(w http.ResponseWriter, req *request, t *schemacache
 	} else {
 		resp.add("Content-Range", contentRange(0, 0, res.total))
 	}
-	if pa := req.prefs.applied(true, res.total != nil, req.timezone() != ""); pa != "" {
+	if pa := req.prefs.appliedMutation(res.total != nil, req.timezone() != ""); pa != "" {
 		resp.add("Preference-Applied", pa)
 	}
 	return s.finish(w, req, resp, res)
