@@ -127,7 +127,9 @@ func TestCORSAndVerbosity(t *testing.T) {
 
 func TestMaxAffectedMutations(t *testing.T) {
 	e := newEngine(t, fixtureSQL, nil)
-	strict := func(n string) map[string]string { return map[string]string{"Prefer": "handling=strict, max-affected=" + n} }
+	strict := func(n string) map[string]string {
+		return map[string]string{"Prefer": "handling=strict, max-affected=" + n}
+	}
 	runCases(t, e, []tc{
 		{name: "delete exceeds", cite: "T:Query/Preferences/MaxAffectedSpec.hs:14@v16.2", method: "DELETE", path: "/items?id=lt.3",
 			hdr: strict("1"), status: 400,
