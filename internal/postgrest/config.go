@@ -28,6 +28,7 @@ type Config struct {
 	DBChannel                string            // PGRST_DB_CHANNEL, default pgrst
 	DBChannelEnabled         bool              // PGRST_DB_CHANNEL_ENABLED, default true
 	JWTSecret                []byte            // PGRST_JWT_SECRET (decoded), nil = none
+	JWTKeys                  []auth.Key        // JWTSecret parsed as JWKS, JWK or plain HS256 secret
 	JWTSecretIsBase64        bool              // PGRST_JWT_SECRET_IS_BASE64
 	JWTAud                   string            // PGRST_JWT_AUD
 	JWTRoleClaimKey          string            // PGRST_JWT_ROLE_CLAIM_KEY, default $.role
@@ -198,7 +199,7 @@ func (c *Config) finish() error {
 	if c.DBPool < 1 {
 		return errors.New("db-pool must be at least 1")
 	}
-	c.JWTSecret = nil
+	c.JWTSecret, c.JWTKeys = nil, nil
 	if c.rawSecret != "" {
 		raw := c.rawSecret
 		if strings.HasPrefix(raw, "@") {
@@ -215,10 +216,11 @@ func (c *Config) finish() error {
 				return err
 			}
 		}
-		if len(key) < 32 {
-			return errors.New("The JWT secret must be at least 32 characters long.")
+		keys, err := auth.ParseSecret(key) // JWKS, JWK or plain secret
+		if err != nil {
+			return err
 		}
-		c.JWTSecret = key
+		c.JWTSecret, c.JWTKeys = key, keys
 	}
 	return nil
 }

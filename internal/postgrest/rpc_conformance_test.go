@@ -1,7 +1,15 @@
 package postgrest
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"encoding/json"
 	"testing"
+
+	"github.com/lestrrat-go/jwx/v2/jwa"
+	"github.com/lestrrat-go/jwx/v2/jwk"
+	"github.com/lestrrat-go/jwx/v2/jws"
 )
 
 // rpcFixtureSQL exercises function shapes found in PostgREST's own fixture
@@ -144,5 +152,41 @@ func TestMaxAffectedMutations(t *testing.T) {
 		{name: "lenient", cite: "T:Query/Preferences/MaxAffectedSpec.hs:49@v16.2", method: "DELETE", path: "/items?id=lt.3",
 			hdr: map[string]string{"Prefer": "handling=lenient, max-affected=0"}, status: 204,
 			wantHdr: map[string]string{"Preference-Applied": "handling=lenient"}},
+	})
+}
+
+// T:Auth/AsymmetricJwtSpec.hs@v16.2: jwt-secret given as a JWKS.
+func TestJWKSSecret(t *testing.T) {
+	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := jwk.FromRaw(&priv.PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = pub.Set(jwk.KeyIDKey, "k1")
+	pubJSON, _ := json.Marshal(pub)
+	e := newEngine(t, fixtureSQL, func(env map[string]string) {
+		env["PGRST_JWT_SECRET"] = `{"keys":[` + string(pubJSON) + `]}`
+	})
+	sign := func(kid string) string {
+		h := jws.NewHeaders()
+		_ = h.Set(jws.KeyIDKey, kid)
+		b, err := jws.Sign([]byte(`{"role":"basic_subscriber","username":"alice"}`), jws.WithKey(jwa.ES256, priv, jws.WithProtectedHeaders(h)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return "Bearer " + string(b)
+	}
+	runCases(t, e, []tc{
+		{name: "es256 accepted", cite: "T:Auth/AsymmetricJwtSpec.hs:30@v16.2", method: "GET", path: "/task?select=title&order=id",
+			hdr: map[string]string{"Authorization": sign("k1")}, status: 200, wantBody: `[{"title":"a"},{"title":"b"}]`},
+		{name: "unknown kid", cite: "jose-jwt canDecodeJws (kid)", method: "GET", path: "/task",
+			hdr: map[string]string{"Authorization": sign("k2")}, status: 401,
+			wantBody: errBody("PGRST301", "No suitable key or wrong key type", "No suitable key was found to decode the JWT", nil)},
+		{name: "hs256 no longer accepted", cite: "Config.hs parseSecret@v16.2", method: "GET", path: "/task",
+			hdr: bearer(t, map[string]any{"role": "basic_subscriber"}), status: 401,
+			wantBody: errBody("PGRST301", "No suitable key or wrong key type", "No suitable key was found to decode the JWT", nil)},
 	})
 }

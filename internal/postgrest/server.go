@@ -91,7 +91,7 @@ type liveConfig struct {
 
 func (s *Server) setConfig(cfg *Config) {
 	s.live.Store(&liveConfig{cfg: cfg, auth: auth.New(auth.Config{
-		Secret: cfg.JWTSecret, Audience: cfg.JWTAud, RoleClaim: cfg.RoleClaim(), AnonRole: cfg.DBAnonRole,
+		Secret: cfg.JWTSecret, Keys: cfg.JWTKeys, Audience: cfg.JWTAud, RoleClaim: cfg.RoleClaim(), AnonRole: cfg.DBAnonRole,
 		CacheMaxEntries: cfg.JWTCacheMaxEntries,
 	})})
 }

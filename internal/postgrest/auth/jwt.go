@@ -7,8 +7,6 @@ package auth
 
 import (
 	"bytes"
-	"crypto/hmac"
-	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -28,8 +26,10 @@ const Leeway = 30
 // Config is what the verifier needs.
 type Config struct {
 	// Secret is the HMAC key (already base64-decoded); nil means no
-	// jwt-secret is configured.
+	// jwt-secret is configured. Ignored when Keys is set.
 	Secret []byte
+	// Keys are the verification keys parsed from jwt-secret (ParseSecret).
+	Keys []Key
 	// Audience is jwt-aud; "" accepts any string or array aud.
 	Audience string
 	// RoleClaim is the parsed jwt-role-claim-key.
@@ -57,8 +57,11 @@ type Authenticator struct {
 
 // New returns an Authenticator.
 func New(cfg Config) *Authenticator {
+	if len(cfg.Keys) == 0 && cfg.Secret != nil {
+		cfg.Keys = []Key{{Alg: "HS256", Secret: cfg.Secret}}
+	}
 	a := &Authenticator{cfg: cfg, now: time.Now}
-	if cfg.CacheMaxEntries > 0 && cfg.Secret != nil {
+	if cfg.CacheMaxEntries > 0 && len(cfg.Keys) > 0 {
 		a.cache = NewCache(cfg.CacheMaxEntries)
 	}
 	return a
@@ -100,7 +103,7 @@ func (a *Authenticator) Authenticate(h http.Header) (*Result, *apierr.Error) {
 	token, ok := BearerToken(h)
 	var claims map[string]any
 	if ok {
-		if a.cfg.Secret == nil {
+		if len(a.cfg.Keys) == 0 {
 			return nil, apierr.New(500, "PGRST300", "Server lacks JWT secret", "", "")
 		}
 		var e *apierr.Error
@@ -182,14 +185,30 @@ func (a *Authenticator) decode(token string) (map[string]any, *apierr.Error) {
 	if err != nil {
 		return nil, cryptoFail
 	}
-	// Only an HS256 key without kid is configured.
-	_, hasKid := hdr["kid"]
-	if alg != "HS256" || hasKid {
+	// jose-jwt decode: the keys that can decode this header, then the
+	// first one whose signature verifies.
+	var kid *string
+	if v, present := hdr["kid"]; present {
+		s, _ := v.(string)
+		kid = &s
+	}
+	candidates := 0
+	verified := false
+	for i := range a.cfg.Keys {
+		k := &a.cfg.Keys[i]
+		if !k.canDecode(alg, kid) {
+			continue
+		}
+		candidates++
+		if k.verify(alg, parts[0]+"."+parts[1], sig) {
+			verified = true
+			break
+		}
+	}
+	if candidates == 0 {
 		return nil, jwtErr("PGRST301", "No suitable key or wrong key type", "No suitable key was found to decode the JWT")
 	}
-	mac := hmac.New(sha256.New, a.cfg.Secret)
-	mac.Write([]byte(parts[0] + "." + parts[1]))
-	if !hmac.Equal(mac.Sum(nil), sig) {
+	if !verified {
 		return nil, jwtErr("PGRST301", "No suitable key or wrong key type", "None of the keys was able to decode the JWT")
 	}
 	var claims map[string]any
