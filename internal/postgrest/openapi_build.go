@@ -46,8 +46,8 @@ func (s *Server) buildOpenAPI(req *request, p *privs) ([]byte, error) {
 			Insertable: t.Insertable && (!follow || pr.ins), Updatable: t.Updatable && (!follow || pr.upd),
 			Deletable: t.Deletable && (!follow || pr.del)}
 		for _, c := range t.Columns {
-			oc := openapi.Column{Name: c.Name, Type: c.Type, Description: c.Description, Nullable: c.Nullable,
-				HasDefault: c.HasDefault, PrimaryKey: c.PrimaryKey, Enum: c.Enum, MaxLen: c.MaxLen}
+			oc := openapi.Column{Name: c.Name, Type: c.DataType, Description: c.Description, Nullable: c.Nullable,
+				HasDefault: c.HasDefault, Default: c.Default, PrimaryKey: c.PrimaryKey, Enum: c.Enum, MaxLen: c.MaxLen}
 			if c.FKTable != "" {
 				oc.ForeignKey = &openapi.FK{Table: c.FKTable, Column: c.FKColumn}
 			}

@@ -171,22 +171,25 @@ func (s *Server) tableInsert(w http.ResponseWriter, req *request, t *schemacache
 			"::json) AS pgrst_body(" + s.recordsetDefs(t, keys) + ")"
 		ins += onConflictSQL(resolution, conflict, keys, "")
 	}
-	sel := "*"
+	sel, order := "*", ""
 	if req.prefs.ret == "representation" {
-		sel = req.q.selectSQL(b)
+		sel, order = req.q.selectSQL(b), orderBy(req, b)
 	}
 	count := "NULL::bigint"
 	if req.prefs.count == "exact" {
 		count = "pg_catalog.count(_postgrest_t)"
 	}
 	sql := "WITH pgrst_source AS (" + ins + " RETURNING " + ret + ") SELECT " + count + ", pg_catalog.count(_postgrest_t), " + body + ", " +
-		gucCols + " FROM (SELECT " + sel + " FROM pgrst_source) _postgrest_t"
+		gucCols + " FROM (SELECT " + sel + " FROM pgrst_source" + order + ") _postgrest_t"
 	res, e := s.run(req.r.Context(), req, false, "", sql, b.Args)
 	if e != nil {
 		return e
 	}
 	resp := &response{status: 201}
-	if resolution == "merge-duplicates" && (res.inserted == nil || *res.inserted <= 0) {
+	// Response.hs isInsertIfGTZero@v16.2: with merge-duplicates, no row
+	// counted as inserted (also an empty array) is 200
+	// (T:Query/UpsertSpec.hs:76@v16.2).
+	if req.prefs.Resolution == "merge-duplicates" && (res.inserted == nil || *res.inserted <= 0) {
 		resp.status = 200
 	}
 	switch req.prefs.ret {
@@ -199,10 +202,18 @@ func (s *Server) tableInsert(w http.ResponseWriter, req *request, t *schemacache
 	case "headers-only":
 		if res.body != nil && res.pageTotal == 1 {
 			var rows []map[string]any
-			if json.Unmarshal([]byte(*res.body), &rows) == nil && len(rows) == 1 {
+			dec := json.NewDecoder(strings.NewReader(*res.body))
+			dec.UseNumber() // bigint and numeric keys keep their digits
+			if dec.Decode(&rows) == nil && len(rows) == 1 {
 				var qs []string
 				for _, k := range t.PKColumns() {
-					qs = append(qs, url.QueryEscape(k)+"=eq."+pkValue(rows[0][k]))
+					// SqlFragment.hs locationF@v16.2: coalesce('eq.' || value, 'is.null')
+					// (T:Query/InsertSpec.hs:784@v16.2)
+					v := "is.null"
+					if x := rows[0][k]; x != nil {
+						v = "eq." + pkValue(x)
+					}
+					qs = append(qs, url.QueryEscape(k)+"="+v)
 				}
 				resp.add("Location", "/"+t.Name+"?"+strings.Join(qs, "&"))
 			}
@@ -212,7 +223,13 @@ func (s *Server) tableInsert(w http.ResponseWriter, req *request, t *schemacache
 		resp.hasBody = true
 	}
 	resp.add("Content-Range", contentRange(0, 0, res.total))
-	if pa := req.prefs.appliedWith(resolution, true, res.total != nil, req.timezone() != ""); pa != "" {
+	// Response.hs responsePreferences@v16.2: resolution is applied whenever
+	// there is a primary key or on_conflict, also for an empty body.
+	applied := ""
+	if len(conflict) > 0 {
+		applied = req.prefs.Resolution
+	}
+	if pa := req.prefs.appliedWith(applied, true, res.total != nil, req.timezone() != ""); pa != "" {
 		resp.add("Preference-Applied", pa)
 	}
 	return s.finish(w, req, resp, res)
@@ -262,6 +279,17 @@ func tableBuilder(t *schemacache.Table, qualifier string) *argBuilder {
 	return &argBuilder{Table: qualifier, JSONColumns: t.JSONCols, ColumnTypes: t.BaseTypes}
 }
 
+// orderBy is the order= of a mutation's representation, applied to the
+// returned rows (the read plan over pgrst_source, Query/Statements.hs
+// mainWrite@v16.2; T:Query/UpdateSpec.hs:443@v16.2): " ORDER BY …", or ""
+// without order=.
+func orderBy(req *request, b *argBuilder) string {
+	if o := req.q.orderSQL(b); o != "" {
+		return " ORDER BY " + o
+	}
+	return ""
+}
+
 func (s *Server) tablePut(w http.ResponseWriter, req *request, t *schemacache.Table) *apierr.Error {
 	pk := t.PKColumns()
 	fields := map[string]bool{}
@@ -304,12 +332,12 @@ func (s *Server) tablePut(w http.ResponseWriter, req *request, t *schemacache.Ta
 	cond := req.q.p.WhereSQL(b)
 	b.Table = ""
 	ins += onConflictSQL("merge-duplicates", pk, keys, cond)
-	sel := "*"
+	sel, order := "*", ""
 	if req.prefs.ret == "representation" {
-		sel = req.q.selectSQL(b)
+		sel, order = req.q.selectSQL(b), orderBy(req, b)
 	}
 	sql := "WITH pgrst_source AS (" + ins + " RETURNING " + ret + ") SELECT NULL::bigint, pg_catalog.count(_postgrest_t), " + body + ", " +
-		gucCols + " FROM (SELECT " + sel + " FROM pgrst_source) _postgrest_t"
+		gucCols + " FROM (SELECT " + sel + " FROM pgrst_source" + order + ") _postgrest_t"
 	res, e := s.run(req.r.Context(), req, false, "", sql, b.Args)
 	if e != nil {
 		return e
@@ -354,9 +382,8 @@ func (s *Server) tableMutate(w http.ResponseWriter, req *request, t *schemacache
 	where := ""
 	var stmt, with string
 	if req.method == "PATCH" {
-		if req.payload.isArray {
-			return apierr.InvalidBody("Empty or invalid json")
-		}
+		// An array body is accepted; its first object is applied (LIMIT 1
+		// below), and [] or [{}] change nothing (T:Query/UpdateSpec.hs:245-270@v16.2).
 		keys := req.payload.keys
 		if len(keys) == 0 {
 			stmt = "SELECT " + target + ".* FROM " + target + " WHERE false"
@@ -384,16 +411,16 @@ func (s *Server) tableMutate(w http.ResponseWriter, req *request, t *schemacache
 	if ret != "" {
 		stmt += where + " RETURNING " + ret
 	}
-	sel := "*"
+	sel, order := "*", ""
 	if req.prefs.ret == "representation" {
-		sel = req.q.selectSQL(b)
+		sel, order = req.q.selectSQL(b), orderBy(req, b)
 	}
 	count := "NULL::bigint"
 	if req.prefs.count == "exact" {
 		count = "pg_catalog.count(_postgrest_t)"
 	}
 	sql := "WITH " + with + "pgrst_source AS (" + stmt + ") SELECT " + count + ", pg_catalog.count(_postgrest_t), " + body + ", " +
-		gucCols + " FROM (SELECT " + sel + " FROM pgrst_source) _postgrest_t"
+		gucCols + " FROM (SELECT " + sel + " FROM pgrst_source" + order + ") _postgrest_t"
 	res, e := s.run(req.r.Context(), req, false, "", sql, b.Args)
 	if e != nil {
 		return e

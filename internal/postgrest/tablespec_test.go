@@ -1,6 +1,9 @@
 package postgrest
 
-import "testing"
+import (
+	"encoding/json"
+	"testing"
+)
 
 // Regression cases found by replaying PostgREST v16.2's own table specs
 // (test/spec/Feature/Query/*) against the engine; the fixtures here are our
@@ -20,6 +23,12 @@ insert into public.docs values
 -- a "computed column" only reachable through public, which is on the
 -- search_path only by db-extra-search-path
 create function public.docs_flag(public.docs) returns boolean language sql as 'select true';
+create table public.nopk (a text, b text);
+grant select, insert, update, delete on public.nopk to anon;
+insert into public.nopk values ('1', '0'), ('2', '0'), (null, '0');
+create table public.big (id bigint primary key, label character varying(10) default 'x'::character varying,
+  c character(1) default 'y', n numeric(5,2) default 4.2, flag boolean default false, d date default '1900-01-01'::date);
+grant select, insert, update, delete on public.big to anon;
 `
 
 func TestTableSpecs(t *testing.T) {
@@ -58,6 +67,62 @@ func TestTableSpecs(t *testing.T) {
 		{name: "fts on a tsvector column", cite: "T:Query/QuerySpec.hs:296@v16.2",
 			method: "GET", path: "/docs?select=id&tsv=fts(simple).fat", status: 200,
 			wantBody: `[{"id":1}]`},
+		{name: "PATCH accepts an array body and applies its first object", cite: "T:Query/UpdateSpec.hs:245@v16.2 (fromJsonBodyF LIMIT 1)",
+			method: "PATCH", path: "/docs?id=eq.1", hdr: map[string]string{"Prefer": "return=representation"},
+			body: `[{"body":"patched"},{"body":"ignored"}]`, status: 200, wantBody: `[{"id":1,"data":[{"a": "A"}, {"b": "B"}],"bdata":{"k":"v"},"body":"patched","tsv":"'cat':3 'fat':2 'the':1"}]`},
+		{name: "PATCH with [] changes nothing", cite: "T:Query/UpdateSpec.hs:245@v16.2",
+			method: "PATCH", path: "/docs", body: `[]`, status: 204, wantHdr: map[string]string{"Content-Range": "*/*", "Content-Type": ""}},
+		{name: "PATCH with [{}] changes nothing", cite: "T:Query/UpdateSpec.hs:256@v16.2",
+			method: "PATCH", path: "/docs?select=id", body: `[{}]`, status: 204, wantHdr: map[string]string{"Content-Range": "*/*", "Content-Type": ""}},
+		{name: "PATCH representation follows order=", cite: "T:Query/UpdateSpec.hs:443@v16.2",
+			method: "PATCH", path: "/nopk?order=a.desc", hdr: map[string]string{"Prefer": "return=representation"},
+			body: `{"b":"1"}`, status: 200, wantBody: `[{"a":null,"b":"1"},{"a":"2","b":"1"},{"a":"1","b":"1"}]`},
+		{name: "DELETE representation follows order=", cite: "T:Query/DeleteSpec.hs:160@v16.2 (read plan over pgrst_source)",
+			method: "DELETE", path: "/nopk?order=a.asc.nullsfirst", hdr: map[string]string{"Prefer": "return=representation"},
+			status: 200, wantBody: `[{"a":null,"b":"1"},{"a":"1","b":"1"},{"a":"2","b":"1"}]`},
+		{name: "minimal PATCH with order= still works", cite: "Query/Statements.hs mainWrite selectF@v16.2",
+			method: "PATCH", path: "/docs?order=body", hdr: map[string]string{"Prefer": "return=minimal"},
+			body: `{"body":"x"}`, status: 204, wantHdr: map[string]string{"Content-Range": "0-1/*"}},
+		{name: "merge-duplicates with an empty array is 200, resolution applied", cite: "T:Query/UpsertSpec.hs:76@v16.2",
+			method: "POST", path: "/docs", hdr: map[string]string{"Prefer": "return=representation, resolution=merge-duplicates"},
+			body: `[]`, status: 200, wantBody: `[]`,
+			wantHdr: map[string]string{"Preference-Applied": "resolution=merge-duplicates, return=representation"}},
+		{name: "Location keeps bigint digits", cite: "SqlFragment.hs locationF@v16.2 (json_each_text)",
+			method: "POST", path: "/big", hdr: map[string]string{"Prefer": "return=headers-only"},
+			body: `{"id":9007199254740993}`, status: 201,
+			wantHdr: map[string]string{"Location": "/big?id=eq.9007199254740993"}},
+	})
+
+	t.Run("openapi column formats and defaults", func(t *testing.T) {
+		r := e.do("GET", "/", nil, "")
+		if r.status != 200 {
+			t.Fatalf("GET / %d %s", r.status, r.body)
+		}
+		var doc struct {
+			Definitions map[string]struct {
+				Properties map[string]map[string]any
+			}
+		}
+		if err := json.Unmarshal([]byte(r.body), &doc); err != nil {
+			t.Fatal(err)
+		}
+		props := doc.Definitions["big"].Properties
+		// T:OpenApi/OpenApiSpec.hs:379,543,653-707@v16.2: pg_catalog types
+		// without their modifier, defaults parsed like OpenAPI.hs parseDefault
+		// (which strips only "::<data_type>", so character keeps ::bpchar).
+		want := map[string]string{
+			"label": `{"default":"x","format":"character varying","maxLength":10,"type":"string"}`,
+			"c":     `{"default":"'y'::bpchar","format":"character","maxLength":1,"type":"string"}`,
+			"n":     `{"default":4.2,"format":"numeric","type":"number"}`,
+			"flag":  `{"default":false,"format":"boolean","type":"boolean"}`,
+			"d":     `{"default":"1900-01-01","format":"date","type":"string"}`,
+		}
+		for k, w := range want {
+			got, _ := json.Marshal(props[k])
+			if !jsonEq(string(got), w) {
+				t.Errorf("[T:OpenApi/OpenApiSpec.hs@v16.2] %s: %s, want %s", k, got, w)
+			}
+		}
 	})
 
 	// db-extra-search-path set to empty: public is not searched, so the

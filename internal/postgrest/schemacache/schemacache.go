@@ -26,6 +26,11 @@ type Column struct {
 	FKTable     string // referenced table (same schema) when a single-column FK
 	FKColumn    string
 	BaseType    string // format_type of the domain's base type (else of the type itself), no typmod
+	// DataType is PostgREST's data_type (SchemaCache.hs@v16.2): pg_catalog
+	// types (and domains over them) without their type modifier, e.g.
+	// "character varying", others as format_type prints them. OpenAPI uses it.
+	DataType string
+	Default  string // the default expression (pg_get_expr), "" for none
 }
 
 // Table is a table, view, materialized view or foreign table.
@@ -187,11 +192,24 @@ select n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod), no
             join pg_attribute fa on fa.attrelid = k.confrelid and fa.attnum = k.confkey[1]
             where k.contype = 'f' and k.conrelid = c.oid and array_length(k.conkey, 1) = 1
               and k.conkey[1] = a.attnum limit 1), ''),
-  format_type(coalesce(nullif(t.typbasetype, 0), a.atttypid), null)
+  format_type(coalesce(nullif(t.typbasetype, 0), a.atttypid), null),
+  case when t.typtype = 'd' then
+    case when bt.typnamespace = 'pg_catalog'::regnamespace then format_type(t.typbasetype, null)
+         else format_type(a.atttypid, a.atttypmod) end
+  else
+    case when t.typnamespace = 'pg_catalog'::regnamespace then format_type(a.atttypid, null)
+         else format_type(a.atttypid, a.atttypmod) end
+  end,
+  coalesce(case when a.attidentity = 'd'
+                  then format('nextval(%L)', pg_get_serial_sequence(format('%I.%I', n.nspname, c.relname), a.attname)::regclass)
+                when a.attgenerated = 's' then null
+                else (select pg_get_expr(ad.adbin, ad.adrelid) from pg_attrdef ad
+                      where ad.adrelid = a.attrelid and ad.adnum = a.attnum) end, '')
 from pg_attribute a
 join pg_class c on c.oid = a.attrelid
 join pg_namespace n on n.oid = c.relnamespace
 join pg_type t on t.oid = a.atttypid
+left join pg_type bt on bt.oid = t.typbasetype
 where c.relkind in ('r','v','m','f','p') and n.nspname = any($1) and a.attnum > 0 and not a.attisdropped
 order by 1, 2, a.attnum`
 
@@ -276,7 +294,7 @@ func Load(ctx context.Context, q Querier, schemas []string) (*Cache, error) {
 		var schema, table, fk string
 		var col Column
 		if err := rows.Scan(&schema, &table, &col.Name, &col.Type, &col.Nullable, &col.HasDefault, &col.PrimaryKey,
-			&col.Description, &col.Position, &col.Enum, &col.MaxLen, &fk, &col.BaseType); err != nil {
+			&col.Description, &col.Position, &col.Enum, &col.MaxLen, &fk, &col.BaseType, &col.DataType, &col.Default); err != nil {
 			return nil, err
 		}
 		if fk != "" {
