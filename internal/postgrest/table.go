@@ -213,7 +213,7 @@ func (s *Server) tableInsert(w http.ResponseWriter, req *request, t *schemacache
 					if x := rows[0][k]; x != nil {
 						v = "eq." + pkValue(x)
 					}
-					qs = append(qs, url.QueryEscape(k)+"="+v)
+					qs = append(qs, queryEscape(k)+"="+v)
 				}
 				resp.add("Location", "/"+t.Name+"?"+strings.Join(qs, "&"))
 			}
@@ -363,13 +363,20 @@ func (s *Server) tablePut(w http.ResponseWriter, req *request, t *schemacache.Ta
 func pkValue(v any) string {
 	switch x := v.(type) {
 	case string:
-		return url.QueryEscape(x)
+		return queryEscape(x)
 	case nil:
 		return "null"
 	default:
 		b, _ := json.Marshal(x)
-		return url.QueryEscape(string(b))
+		return queryEscape(string(b))
 	}
+}
+
+// queryEscape is http-types' urlEncode True, used by renderSimpleQuery for
+// Location: every byte but A-Z a-z 0-9 - _ . ~ is percent-encoded, a space
+// too (%20, never '+').
+func queryEscape(s string) string {
+	return strings.ReplaceAll(url.QueryEscape(s), "+", "%20")
 }
 
 func (s *Server) tableMutate(w http.ResponseWriter, req *request, t *schemacache.Table) *apierr.Error {

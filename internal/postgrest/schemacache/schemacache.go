@@ -407,5 +407,11 @@ func Load(ctx context.Context, q Querier, schemas []string) (*Cache, error) {
 			m[k] = v
 		}
 	}
-	return c, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if err := c.AddViewKeys(ctx, q, nil); err != nil {
+		return nil, err
+	}
+	return c, nil
 }

@@ -130,8 +130,9 @@ func addTarget(out map[int]colRef, fields string) {
 // AddViewKeys gives the columns of the cached views the primary-key and
 // foreign-key roles of their origin columns. A view gets a table's primary
 // key only when every column of that key is exposed (no partial keys); a
-// computed column has no origin. extraSearchPath is accepted for
-// PostgREST's signature (views are followed in every user schema).
+// computed column has no origin. Load calls it; extraSearchPath is
+// accepted for PostgREST's signature (views are followed in every user
+// schema). It is idempotent.
 func (c *Cache) AddViewKeys(ctx context.Context, q Querier, extraSearchPath []string) error {
 	_ = extraSearchPath
 	origins := viewOrigins{}
