@@ -76,7 +76,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			e.WithHeader("Retry-After", strconv.FormatInt(s.nextDelay.Load(), 10))
 		}
 		e.Minimal = s.conf().ClientErrorVerbosity == "minimal"
-		e.Write(rec)
+		if writeWithReason(rec.ResponseWriter, r, e) {
+			rec.status = e.Status
+		} else {
+			e.Write(rec)
+		}
 	}
 	s.accessLog(r, rec, role)
 }

@@ -5,6 +5,8 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"encoding/json"
+	"io"
+	"net/http"
 	"testing"
 
 	"github.com/lestrrat-go/jwx/v2/jwa"
@@ -189,4 +191,52 @@ func TestJWKSSecret(t *testing.T) {
 			hdr: bearer(t, map[string]any{"role": "basic_subscriber"}), status: 401,
 			wantBody: errBody("PGRST301", "No suitable key or wrong key type", "No suitable key was found to decode the JWT", nil)},
 	})
+}
+
+// T:Query/RpcSpec.hs:1380,1396@v16.2: RAISE SQLSTATE 'PGRST' with a
+// status_text (and RAISE 'PTxyz') set the reason phrase.
+func TestCustomReasonPhrase(t *testing.T) {
+	e := newEngine(t, `
+grant usage on schema public to anon;
+create function public.custom_status() returns void language plpgsql as $$
+begin
+  raise sqlstate 'PGRST' using message = '{"code":"123","message":"ABC"}',
+    detail = '{"status":332,"status_text":"My Custom Status","headers":{"X-Header":"str"}}';
+end $$;
+create function public.std_status() returns void language plpgsql as $$
+begin
+  raise sqlstate 'PGRST' using message = '{"code":"123","message":"ABC"}', detail = '{"status":404,"headers":{}}';
+end $$;
+create function public.pt_status() returns void language plpgsql as $$
+begin raise sqlstate 'PT418' using message = 'Short and stout'; end $$;
+`, nil)
+	for _, c := range []struct{ path, method, status string }{
+		{"/rpc/custom_status", "GET", "332 My Custom Status"},
+		{"/rpc/custom_status", "HEAD", "332 My Custom Status"},
+		{"/rpc/std_status", "GET", "404 Not Found"},
+		{"/rpc/pt_status", "POST", "418 Short and stout"},
+	} {
+		req, _ := http.NewRequest(c.method, e.url+c.path, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.Status != c.status {
+			t.Errorf("%s %s: status line %q, want %q", c.method, c.path, resp.Status, c.status)
+		}
+		if c.path == "/rpc/custom_status" {
+			if resp.Header.Get("X-Header") != "str" || resp.Header.Get("Proxy-Status") != "PostgREST; error=123" {
+				t.Errorf("headers %v", resp.Header)
+			}
+			if c.method == "GET" && !jsonEq(string(b), `{"code":"123","message":"ABC","details":null,"hint":null}`) {
+				t.Errorf("body %s", b)
+			}
+		}
+	}
+	// the engine keeps serving after the taken-over connections
+	if r := e.do("GET", "/rpc/std_status", nil, ""); r.status != 404 {
+		t.Fatalf("status %d", r.status)
+	}
 }
