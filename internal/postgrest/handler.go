@@ -53,9 +53,12 @@ type request struct {
 // default_transaction_isolation, which selects the BEGIN level).
 var hoistedSettings = []string{"statement_timeout", "plan_filter.statement_cost_limit"}
 
-// timezone is the Prefer: timezone value when PostgreSQL knows it.
+// timezone is the Prefer: timezone value. v16.2 sets it as given (no
+// cache lookup since "perf: no caching for prefer timezone"): an unknown
+// zone is PostgreSQL's 400 22023 and offsets such as +05:30 work
+// (T:Query/Preferences/TimezoneSpec.hs:34-80@v16.2).
 func (req *request) timezone() string {
-	if req.prefs.HasTimezone && req.cache.Timezones[req.prefs.Timezone] {
+	if req.prefs.HasTimezone {
 		return req.prefs.Timezone
 	}
 	return ""
