@@ -313,6 +313,9 @@ func (s *Server) handleRPC(w http.ResponseWriter, req *request) *apierr.Error {
 	if f.Return == schemacache.ReturnVoid {
 		body = "NULL::text"
 		inner = "SELECT 1 FROM pgrst_source"
+		if req.prefs.count == "exact" {
+			count = "(SELECT pg_catalog.count(*) FROM pgrst_source)"
+		}
 	} else {
 		sel := "*"
 		where, order, limit := "", "", ""
@@ -358,8 +361,12 @@ func (s *Server) handleRPC(w http.ResponseWriter, req *request) *apierr.Error {
 	}
 	resp := &response{status: 200}
 	if f.Return == schemacache.ReturnVoid {
+		// Response.hs: contentRange and Preference-Applied, status 204.
 		resp.status = 204
-		resp.add("Content-Range", "0-0/*")
+		resp.add("Content-Range", contentRange(0, 1, res.total))
+		if pa := rpcApplied(req, res.total != nil); pa != "" {
+			resp.add("Preference-Applied", pa)
+		}
 		return s.finish(w, req, resp, res)
 	}
 	n := res.pageTotal

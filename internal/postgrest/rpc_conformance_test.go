@@ -41,6 +41,7 @@ insert into public.scratch select generate_series(1, 5);
 grant select, delete on public.scratch to anon;
 create function public.del_set() returns setof public.scratch language sql as 'delete from public.scratch returning *';
 create function public.del_void() returns void language sql as 'delete from public.scratch';
+create function public.noop() returns void language sql as '';
 `
 
 func TestRPCShapes(t *testing.T) {
@@ -55,6 +56,9 @@ func TestRPCShapes(t *testing.T) {
 			hdr: exact, status: 200, wantBody: `{"x":1,"y":2}`, wantHdr: map[string]string{"Content-Range": "0-0/1"}},
 		{name: "count set", cite: "T:Query/RpcSpec.hs:60@v16.2", method: "GET", path: "/rpc/set_rec?limit=1",
 			hdr: exact, status: 206, wantHdr: map[string]string{"Content-Range": "0-0/2"}},
+		{name: "count void", cite: "Response.hs actionResponse CallReadPlan@v16.2 (void: contentRange + prefs)", method: "POST", path: "/rpc/noop",
+			hdr: map[string]string{"Prefer": "count=exact, handling=lenient", "Content-Type": "application/json"}, body: `{}`, status: 204,
+			wantHdr: map[string]string{"Content-Range": "0-0/1", "Preference-Applied": "count=exact, handling=lenient", "Content-Type": ""}},
 		{name: "no count without prefer", cite: "T:Query/RpcSpec.hs:101@v16.2", method: "GET", path: "/rpc/add?a=3&b=4",
 			status: 200, wantHdr: map[string]string{"Content-Range": "0-0/*"}},
 		// A domain over a composite type is that composite.
