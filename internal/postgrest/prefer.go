@@ -37,10 +37,26 @@ func (p prefs) appliedWith(resolution string, ret, count, timezone bool) string 
 	return a.AppliedHeader()
 }
 
+// appliedInsert is appliedWith for POST, which also reports missing=
+// (Response.hs responsePreferences@v16.2: Create and Update).
+func (p prefs) appliedInsert(resolution string, count, timezone bool) string {
+	a := query.Preferences{Handling: p.Handling, Resolution: resolution, Return: p.Return, Missing: p.Missing}
+	if timezone {
+		a.Timezone, a.HasTimezone = p.Timezone, true
+	}
+	if count {
+		a.Count = p.Count
+	}
+	return a.AppliedHeader()
+}
+
 // appliedMutation is applied for PATCH and DELETE, which also report
-// max-affected (Response.hs responsePreferences).
-func (p prefs) appliedMutation(count, timezone bool) string {
+// max-affected, and for PATCH missing= (Response.hs responsePreferences).
+func (p prefs) appliedMutation(count, timezone, patch bool) string {
 	a := query.Preferences{Handling: p.Handling, Return: p.Return, MaxAffected: p.MaxAffected}
+	if patch {
+		a.Missing = p.Missing
+	}
 	if timezone {
 		a.Timezone, a.HasTimezone = p.Timezone, true
 	}

@@ -167,8 +167,8 @@ func (s *Server) tableInsert(w http.ResponseWriter, req *request, t *schemacache
 		ins = "INSERT INTO " + target + " DEFAULT VALUES"
 	default:
 		cols := quotedList(keys, "")
-		ins = "INSERT INTO " + target + "(" + cols + ") SELECT " + cols + " FROM json_to_recordset(" + b.Arg(string(req.payload.rows)) +
-			"::json) AS pgrst_body(" + s.recordsetDefs(t, keys) + ")"
+		ins = "INSERT INTO " + target + "(" + cols + ") SELECT " + cols + " FROM json_to_recordset(" + bodySource(req, t, keys, b) +
+			") AS pgrst_body(" + s.recordsetDefs(t, keys) + ")"
 		ins += onConflictSQL(resolution, conflict, keys, "")
 	}
 	sel, order := "*", ""
@@ -229,7 +229,7 @@ func (s *Server) tableInsert(w http.ResponseWriter, req *request, t *schemacache
 	if len(conflict) > 0 {
 		applied = req.prefs.Resolution
 	}
-	if pa := req.prefs.appliedWith(applied, true, res.total != nil, req.timezone() != ""); pa != "" {
+	if pa := req.prefs.appliedInsert(applied, res.total != nil, req.timezone() != ""); pa != "" {
 		resp.add("Preference-Applied", pa)
 	}
 	return s.finish(w, req, resp, res)
@@ -272,6 +272,28 @@ func onConflictSQL(resolution string, conflict, keys []string, extra string) str
 
 // tablePut is PUT /<table>?<pk>=eq.<v>: a single-row upsert on the primary
 // key (Plan.hs MutationSingleUpsert, Response.hs@v16.2).
+// bodySource is the json array the insert/update reads its rows from: the
+// payload, or with Prefer: missing=default each object laid over the
+// defaults of the target columns it lacks (SqlFragment.hs fromJsonBodyF
+// includeDefaults@v16.2, T:Query/InsertSpec.hs:497-575@v16.2).
+func bodySource(req *request, t *schemacache.Table, keys []string, b *argBuilder) string {
+	body := b.Arg(string(req.payload.rows))
+	if req.prefs.Missing != "default" {
+		return body + "::json"
+	}
+	var defs []string
+	for _, k := range keys {
+		if c, ok := t.Column(k); ok && c.Default != "" {
+			defs = append(defs, quoteLiteral(k)+", "+c.Default)
+		}
+	}
+	if len(defs) == 0 {
+		return body + "::json"
+	}
+	return "(SELECT jsonb_agg(jsonb_build_object(" + strings.Join(defs, ", ") + ") || pgrst_elem) FROM jsonb_array_elements(" +
+		body + "::jsonb) pgrst_elem)::json"
+}
+
 // tableBuilder is a Builder that knows t's column types: JSON paths on
 // json/jsonb columns need no to_jsonb, full-text filters on other columns
 // get to_tsvector (Plan.hs resolveTypeOrUnknown@v16.2).
@@ -399,7 +421,7 @@ func (s *Server) tableMutate(w http.ResponseWriter, req *request, t *schemacache
 			}
 			ret = ""
 		} else {
-			with = "pgrst_body AS (SELECT * FROM json_to_recordset(" + b.Arg(string(req.payload.rows)) + "::json) AS _(" +
+			with = "pgrst_body AS (SELECT * FROM json_to_recordset(" + bodySource(req, t, keys, b) + ") AS _(" +
 				s.recordsetDefs(t, keys) + ") LIMIT 1), "
 			var sets []string
 			for _, k := range keys {
@@ -446,7 +468,7 @@ func (s *Server) tableMutate(w http.ResponseWriter, req *request, t *schemacache
 	} else {
 		resp.add("Content-Range", contentRange(0, 0, res.total))
 	}
-	if pa := req.prefs.appliedMutation(res.total != nil, req.timezone() != ""); pa != "" {
+	if pa := req.prefs.appliedMutation(res.total != nil, req.timezone() != "", req.method == "PATCH"); pa != "" {
 		resp.add("Preference-Applied", pa)
 	}
 	return s.finish(w, req, resp, res)
@@ -459,4 +481,12 @@ func aggBody(req *request) string {
 		return "coalesce((json_agg(_postgrest_t)->0)::text, 'null')"
 	}
 	return "coalesce(json_agg(_postgrest_t), '[]')::text"
+}
+
+// quoteLiteral renders a SQL string literal (standard_conforming_strings).
+func quoteLiteral(s string) string {
+	if i := strings.IndexByte(s, 0); i >= 0 {
+		s = s[:i]
+	}
+	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
 }

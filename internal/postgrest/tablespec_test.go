@@ -29,6 +29,10 @@ insert into public.nopk values ('1', '0'), ('2', '0'), (null, '0');
 create table public.big (id bigint primary key, label character varying(10) default 'x'::character varying,
   c character(1) default 'y', n numeric(5,2) default 4.2, flag boolean default false, d date default '1900-01-01'::date);
 grant select, insert, update, delete on public.big to anon;
+create domain public.devil_int as int default 666;
+create table public.defs (id devil_int, name text default 'Default', n int default 1 not null, tags int[]);
+grant select, insert, update, delete on public.defs to anon;
+insert into public.defs values (3, 'three', 3, '{1,2}');
 `
 
 func TestTableSpecs(t *testing.T) {
@@ -87,6 +91,18 @@ func TestTableSpecs(t *testing.T) {
 			method: "POST", path: "/docs", hdr: map[string]string{"Prefer": "return=representation, resolution=merge-duplicates"},
 			body: `[]`, status: 200, wantBody: `[]`,
 			wantHdr: map[string]string{"Preference-Applied": "resolution=merge-duplicates, return=representation"}},
+		{name: "missing=default fills column and domain defaults", cite: "T:Query/InsertSpec.hs:497,562@v16.2",
+			method: "POST", path: "/defs?columns=id,name,n,tags", hdr: map[string]string{"Prefer": "return=representation, missing=default"},
+			body: `[{"tags":[1]},{"id":5,"name":null,"n":6}]`, status: 201,
+			wantBody: `[{"id":666,"name":"Default","n":1,"tags":[1]},{"id":5,"name":null,"n":6,"tags":null}]`,
+			wantHdr: map[string]string{"Preference-Applied": "missing=default, return=representation"}},
+		{name: "without missing=default absent keys are null", cite: "T:Query/InsertSpec.hs:490@v16.2",
+			method: "POST", path: "/defs?columns=id,name", hdr: map[string]string{"Prefer": "return=representation"},
+			body: `{"id":7}`, status: 201, wantBody: `[{"id":7,"name":null,"n":1,"tags":null}]`},
+		{name: "PATCH missing=default", cite: "T:Query/UpdateSpec.hs:372@v16.2",
+			method: "PATCH", path: "/defs?id=eq.3&columns=name,n", hdr: map[string]string{"Prefer": "return=representation, missing=default"},
+			body: `{"name":"x"}`, status: 200, wantBody: `[{"id":3,"name":"x","n":1,"tags":[1,2]}]`,
+			wantHdr: map[string]string{"Preference-Applied": "missing=default, return=representation"}},
 		{name: "Location keeps bigint digits", cite: "SqlFragment.hs locationF@v16.2 (json_each_text)",
 			method: "POST", path: "/big", hdr: map[string]string{"Prefer": "return=headers-only"},
 			body: `{"id":9007199254740993}`, status: 201,

@@ -200,7 +200,9 @@ select n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod), no
     case when t.typnamespace = 'pg_catalog'::regnamespace then format_type(a.atttypid, null)
          else format_type(a.atttypid, a.atttypmod) end
   end,
-  coalesce(case when a.attidentity = 'd'
+  coalesce(case when t.typbasetype <> 0 and not exists (select from pg_attrdef ad where ad.adrelid = a.attrelid and ad.adnum = a.attnum)
+                  then pg_get_expr(t.typdefaultbin, 0)
+                when a.attidentity = 'd'
                   then format('nextval(%L)', pg_get_serial_sequence(format('%I.%I', n.nspname, c.relname), a.attname)::regclass)
                 when a.attgenerated = 's' then null
                 else (select pg_get_expr(ad.adbin, ad.adrelid) from pg_attrdef ad
