@@ -42,6 +42,7 @@ type Config struct {
 	OpenAPIServerProxyURI    string            // PGRST_OPENAPI_SERVER_PROXY_URI
 	LogLevel                 string            // PGRST_LOG_LEVEL: crit|error|warn|info|debug, default error
 	ClientErrorVerbosity     string            // PGRST_CLIENT_ERROR_VERBOSITY: verbose|minimal, default verbose
+	ServerTimingEnabled      bool              // PGRST_SERVER_TIMING_ENABLED: Server-Timing header, default false
 
 	roleClaim auth.Path
 	rawSecret string
@@ -131,6 +132,7 @@ func LoadConfig(lookup Lookup, environ []string) (*Config, error) {
 	str("OPENAPI_SERVER_PROXY_URI", &c.OpenAPIServerProxyURI)
 	str("LOG_LEVEL", &c.LogLevel)
 	str("CLIENT_ERROR_VERBOSITY", &c.ClientErrorVerbosity)
+	boolean("SERVER_TIMING_ENABLED", &c.ServerTimingEnabled)
 	for _, kv := range environ {
 		k, v, _ := strings.Cut(kv, "=")
 		if strings.HasPrefix(k, "PGRST_APP_SETTINGS_") && len(k) > len("PGRST_APP_SETTINGS_") {
@@ -288,6 +290,7 @@ func (c *Config) Dump(showSecret bool) string {
 	q("openapi-server-proxy-uri", c.OpenAPIServerProxyURI)
 	q("server-cors-allowed-origins", strings.Join(c.ServerCORSAllowedOrigins, ","))
 	n("server-port", c.ServerPort)
+	bo("server-timing-enabled", c.ServerTimingEnabled)
 	q("server-host", c.ServerHost)
 	if c.AdminServerPort != 0 {
 		n("admin-server-port", c.AdminServerPort)

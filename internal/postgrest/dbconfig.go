@@ -23,7 +23,7 @@ var dbSettable = map[string]bool{
 	"db_anon_role": true, "db_extra_search_path": true, "db_max_rows": true, "db_pre_request": true,
 	"db_schemas": true, "jwt_aud": true, "jwt_role_claim_key": true, "jwt_secret": true,
 	"jwt_secret_is_base64": true, "jwt_cache_max_entries": true, "openapi_mode": true,
-	"openapi_server_proxy_uri": true, "client_error_verbosity": true, "server_cors_allowed_origins": true,
+	"openapi_server_proxy_uri": true, "client_error_verbosity": true, "server_cors_allowed_origins": true, "server_timing_enabled": true,
 }
 
 // loadDBConfig applies in-database configuration (db-config, default on):

@@ -47,6 +47,7 @@ type request struct {
 	payload      *payload
 	singular     bool              // Accept: application/vnd.pgrst.object+json
 	hoisted      map[string]string // the called function's hoisted SET options
+	timing       *serverTiming     // nil unless server-timing-enabled
 }
 
 // hoistedSettings are PostgREST's default db-hoisted-tx-settings (besides
@@ -159,9 +160,15 @@ func redactedURI(u *url.URL) string {
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request, roleOut *string) *apierr.Error {
 	// 1. JWT
+	start := time.Now()
 	res, aerr := s.authn().Authenticate(r.Header)
 	if aerr != nil {
 		return aerr
+	}
+	var timing *serverTiming
+	if s.conf().ServerTimingEnabled {
+		timing = &serverTiming{mark: start}
+		timing.lap(phaseJWT)
 	}
 	*roleOut = res.Role
 	// 2. schema cache
@@ -169,7 +176,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, roleOut *string) 
 	if sc == nil {
 		return apierr.SchemaCacheNotReady(0)
 	}
-	req := &request{r: r, method: r.Method, auth: res, cache: sc}
+	req := &request{r: r, method: r.Method, auth: res, cache: sc, timing: timing}
 	// 3.1 path
 	path := r.URL.Path
 	segs := strings.Split(strings.TrimPrefix(path, "/"), "/")
@@ -238,6 +245,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, roleOut *string) 
 	if e := s.readBody(req); e != nil {
 		return e
 	}
+	req.timing.lap(phaseParse)
 	if req.method == "OPTIONS" {
 		return s.options(w, req)
 	}
@@ -287,6 +295,8 @@ func (s *Server) options(w http.ResponseWriter, req *request) *apierr.Error {
 	h.Set("Access-Control-Allow-Origin", "*")
 	h.Set("Allow", allow)
 	h.Set("Vary", "Accept, Prefer, Range")
+	req.timing.lap(phasePlan)
+	req.timing.addTo(h)
 	w.WriteHeader(200)
 	return nil
 }
@@ -545,6 +555,8 @@ func (s *Server) run(ctx context.Context, req *request, readOnly bool, isolation
 	if s.pool == nil {
 		return nil, apierr.ConnectionError(errors.New("not connected"))
 	}
+	req.timing.lap(phasePlan)
+	defer req.timing.lap(phaseTx)
 	tr := s.txRequest(req, readOnly, isolation)
 	actx, cancel := context.WithTimeout(ctx, time.Duration(s.cfg.DBPoolAcquireTimeout)*time.Second)
 	conn, err := s.pool.Acquire(actx)
@@ -687,6 +699,7 @@ func (s *Server) finish(w http.ResponseWriter, req *request, resp *response, res
 	if status == 503 {
 		out.Set("Retry-After", strconv.FormatInt(s.nextDelay.Load(), 10))
 	}
+	req.timing.addTo(out)
 	w.WriteHeader(status)
 	if resp.hasBody && req.method != "HEAD" {
 		_, _ = w.Write(resp.body)
