@@ -186,10 +186,11 @@ func (s *Server) tableInsert(w http.ResponseWriter, req *request, t *schemacache
 		return e
 	}
 	resp := &response{status: 201}
-	// Response.hs isInsertIfGTZero@v16.2: with merge-duplicates, no row
-	// counted as inserted (also an empty array) is 200
-	// (T:Query/UpsertSpec.hs:76@v16.2).
-	if req.prefs.Resolution == "merge-duplicates" && (res.inserted == nil || *res.inserted <= 0) {
+	// Response.hs isInsertIfGTZero@v16.2: with merge-duplicates on a key,
+	// no row counted as inserted (also an empty array) is 200
+	// (T:Query/UpsertSpec.hs:76@v16.2); without a key or on_conflict the
+	// preference does not apply and it stays 201 (T:Query/UpsertSpec.hs:156).
+	if len(conflict) > 0 && req.prefs.Resolution == "merge-duplicates" && (res.inserted == nil || *res.inserted <= 0) {
 		resp.status = 200
 	}
 	switch req.prefs.ret {
