@@ -3,6 +3,7 @@ package postgrest
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -27,6 +28,9 @@ func writeWithReason(w http.ResponseWriter, r *http.Request, e *apierr.Error) bo
 	if !ok {
 		return false
 	}
+	// Unread request bytes would make the close below reset the
+	// connection before the client reads the answer.
+	_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, 1<<20))
 	conn, buf, err := hj.Hijack()
 	if err != nil {
 		return false
