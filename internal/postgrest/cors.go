@@ -57,7 +57,7 @@ func (s *Server) cors(w http.ResponseWriter, r *http.Request) bool {
 			allowHeaders = append(allowHeaders, x)
 		}
 		add("Authorization", false)
-		if acrh, ok := r.Header["Access-Control-Request-Headers"]; ok && len(acrh) > 0 {
+		if acrh, ok := r.Header["Access-Control-Request-Headers"]; ok && len(acrh) > 0 && strings.TrimSpace(acrh[0]) != "" {
 			for _, x := range strings.Split(acrh[0], ",") {
 				add(strings.TrimSpace(x), false)
 			}
@@ -65,7 +65,9 @@ func (s *Server) cors(w http.ResponseWriter, r *http.Request) bool {
 		for _, x := range []string{"Accept", "Accept-Language", "Content-Language"} {
 			add(x, true)
 		}
-		h.Set("Access-Control-Allow-Headers", strings.Join(allowHeaders, ", "))
+		if _, asked := r.Header["Access-Control-Request-Headers"]; asked { // wai-cors hdrRequestHeader
+			h.Set("Access-Control-Allow-Headers", strings.Join(allowHeaders, ", "))
+		}
 		h.Set("Access-Control-Max-Age", "86400")
 		w.WriteHeader(http.StatusOK)
 		return true

@@ -121,6 +121,13 @@ func TestCORSAndVerbosity(t *testing.T) {
 			hdr: map[string]string{"Origin": "http://example.com", "Access-Control-Request-Method": "GET",
 				"Access-Control-Request-Headers": "accept, x-y"},
 			status: 200, wantHdr: map[string]string{"Access-Control-Allow-Headers": "Authorization, accept, x-y, Accept-Language, Content-Language"}},
+		{name: "preflight with empty request headers", cite: "wai-cors (empty header list)", method: "OPTIONS", path: "/items",
+			hdr:    map[string]string{"Origin": "http://example.com", "Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": ""},
+			status: 200, wantHdr: map[string]string{"Access-Control-Allow-Headers": "Authorization, Accept, Accept-Language, Content-Language"}},
+		{name: "preflight without request headers", cite: "wai-cors hdrRequestHeader", method: "OPTIONS", path: "/items",
+			hdr:    map[string]string{"Origin": "http://example.com", "Access-Control-Request-Method": "DELETE"},
+			status: 200, wantHdr: map[string]string{"Access-Control-Allow-Headers": "", "Access-Control-Allow-Origin": "*",
+				"Access-Control-Allow-Methods": "GET, POST, PATCH, PUT, DELETE, OPTIONS, HEAD"}},
 		// An OPTIONS with Origin but no Access-Control-Request-Method is a
 		// failed preflight: wai-cors ignores it and the app answers.
 		{name: "postflight options", cite: "T:CorsSpec.hs:43@v16.2", method: "OPTIONS", path: "/items",
