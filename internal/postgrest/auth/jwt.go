@@ -28,7 +28,8 @@ type Config struct {
 	// Secret is the HMAC key (already base64-decoded); nil means no
 	// jwt-secret is configured. Ignored when Keys is set.
 	Secret []byte
-	// Keys are the verification keys parsed from jwt-secret (ParseSecret).
+	// Keys are the verification keys parsed from jwt-secret (ParseSecret);
+	// nil = none configured (then Secret, if set, is an HS256 key).
 	Keys []Key
 	// Audience is jwt-aud; "" accepts any string or array aud.
 	Audience string
@@ -57,11 +58,11 @@ type Authenticator struct {
 
 // New returns an Authenticator.
 func New(cfg Config) *Authenticator {
-	if len(cfg.Keys) == 0 && cfg.Secret != nil {
+	if cfg.Keys == nil && cfg.Secret != nil {
 		cfg.Keys = []Key{{Alg: "HS256", Secret: cfg.Secret}}
 	}
 	a := &Authenticator{cfg: cfg, now: time.Now}
-	if cfg.CacheMaxEntries > 0 && len(cfg.Keys) > 0 {
+	if cfg.CacheMaxEntries > 0 && cfg.Keys != nil {
 		a.cache = NewCache(cfg.CacheMaxEntries)
 	}
 	return a
@@ -103,7 +104,7 @@ func (a *Authenticator) Authenticate(h http.Header) (*Result, *apierr.Error) {
 	token, ok := BearerToken(h)
 	var claims map[string]any
 	if ok {
-		if len(a.cfg.Keys) == 0 {
+		if a.cfg.Keys == nil { // an empty JWKS is a secret with no usable key
 			return nil, apierr.New(500, "PGRST300", "Server lacks JWT secret", "", "")
 		}
 		var e *apierr.Error

@@ -38,7 +38,7 @@ func ParseSecret(b []byte) ([]Key, error) {
 		Keys []json.RawMessage `json:"keys"`
 	}
 	if json.Unmarshal(b, &set) == nil && set.Keys != nil {
-		var keys []Key
+		keys := []Key{} // an empty set stays a (useless) key set
 		ok := true
 		for _, raw := range set.Keys {
 			k, err := parseJWK(raw)

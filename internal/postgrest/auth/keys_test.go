@@ -125,3 +125,17 @@ func TestParseSecretPlain(t *testing.T) {
 		t.Fatalf("HS512 with oct JWK: %v", e)
 	}
 }
+
+// An empty JWKS is a configured secret without usable keys: tokens fail
+// with "No suitable key", not PGRST300 (configJWKS is set).
+func TestEmptyJWKS(t *testing.T) {
+	keys, err := ParseSecret([]byte(`{"keys":[]}`))
+	if err != nil || keys == nil || len(keys) != 0 {
+		t.Fatalf("keys %v err %v", keys, err)
+	}
+	a := New(Config{Secret: []byte(`{"keys":[]}`), Keys: keys, RoleClaim: MustParsePath("$.role"), AnonRole: "anon"})
+	_, e := a.Authenticate(hdr("Bearer " + mint(map[string]any{"role": "r"})))
+	if e == nil || e.Code != "PGRST301" || string(e.Details) != `"No suitable key was found to decode the JWT"` {
+		t.Fatalf("got %v", e)
+	}
+}
