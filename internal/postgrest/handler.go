@@ -46,6 +46,7 @@ type request struct {
 	bodyKind     string // json, form, text, xml, octet
 	payload      *payload
 	singular     bool              // Accept: application/vnd.pgrst.object+json
+	strip        bool              // Accept: …;nulls=stripped (json_strip_nulls)
 	hoisted      map[string]string // the called function's hoisted SET options
 	timing       *serverTiming     // nil unless server-timing-enabled
 }
@@ -439,52 +440,34 @@ func (s *Server) readBody(req *request) *apierr.Error {
 
 const singularType = "application/vnd.pgrst.object+json"
 
-// acceptJSON negotiates the response media type: JSON (also */* and
-// application/*), the extra types given, or, when allowSingular, the
-// singular object type (req.singular). Anything else is 406 PGRST107.
+// acceptJSON negotiates the response media type: JSON (also */*), the
+// extra types given; anything else is 406 PGRST107.
 func acceptJSON(r *http.Request, extra ...string) *apierr.Error {
-	_, e := negotiate(r, false, extra...)
+	_, e := pickMedia(r, false, extra...)
 	return e
 }
 
+// negotiate is pickMedia reporting whether the singular object type won.
+// Its callers (tables) do not strip nulls yet, so the nulls=stripped types
+// are refused there rather than answered unstripped.
 func negotiate(r *http.Request, allowSingular bool, extra ...string) (singular bool, e *apierr.Error) {
-	vals := r.Header.Values("Accept")
-	if len(vals) == 0 {
-		return false, nil
+	m, e := pickMedia(r, allowSingular, extra...)
+	if e == nil && m.strip {
+		return false, apierr.NotAcceptable(strings.Join(r.Header.Values("Accept"), ", "))
 	}
-	var items []string
-	for _, v := range vals {
-		for _, it := range strings.Split(v, ",") {
-			mt := mediaType(it)
-			if mt == "" {
-				continue
-			}
-			switch mt {
-			case "*/*", "application/*", "application/json":
-				return false, nil
-			case singularType, "application/vnd.pgrst.object":
-				if allowSingular {
-					return true, nil
-				}
-			}
-			for _, x := range extra {
-				if mt == x {
-					return false, nil
-				}
-			}
-			items = append(items, mt)
-		}
-	}
-	if len(items) == 0 {
-		return false, nil
-	}
-	return false, apierr.NotAcceptable(strings.Join(items, ", "))
+	return m.singular, e
 }
 
-// contentType is the JSON or singular content type of a response.
+// contentType is the JSON, singular or nulls-stripped content type of a
+// response (MediaType.hs toMime@v16.2).
 func (req *request) contentType() string {
-	if req.singular {
+	switch {
+	case req.singular && req.strip:
+		return singularType + ";nulls=stripped; charset=utf-8"
+	case req.singular:
 		return singularType + "; charset=utf-8"
+	case req.strip:
+		return "application/vnd.pgrst.array+json;nulls=stripped; charset=utf-8"
 	}
 	return "application/json; charset=utf-8"
 }

@@ -223,11 +223,11 @@ func (s *Server) handleRPC(w http.ResponseWriter, req *request) *apierr.Error {
 	}
 	// Plan.hs callReadPlan: content negotiation, then handling=strict
 	// checks (invalid preferences, max-affected on a non-SETOF function).
-	sg, ne := negotiate(req.r, true)
+	m, ne := pickMedia(req.r, true)
 	if ne != nil {
 		return ne
 	}
-	req.singular = sg
+	req.singular, req.strip = m.singular, m.strip
 	if e := req.prefs.StrictError(); e != nil {
 		return fromQueryErr(e)
 	}
@@ -340,17 +340,23 @@ func (s *Server) handleRPC(w http.ResponseWriter, req *request) *apierr.Error {
 			count = "(SELECT pg_catalog.count(*) FROM pgrst_source" + where + ")"
 		}
 		inner = "SELECT " + sel + " FROM pgrst_source" + where + order + limit
+		// SqlFragment.hs asJsonF/asJsonSingleF (json_strip_nulls for
+		// nulls=stripped).
+		strip := func(x string) string {
+			if req.strip {
+				return "json_strip_nulls(" + x + ")"
+			}
+			return x
+		}
 		switch {
-		case f.Return == schemacache.ReturnScalar && !f.ReturnsSet:
-			body = "coalesce((json_agg(_postgrest_t.pgrst_scalar)->0)::text, 'null')"
-		case f.Return == schemacache.ReturnScalar && req.singular:
-			body = "coalesce((json_agg(_postgrest_t.pgrst_scalar)->0)::text, 'null')"
+		case f.Return == schemacache.ReturnScalar && (!f.ReturnsSet || req.singular):
+			body = "coalesce((" + strip("json_agg(_postgrest_t.pgrst_scalar)->0") + ")::text, 'null')"
 		case f.Return == schemacache.ReturnScalar:
-			body = "coalesce(json_agg(_postgrest_t.pgrst_scalar), '[]')::text"
-		case !f.ReturnsSet:
-			body = "coalesce((json_agg(_postgrest_t)->0)::text, 'null')"
+			body = "coalesce(" + strip("json_agg(_postgrest_t.pgrst_scalar)") + ", '[]')::text"
+		case !f.ReturnsSet || req.singular:
+			body = "coalesce((" + strip("json_agg(_postgrest_t)->0") + ")::text, 'null')"
 		default:
-			body = aggBody(req)
+			body = "coalesce(" + strip("json_agg(_postgrest_t)") + ", '[]')::text"
 		}
 	}
 	sql := "WITH pgrst_source AS (" + source + ") SELECT " + count + ", pg_catalog.count(_postgrest_t), " + body + ", " + gucCols +

@@ -43,6 +43,7 @@ grant select, delete on public.scratch to anon;
 create function public.del_set() returns setof public.scratch language sql as 'delete from public.scratch returning *';
 create function public.del_void() returns void language sql as 'delete from public.scratch';
 create function public.noop() returns void language sql as '';
+create function public.with_nulls() returns table (a int, b text) language sql as $$ values (1, null), (2, 'x') $$;
 `
 
 func TestRPCShapes(t *testing.T) {
@@ -101,6 +102,24 @@ func TestRPCShapes(t *testing.T) {
 		{name: "max-affected lenient ignored", cite: "T:Query/Preferences/MaxAffectedSpec.hs:49@v16.2", method: "POST", path: "/rpc/del_set",
 			hdr: map[string]string{"Prefer": "handling=lenient, max-affected=1"}, status: 200, wantBody: `[]`,
 			wantHdr: map[string]string{"Preference-Applied": "handling=lenient"}},
+		// MediaType.hs decodeMediaType, SqlFragment.hs asJsonF (strip).
+		{name: "array nulls stripped", cite: "T:Query/NullsStripSpec.hs:13@v16.2", method: "GET", path: "/rpc/with_nulls",
+			hdr: map[string]string{"Accept": "application/vnd.pgrst.array+json;nulls=stripped"}, status: 200,
+			wantBody: `[{"a":1},{"a":2,"b":"x"}]`,
+			wantHdr:  map[string]string{"Content-Type": "application/vnd.pgrst.array+json;nulls=stripped; charset=utf-8"}},
+		{name: "object nulls stripped", cite: "T:Query/NullsStripSpec.hs:52@v16.2", method: "GET", path: "/rpc/with_nulls?a=eq.1",
+			hdr: map[string]string{"Accept": "application/vnd.pgrst.object+json;nulls=stripped"}, status: 200,
+			wantBody: `{"a":1}`,
+			wantHdr:  map[string]string{"Content-Type": "application/vnd.pgrst.object+json;nulls=stripped; charset=utf-8"}},
+		{name: "array without strip is json", cite: "T:Query/NullsStripSpec.hs:110@v16.2", method: "GET", path: "/rpc/with_nulls?a=eq.1",
+			hdr: map[string]string{"Accept": "application/vnd.pgrst.array+json"}, status: 200,
+			wantBody: `[{"a":1,"b":null}]`, wantHdr: map[string]string{"Content-Type": "application/json; charset=utf-8"}},
+		{name: "application/* is not json", cite: "MediaType.hs decodeMediaType@v16.2 (MTOther)", method: "GET", path: "/rpc/with_nulls",
+			hdr: map[string]string{"Accept": "application/*"}, status: 406,
+			wantBody: errBody("PGRST107", "None of these media types are available: application/*", nil, nil)},
+		{name: "accept sorted by q", cite: "wai-extra parseHttpAccept", method: "GET", path: "/rpc/with_nulls?a=eq.2",
+			hdr: map[string]string{"Accept": "application/json;q=0.5, application/vnd.pgrst.object+json"}, status: 200,
+			wantBody: `{"a":2,"b":"x"}`},
 		// Plan.hs callReadPlan: Accept is negotiated before handling=strict.
 		{name: "406 before strict prefs", cite: "Plan.hs:229-231@v16.2", method: "GET", path: "/rpc/add?a=1&b=2",
 			hdr: map[string]string{"Prefer": "handling=strict, bogus", "Accept": "audio/mpeg"}, status: 406},
