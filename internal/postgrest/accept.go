@@ -17,12 +17,14 @@ type media struct {
 }
 
 // acceptItem is one media range of Accept after wai-extra's
-// parseHttpAccept: spaces removed, ";q=…" cut off, sorted by q.
+// parseHttpAccept: spaces removed, ";q=…" cut off, sorted by q and then by
+// specificity (semicolons minus stars), both descending, stable.
 type acceptItem struct {
 	raw    string // without the q parameter
 	typ    string // lower-cased type/subtype
 	params map[string]string
 	q      float64
+	spec   int
 }
 
 func parseAccept(vals []string) []acceptItem {
@@ -38,11 +40,10 @@ func parseAccept(vals []string) []acceptItem {
 				qv, _, _ := strings.Cut(qs, ";")
 				if f, err := strconv.ParseFloat(qv, 64); err == nil {
 					a.q = f
-				} else {
-					a.q = 0
-				}
+				} // unreadable q counts as 1 (readQ)
 			}
 			a.raw = raw
+			a.spec = strings.Count(raw, ";") - strings.Count(raw, "*")
 			parts := strings.Split(raw, ";")
 			a.typ = strings.ToLower(parts[0])
 			for _, p := range parts[1:] {
@@ -52,7 +53,12 @@ func parseAccept(vals []string) []acceptItem {
 			items = append(items, a)
 		}
 	}
-	sort.SliceStable(items, func(i, j int) bool { return items[i].q > items[j].q })
+	sort.SliceStable(items, func(i, j int) bool {
+		if items[i].q != items[j].q {
+			return items[i].q > items[j].q
+		}
+		return items[i].spec > items[j].spec
+	})
 	return items
 }
 
