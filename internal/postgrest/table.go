@@ -4,10 +4,12 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"sort"
 	"strings"
 
 	"github.com/authstack/authstack/internal/postgrest/apierr"
 	"github.com/authstack/authstack/internal/postgrest/fuzzy"
+	"github.com/authstack/authstack/internal/postgrest/query"
 	"github.com/authstack/authstack/internal/postgrest/schemacache"
 )
 
@@ -130,15 +132,42 @@ func quotedList(keys []string, prefix string) string {
 func (s *Server) returning(req *request, t *schemacache.Table) (ret, sel, body string) {
 	switch req.prefs.ret {
 	case "representation":
-		return qualified(t.Schema, t.Name) + ".*", "", aggBody(req)
+		return returningCols(req, t), "", aggBody(req)
 	case "headers-only":
-		pk := t.PKColumns()
-		if len(pk) == 0 {
-			return "1", "", "NULL::text"
-		}
-		return quotedList(pk, qualified(t.Schema, t.Name)+"."), "", "coalesce(json_agg(_postgrest_t), '[]')::text"
+		return returningCols(req, t), "", "coalesce(json_agg(_postgrest_t), '[]')::text"
 	}
 	return "1", "", "NULL::text"
+}
+
+// returningCols is the RETURNING list of a mutation with a representation
+// or headers-only (Plan.hs inferColsEmbedNeeds@v16.2): "t".* when select=
+// has *, else the selected columns and the primary key columns, sorted, so
+// that a role with column privileges on just those columns can mutate
+// (T:Query/InsertSpec.hs:707, T:Query/DeleteSpec.hs:122@v16.2).
+func returningCols(req *request, t *schemacache.Table) string {
+	tbl := qualified(t.Schema, t.Name)
+	names := map[string]bool{}
+	for _, it := range req.q.p.Select {
+		if it.Kind != query.SelectField || it.Aggregate != "" {
+			continue
+		}
+		if it.Field.Name == "*" {
+			return tbl + ".*"
+		}
+		names[it.Field.Name] = true
+	}
+	for _, k := range t.PKColumns() {
+		names[k] = true
+	}
+	if len(names) == 0 {
+		return tbl + ".*"
+	}
+	cols := make([]string, 0, len(names))
+	for k := range names {
+		cols = append(cols, k)
+	}
+	sort.Strings(cols)
+	return quotedList(cols, tbl+".")
 }
 
 func (s *Server) tableInsert(w http.ResponseWriter, req *request, t *schemacache.Table) *apierr.Error {

@@ -33,6 +33,10 @@ create domain public.devil_int as int default 666;
 create table public.defs (id devil_int, name text default 'Default', n int default 1 not null, tags int[]);
 grant select, insert, update, delete on public.defs to anon;
 insert into public.defs values (3, 'three', 3, '{1,2}');
+create table public.stars (id serial primary key, a int, b int, secret text default 's');
+grant insert (a, b), select (id, a, b), delete on public.stars to anon;
+grant usage on sequence public.stars_id_seq to anon;
+insert into public.stars (a, b) values (1, 1), (2, 2);
 `
 
 func TestTableSpecs(t *testing.T) {
@@ -95,7 +99,7 @@ func TestTableSpecs(t *testing.T) {
 			method: "POST", path: "/defs?columns=id,name,n,tags", hdr: map[string]string{"Prefer": "return=representation, missing=default"},
 			body: `[{"tags":[1]},{"id":5,"name":null,"n":6}]`, status: 201,
 			wantBody: `[{"id":666,"name":"Default","n":1,"tags":[1]},{"id":5,"name":null,"n":6,"tags":null}]`,
-			wantHdr: map[string]string{"Preference-Applied": "missing=default, return=representation"}},
+			wantHdr:  map[string]string{"Preference-Applied": "missing=default, return=representation"}},
 		{name: "without missing=default absent keys are null", cite: "T:Query/InsertSpec.hs:490@v16.2",
 			method: "POST", path: "/defs?columns=id,name", hdr: map[string]string{"Prefer": "return=representation"},
 			body: `{"id":7}`, status: 201, wantBody: `[{"id":7,"name":null,"n":1,"tags":null}]`},
@@ -107,6 +111,19 @@ func TestTableSpecs(t *testing.T) {
 			method: "POST", path: "/nopk", hdr: map[string]string{"Prefer": "return=representation, resolution=merge-duplicates"},
 			body: `[{"a":"9","b":"9"}]`, status: 201, wantBody: `[{"a":"9","b":"9"}]`,
 			wantHdr: map[string]string{"Preference-Applied": "return=representation"}},
+		{name: "insert returns only the selected and key columns", cite: "T:Query/InsertSpec.hs:707@v16.2 (Plan.hs inferColsEmbedNeeds)",
+			method: "POST", path: "/stars?select=a,b", hdr: map[string]string{"Prefer": "return=representation"},
+			body: `{"a":5,"b":6}`, status: 201, wantBody: `[{"a":5,"b":6}]`},
+		{name: "insert with select=* needs every column", cite: "T:Query/InsertSpec.hs:723@v16.2",
+			method: "POST", path: "/stars", hdr: map[string]string{"Prefer": "return=representation"},
+			body: `{"a":7,"b":8}`, status: 401,
+			wantBody: errBody("42501", "permission denied for table stars", nil, nil)},
+		{name: "delete returns only the selected and key columns", cite: "T:Query/DeleteSpec.hs:122@v16.2",
+			method: "DELETE", path: "/stars?a=eq.1&select=id,a", hdr: map[string]string{"Prefer": "return=representation"},
+			status: 200, wantBody: `[{"id":1,"a":1}]`},
+		{name: "headers-only keeps the key for Location", cite: "T:Query/InsertSpec.hs:127@v16.2",
+			method: "POST", path: "/stars?select=a", hdr: map[string]string{"Prefer": "return=headers-only"},
+			body: `{"a":9,"b":9}`, status: 201, wantHdr: map[string]string{"Location": "/stars?id=eq.4"}},
 		{name: "Location keeps bigint digits", cite: "SqlFragment.hs locationF@v16.2 (json_each_text)",
 			method: "POST", path: "/big", hdr: map[string]string{"Prefer": "return=headers-only"},
 			body: `{"id":9007199254740993}`, status: 201,
