@@ -33,6 +33,12 @@ create domain public.devil_int as int default 666;
 create table public.defs (id devil_int, name text default 'Default', n int default 1 not null, tags int[]);
 grant select, insert, update, delete on public.defs to anon;
 insert into public.defs values (3, 'three', 3, '{1,2}');
+create domain public.tsv_d as tsvector;
+create domain public.tsv_dd as public.tsv_d;
+create domain public.varchar_d as character varying(5);
+create table public.fts_dom (id int, v tsv_dd, s varchar_d);
+grant select on public.fts_dom to anon;
+insert into public.fts_dom values (1, to_tsvector('simple', 'of mice'), 'ab'), (2, to_tsvector('simple', 'and men'), 'cd');
 create table public.stars (id serial primary key, a int, b int, secret text default 's');
 grant insert (a, b), select (id, a, b), delete on public.stars to anon;
 grant usage on sequence public.stars_id_seq to anon;
@@ -111,6 +117,8 @@ func TestTableSpecs(t *testing.T) {
 			method: "POST", path: "/nopk", hdr: map[string]string{"Prefer": "return=representation, resolution=merge-duplicates"},
 			body: `[{"a":"9","b":"9"}]`, status: 201, wantBody: `[{"a":"9","b":"9"}]`,
 			wantHdr: map[string]string{"Preference-Applied": "return=representation"}},
+		{name: "fts on a domain over a domain over tsvector", cite: "T:Query/QuerySpec.hs:310@v16.2",
+			method: "GET", path: "/fts_dom?select=id&v=fts(simple).mice", status: 200, wantBody: `[{"id":1}]`},
 		{name: "insert returns only the selected and key columns", cite: "T:Query/InsertSpec.hs:707@v16.2 (Plan.hs inferColsEmbedNeeds)",
 			method: "POST", path: "/stars?select=a,b", hdr: map[string]string{"Prefer": "return=representation"},
 			body: `{"a":5,"b":6}`, status: 201, wantBody: `[{"a":5,"b":6}]`},
@@ -142,6 +150,9 @@ func TestTableSpecs(t *testing.T) {
 		}
 		if err := json.Unmarshal([]byte(r.body), &doc); err != nil {
 			t.Fatal(err)
+		}
+		if got, _ := json.Marshal(doc.Definitions["fts_dom"].Properties["s"]); !jsonEq(string(got), `{"format":"character varying","maxLength":5,"type":"string"}`) {
+			t.Errorf("[SchemaCache.hs data_type@v16.2] domain over varchar(5): %s", got)
 		}
 		props := doc.Definitions["big"].Properties
 		// T:OpenApi/OpenApiSpec.hs:379,543,653-707@v16.2: pg_catalog types

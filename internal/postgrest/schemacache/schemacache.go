@@ -179,22 +179,31 @@ where c.relkind in ('r','v','m','f','p') and n.nspname = any($1) and not c.relis
 order by 1, 2`
 
 const columnsSQL = `
+with recursive doms(oid, base) as (
+  -- every domain to its ultimate base type, through domains over domains
+  -- (SchemaCache.hs baseTypesCte@v16.2)
+  select oid, typbasetype from pg_type where typtype = 'd'
+  union all
+  select d.oid, t.typbasetype from doms d join pg_type t on t.oid = d.base where t.typtype = 'd'
+),
+base_types as materialized (
+  select d.oid, d.base from doms d join pg_type t on t.oid = d.base where t.typtype <> 'd'
+)
 select n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod), not a.attnotnull,
   a.atthasdef or a.attidentity <> '' or a.attgenerated <> '',
   coalesce((select true from pg_index i where i.indrelid = c.oid and i.indisprimary and a.attnum = any(i.indkey)), false),
   coalesce(col_description(c.oid, a.attnum), ''), a.attnum::int,
   coalesce((select array_agg(e.enumlabel::text order by e.enumsortorder) from pg_enum e
             where e.enumtypid = coalesce(nullif(t.typbasetype, 0), a.atttypid)), '{}'),
-  case when a.atttypmod > 4 and coalesce(nullif(t.typbasetype, 0), a.atttypid) in ('varchar'::regtype, 'bpchar'::regtype)
-       then a.atttypmod - 4 end,
+  information_schema._pg_char_max_length(information_schema._pg_truetypid(a.*, t.*), information_schema._pg_truetypmod(a.*, t.*)),
   coalesce((select fc.relname || '|' || fa.attname from pg_constraint k
             join pg_class fc on fc.oid = k.confrelid
             join pg_attribute fa on fa.attrelid = k.confrelid and fa.attnum = k.confkey[1]
             where k.contype = 'f' and k.conrelid = c.oid and array_length(k.conkey, 1) = 1
               and k.conkey[1] = a.attnum limit 1), ''),
-  format_type(coalesce(nullif(t.typbasetype, 0), a.atttypid), null),
+  format_type(bt.oid, null),
   case when t.typtype = 'd' then
-    case when bt.typnamespace = 'pg_catalog'::regnamespace then format_type(t.typbasetype, null)
+    case when bt.typnamespace = 'pg_catalog'::regnamespace then format_type(bt.oid, null)
          else format_type(a.atttypid, a.atttypmod) end
   else
     case when t.typnamespace = 'pg_catalog'::regnamespace then format_type(a.atttypid, null)
@@ -211,7 +220,8 @@ from pg_attribute a
 join pg_class c on c.oid = a.attrelid
 join pg_namespace n on n.oid = c.relnamespace
 join pg_type t on t.oid = a.atttypid
-left join pg_type bt on bt.oid = t.typbasetype
+left join base_types tb on tb.oid = a.atttypid
+join pg_type bt on bt.oid = coalesce(tb.base, a.atttypid)
 where c.relkind in ('r','v','m','f','p') and n.nspname = any($1) and a.attnum > 0 and not a.attisdropped
 order by 1, 2, a.attnum`
 
