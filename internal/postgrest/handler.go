@@ -447,17 +447,6 @@ func acceptJSON(r *http.Request, extra ...string) *apierr.Error {
 	return e
 }
 
-// negotiate is pickMedia reporting whether the singular object type won.
-// Its callers (tables) do not strip nulls yet, so the nulls=stripped types
-// are refused there rather than answered unstripped.
-func negotiate(r *http.Request, allowSingular bool, extra ...string) (singular bool, e *apierr.Error) {
-	m, e := pickMedia(r, allowSingular, extra...)
-	if e == nil && m.strip {
-		return false, apierr.NotAcceptable(strings.Join(r.Header.Values("Accept"), ", "))
-	}
-	return m.singular, e
-}
-
 // contentType is the JSON, singular or nulls-stripped content type of a
 // response (MediaType.hs toMime@v16.2).
 func (req *request) contentType() string {

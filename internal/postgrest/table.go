@@ -39,11 +39,11 @@ func (s *Server) handleTable(w http.ResponseWriter, req *request) *apierr.Error 
 	if e := req.prefs.StrictError(); e != nil {
 		return fromQueryErr(e)
 	}
-	sg, ne := negotiate(req.r, true)
+	m, ne := pickMedia(req.r, true)
 	if ne != nil {
 		return ne
 	}
-	req.singular = sg
+	req.singular, req.strip = m.singular, m.strip
 	switch req.method {
 	case "GET", "HEAD":
 		return s.tableRead(w, req, t)
@@ -507,10 +507,17 @@ func (s *Server) tableMutate(w http.ResponseWriter, req *request, t *schemacache
 // aggBody renders the rows as a JSON array, or as the single object for
 // application/vnd.pgrst.object+json (the row count is checked in run).
 func aggBody(req *request) string {
+	agg := "json_agg(_postgrest_t)"
 	if req.singular {
-		return "coalesce((json_agg(_postgrest_t)->0)::text, 'null')"
+		agg += "->0"
 	}
-	return "coalesce(json_agg(_postgrest_t), '[]')::text"
+	if req.strip { // SqlFragment.hs addNullsToSnip (nulls=stripped)
+		agg = "json_strip_nulls(" + agg + ")"
+	}
+	if req.singular {
+		return "coalesce((" + agg + ")::text, 'null')"
+	}
+	return "coalesce(" + agg + ", '[]')::text"
 }
 
 // quoteLiteral renders a SQL string literal (standard_conforming_strings).
