@@ -220,9 +220,10 @@ create view public.pets_vv as select * from public.pets_renamed;
 create view public.pets_computed as select id + 0 as id, name from hidden.pets;
 create view public.pair_full as select "b {x}", a, v from hidden.pair;
 create view public.pair_half as select a, v from hidden.pair;
+create view public.pets_twice as select id, name, id as again from hidden.pets;
 create view public.pets_sub as select * from (select id, name from hidden.pets) s order by name;
 grant select, insert, update, delete on public.pets, public.pets_renamed, public.pets_vv, public.pets_computed,
-  public.pair_full, public.pair_half, public.pets_sub to anon;
+  public.pair_full, public.pair_half, public.pets_sub, public.pets_twice to anon;
 grant usage on schema hidden to anon;
 grant select, insert, update, delete on all tables in schema hidden to anon;
 insert into hidden.owner values (1);
@@ -270,7 +271,7 @@ func TestViewKeys(t *testing.T) {
 	}{
 		{"pets", "id", pk}, {"pets", "owner_id", fk}, {"pets_renamed", "pet id", pk}, {"pets_vv", "pet id", pk},
 		{"pets_vv", "owner_id", fk}, {"pets_computed", "id", nil}, {"pair_half", "a", nil}, {"pair_full", "a", pk},
-		{"pets_sub", "name", nil},
+		{"pets_sub", "name", nil}, {"pets_twice", "id", pk}, {"pets_twice", "again", nil},
 	} {
 		if got := desc(c.def, c.col); got != c.want {
 			t.Errorf("[T:OpenApi/OpenApiSpec.hs:180@v16.2] %s.%s description %q, want %v", c.def, c.col, got, c.want)

@@ -211,6 +211,7 @@ func (c *Cache) AddViewKeys(ctx context.Context, q Querier, extraSearchPath []st
 			}
 			exposed[ref.rel][ref.col] = true
 		}
+		taken := map[colRef]bool{}
 		for i := range t.Columns {
 			col := &t.Columns[i]
 			ref, ok := final[colRef{oid, col.Position}]
@@ -218,8 +219,11 @@ func (c *Cache) AddViewKeys(ctx context.Context, q Querier, extraSearchPath []st
 				continue
 			}
 			k := keys[ref]
-			if k.pk && len(exposed[ref.rel]) == pkSize[ref.rel] {
+			// a key column exposed twice counts once, the first time
+			// (SchemaCache.hs takeFirstPK@v16.2)
+			if k.pk && len(exposed[ref.rel]) == pkSize[ref.rel] && !taken[ref] {
 				col.PrimaryKey = true
+				taken[ref] = true
 			}
 			if k.fkTab != "" && col.FKTable == "" {
 				col.FKTable, col.FKColumn = k.fkTab, k.fkCol
