@@ -442,9 +442,31 @@ const singularType = "application/vnd.pgrst.object+json"
 
 // acceptJSON negotiates the response media type: JSON (also */*), the
 // extra types given; anything else is 406 PGRST107.
+// Like Plan.hs inspectPlan, any acceptable range anywhere in the list
+// will do; the singular and nulls=stripped types are not.
 func acceptJSON(r *http.Request, extra ...string) *apierr.Error {
-	_, e := pickMedia(r, false, extra...)
-	return e
+	items := parseAccept(r.Header.Values("Accept"))
+	if len(items) == 0 {
+		return nil
+	}
+	var names []string
+	for _, a := range items {
+		switch a.typ {
+		case "*/*", "application/json":
+			return nil
+		case "application/vnd.pgrst.array+json", "application/vnd.pgrst.array":
+			if a.params["nulls"] != "stripped" {
+				return nil
+			}
+		}
+		for _, x := range extra {
+			if a.typ == x {
+				return nil
+			}
+		}
+		names = append(names, a.typ)
+	}
+	return apierr.NotAcceptable(strings.Join(names, ", "))
 }
 
 // contentType is the JSON, singular or nulls-stripped content type of a

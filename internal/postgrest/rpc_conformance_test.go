@@ -359,3 +359,20 @@ grant select, insert, update on public.orgs to anon;
 			wantBody: `[{"id":1,"name":"a","referee":null}]`, wantHdr: map[string]string{"Content-Type": "application/json; charset=utf-8"}},
 	})
 }
+
+// Plan.hs inspectPlan@v16.2: the root accepts openapi+json, JSON or */*
+// anywhere in Accept; singular and nulls=stripped are 406.
+func TestRootAccept(t *testing.T) {
+	e := newEngine(t, fixtureSQL, nil)
+	for accept, want := range map[string]int{
+		"application/vnd.pgrst.array+json;nulls=stripped":                           406,
+		"application/vnd.pgrst.array+json;nulls=stripped, application/openapi+json": 200,
+		"application/vnd.pgrst.object+json":                                         406,
+		"application/vnd.pgrst.array+json":                                          200,
+		"text/csv;q=0.9, application/json;q=0.1":                                    200,
+	} {
+		if r := e.do("HEAD", "/", map[string]string{"Accept": accept}, ""); r.status != want {
+			t.Errorf("Accept %q: %d, want %d", accept, r.status, want)
+		}
+	}
+}
