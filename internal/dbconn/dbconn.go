@@ -150,7 +150,12 @@ func (o *Options) connect(ctx context.Context, cfg *pgx.ConnConfig) (*pgx.Conn, 
 		if err == nil {
 			return conn, nil
 		}
-		last = err
+		// An attempt cut short by the end of the wait says nothing about
+		// the server: keep the previous attempt's reason (e.g. "connection
+		// refused") when there is one.
+		if last == nil || wctx.Err() == nil {
+			last = err
+		}
 		if !retryable(err) {
 			break
 		}
