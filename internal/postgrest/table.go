@@ -200,16 +200,7 @@ func (s *Server) tableInsert(w http.ResponseWriter, req *request, t *schemacache
 			") AS pgrst_body(" + s.recordsetDefs(t, keys) + ")"
 		ins += onConflictSQL(resolution, conflict, keys, "")
 	}
-	sel, order := "*", ""
-	if req.prefs.ret == "representation" {
-		sel, order = req.q.selectSQL(b), orderBy(req, b)
-	}
-	count := "NULL::bigint"
-	if req.prefs.count == "exact" {
-		count = "pg_catalog.count(_postgrest_t)"
-	}
-	sql := "WITH pgrst_source AS (" + ins + " RETURNING " + ret + ") SELECT " + count + ", pg_catalog.count(_postgrest_t), " + body + ", " +
-		gucCols + " FROM (SELECT " + sel + " FROM pgrst_source" + order + ") _postgrest_t"
+	sql := mutationSQL(req, b, "", ins+" RETURNING "+ret, body)
 	res, e := s.run(req.r.Context(), req, false, "", sql, b.Args)
 	if e != nil {
 		return e
@@ -335,6 +326,24 @@ func tableBuilder(t *schemacache.Table, qualifier string) *argBuilder {
 // returned rows (the read plan over pgrst_source, Query/Statements.hs
 // mainWrite@v16.2; T:Query/UpdateSpec.hs:443@v16.2): " ORDER BY …", or ""
 // without order=.
+// mutationSQL wraps a write (stmt, with its RETURNING) in the outer
+// statement every mutation shares: the optional exact count, the number of
+// affected rows, the body of the returned rows (shaped by select= and
+// order= with return=representation) and the response GUCs. with is an
+// optional list of CTEs ending in ", ".
+func mutationSQL(req *request, b *argBuilder, with, stmt, body string) string {
+	sel, order := "*", ""
+	if req.prefs.ret == "representation" {
+		sel, order = req.q.selectSQL(b), orderBy(req, b)
+	}
+	count := "NULL::bigint"
+	if req.prefs.count == "exact" {
+		count = "pg_catalog.count(_postgrest_t)"
+	}
+	return "WITH " + with + "pgrst_source AS (" + stmt + ") SELECT " + count + ", pg_catalog.count(_postgrest_t), " + body + ", " +
+		gucCols + " FROM (SELECT " + sel + " FROM pgrst_source" + order + ") _postgrest_t"
+}
+
 func orderBy(req *request, b *argBuilder) string {
 	if o := req.q.orderSQL(b); o != "" {
 		return " ORDER BY " + o
@@ -470,16 +479,7 @@ func (s *Server) tableMutate(w http.ResponseWriter, req *request, t *schemacache
 	if ret != "" {
 		stmt += where + " RETURNING " + ret
 	}
-	sel, order := "*", ""
-	if req.prefs.ret == "representation" {
-		sel, order = req.q.selectSQL(b), orderBy(req, b)
-	}
-	count := "NULL::bigint"
-	if req.prefs.count == "exact" {
-		count = "pg_catalog.count(_postgrest_t)"
-	}
-	sql := "WITH " + with + "pgrst_source AS (" + stmt + ") SELECT " + count + ", pg_catalog.count(_postgrest_t), " + body + ", " +
-		gucCols + " FROM (SELECT " + sel + " FROM pgrst_source" + order + ") _postgrest_t"
+	sql := mutationSQL(req, b, with, stmt, body)
 	res, e := s.run(req.r.Context(), req, false, "", sql, b.Args)
 	if e != nil {
 		return e
