@@ -58,6 +58,20 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 		}
 		return strconv.FormatUint(uint64(v), 10)
 	}
+	// apply runs one up/down step and reports the version change.
+	apply := func(ctx context.Context, step func(*migrations.Migrator) error) error {
+		mg, err := open(ctx)
+		if err != nil {
+			return err
+		}
+		defer mg.Close()
+		before := version(mg)
+		if err := step(mg); err != nil {
+			return err
+		}
+		fmt.Fprintf(f.Out, "migrated: version %s -> %s\n", before, version(mg))
+		return nil
+	}
 	steps := func(args []string) (int, error) {
 		if len(args) == 0 {
 			return 0, nil
@@ -85,17 +99,7 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 				}
 				return err
 			}
-			mg, err := open(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer mg.Close()
-			before := version(mg)
-			if err := mg.Up(n); err != nil {
-				return err
-			}
-			fmt.Fprintf(f.Out, "migrated: version %s -> %s\n", before, version(mg))
-			return nil
+			return apply(cmd.Context(), func(mg *migrations.Migrator) error { return mg.Up(n) })
 		},
 	}
 
@@ -112,17 +116,7 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 			if n == 0 && !yes {
 				return errors.New("`migrate down` without N reverts every migration and drops the auth schema and its data: add --yes to confirm, or give N")
 			}
-			mg, err := open(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer mg.Close()
-			before := version(mg)
-			if err := mg.Down(n); err != nil {
-				return err
-			}
-			fmt.Fprintf(f.Out, "migrated: version %s -> %s\n", before, version(mg))
-			return nil
+			return apply(cmd.Context(), func(mg *migrations.Migrator) error { return mg.Down(n) })
 		},
 	}
 	down.Flags().BoolVarP(&yes, "yes", "y", false, "confirm reverting every migration")
