@@ -36,12 +36,23 @@ func (s *Server) handleTable(w http.ResponseWriter, req *request) *apierr.Error 
 	if e := req.q.unsupported(t.Name, req.schema); e != nil {
 		return e
 	}
-	if e := req.prefs.StrictError(); e != nil {
-		return fromQueryErr(e)
+	// Plan.hs@v16.2: wrappedReadPlan negotiates Accept before it rejects
+	// invalid preferences under handling=strict; mutateReadPlan does the
+	// opposite (strict first, then negotiateContent).
+	read := req.method == "GET" || req.method == "HEAD"
+	if !read {
+		if e := req.prefs.StrictError(); e != nil {
+			return fromQueryErr(e)
+		}
 	}
 	m, ne := pickMedia(req.r, true)
 	if ne != nil {
 		return ne
+	}
+	if read {
+		if e := req.prefs.StrictError(); e != nil {
+			return fromQueryErr(e)
+		}
 	}
 	req.singular, req.strip = m.singular, m.strip
 	switch req.method {
