@@ -175,7 +175,7 @@ func (s *Server) LoadSchemaCache(ctx context.Context) error {
 		}
 	}
 	start := time.Now()
-	sc, err := schemacache.Load(ctx, s.pool, s.conf().DBSchemas)
+	sc, err := schemacache.Load(ctx, s.pool, s.conf().DBSchemas, s.conf().DBExtraSearchPath)
 	if err != nil {
 		return err
 	}

@@ -253,8 +253,10 @@ from pg_db_role_setting s join pg_roles r on r.oid = s.setrole
 where s.setdatabase = 0 or s.setdatabase = (select oid from pg_database where datname = current_database())
 order by s.setdatabase` // database-specific settings come last and win
 
-// Load reads a snapshot for the given exposed schemas.
-func Load(ctx context.Context, q Querier, schemas []string) (*Cache, error) {
+// Load reads a snapshot for the given exposed schemas; extraSearchPath
+// (db-extra-search-path) widens the views that view keys are followed
+// through (AddViewKeys).
+func Load(ctx context.Context, q Querier, schemas, extraSearchPath []string) (*Cache, error) {
 	c := &Cache{
 		Schemas: schemas, SchemaComments: map[string]*string{},
 		Tables: map[string]map[string]*Table{}, Functions: map[string]map[string][]*Function{},
@@ -422,7 +424,7 @@ func Load(ctx context.Context, q Querier, schemas []string) (*Cache, error) {
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	if err := c.AddViewKeys(ctx, q, nil); err != nil {
+	if err := c.AddViewKeys(ctx, q, extraSearchPath); err != nil {
 		return nil, err
 	}
 	return c, nil

@@ -21,7 +21,7 @@ select c.oid::int8, n.nspname, c.relname, r.ev_action::text
 from pg_class c
 join pg_namespace n on n.oid = c.relnamespace
 join pg_rewrite r on r.ev_class = c.oid and r.rulename = '_RETURN'
-where c.relkind in ('v', 'm') and n.nspname not in ('pg_catalog', 'information_schema')`
+where c.relkind in ('v', 'm') and n.nspname = any($1::text[])`
 
 const keyColumnsSQL = `
 select c.oid::int8, a.attnum::int,
@@ -130,16 +130,19 @@ func addTarget(out map[int]colRef, fields string) {
 // AddViewKeys gives the columns of the cached views the primary-key and
 // foreign-key roles of their origin columns. A view gets a table's primary
 // key only when every column of that key is exposed (no partial keys); a
-// computed column has no origin. Load calls it; extraSearchPath is
-// accepted for PostgREST's signature (views are followed in every user
-// schema). It is idempotent.
+// computed column has no origin. Like PostgREST's allViewsKeyDependencies
+// (SchemaCache.hs:814-1012@v16.2), it follows a column only through views
+// of the exposed schemas (c.Schemas) and of extraSearchPath
+// (db-extra-search-path): a view in any other schema ends the chain with no
+// key, while base tables count in every schema. Load calls it; it is
+// idempotent.
 func (c *Cache) AddViewKeys(ctx context.Context, q Querier, extraSearchPath []string) error {
-	_ = extraSearchPath
 	origins := viewOrigins{}
 	isView := map[int64]bool{}
 	type named struct{ schema, name string }
 	names := map[int64]named{}
-	rows, err := q.Query(ctx, viewRulesSQL)
+	followed := append(append([]string{}, c.Schemas...), extraSearchPath...)
+	rows, err := q.Query(ctx, viewRulesSQL, followed)
 	if err != nil {
 		return err
 	}
