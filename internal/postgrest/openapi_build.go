@@ -68,8 +68,13 @@ func (s *Server) buildOpenAPI(req *request, p *privs) ([]byte, error) {
 		}
 		of := openapi.Function{Name: f.Name, Description: f.Description, Volatility: f.Volatility, ReturnsSet: f.ReturnsSet,
 			SingleUnnamedJSON: isSingleUnnamed(f, "json")}
-		for _, prm := range f.Params {
-			of.Params = append(of.Params, openapi.Param{Name: prm.Name, Type: prm.Type, Required: prm.Required, Variadic: prm.Variadic})
+		types := p.ArgTypes[strconv.FormatUint(uint64(f.OID), 10)]
+		for i, prm := range f.Params {
+			typ := prm.Type
+			if len(types) == len(f.Params) {
+				typ = types[i]
+			}
+			of.Params = append(of.Params, openapi.Param{Name: prm.Name, Type: typ, Required: prm.Required, Variadic: prm.Variadic})
 		}
 		doc.Functions = append(doc.Functions, of)
 	}
