@@ -163,6 +163,27 @@ func redactErr(err error) error {
 	return err
 }
 
+// querySchemaCache reads the catalog in one transaction whose search_path
+// is voided, as PostgREST's querySchemaCache (`set local schema ''`,
+// SchemaCache.hs:144@v16.2): every type outside pg_catalog is printed with
+// its schema (T:OpenApi/OpenApiSpec.hs:718@v16.2 `test.enum_menagerie_type`),
+// whatever the authenticator's own search_path.
+func (s *Server) querySchemaCache(ctx context.Context) (*schemacache.Cache, error) {
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback(ctx) //nolint:errcheck // a no-op after Commit
+	if _, err := tx.Exec(ctx, "set local schema ''"); err != nil {
+		return nil, err
+	}
+	sc, err := schemacache.Load(ctx, tx, s.conf().DBSchemas, s.conf().DBExtraSearchPath)
+	if err != nil {
+		return nil, err
+	}
+	return sc, tx.Commit(ctx)
+}
+
 // LoadSchemaCache (re)reads the catalog and, with db-config on, the
 // authenticator's pgrst.* settings.
 func (s *Server) LoadSchemaCache(ctx context.Context) error {
@@ -175,7 +196,7 @@ func (s *Server) LoadSchemaCache(ctx context.Context) error {
 		}
 	}
 	start := time.Now()
-	sc, err := schemacache.Load(ctx, s.pool, s.conf().DBSchemas, s.conf().DBExtraSearchPath)
+	sc, err := s.querySchemaCache(ctx)
 	if err != nil {
 		return err
 	}
