@@ -164,7 +164,7 @@ func redactErr(err error) error {
 }
 
 // querySchemaCache reads the catalog in one transaction whose search_path
-// is voided, as PostgREST's querySchemaCache (`set local schema ”`,
+// is voided, as PostgREST's querySchemaCache (set local schema to "",
 // SchemaCache.hs:144@v16.2): every type outside pg_catalog is printed with
 // its schema (T:OpenApi/OpenApiSpec.hs:718@v16.2 `test.enum_menagerie_type`),
 // whatever the authenticator's own search_path.
