@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -37,19 +36,7 @@ func writeWithReason(w http.ResponseWriter, r *http.Request, e *apierr.Error) bo
 	}
 	defer conn.Close()
 	h := w.Header().Clone()
-	for k, vs := range e.Header {
-		for _, v := range vs {
-			h.Add(k, v)
-		}
-	}
-	body := e.Body()
-	if h.Get("Content-Type") == "" {
-		h.Set("Content-Type", "application/json; charset=utf-8")
-	}
-	h.Set("Content-Length", strconv.Itoa(len(body)))
-	if !e.NoProxyStatus {
-		h.Set("Proxy-Status", "PostgREST; error="+e.Code)
-	}
+	body := e.PrepareHeader(h)
 	h.Set("Date", time.Now().UTC().Format(http.TimeFormat))
 	h.Set("Connection", "close")
 	bw := bufio.NewWriter(conn)

@@ -96,7 +96,15 @@ func (e *Error) Body() []byte {
 // Write sends the error: Content-Type, Content-Length, Proxy-Status, the
 // extra headers, then the body.
 func (e *Error) Write(w http.ResponseWriter) {
-	h := w.Header()
+	b := e.PrepareHeader(w.Header())
+	w.WriteHeader(e.Status)
+	_, _ = w.Write(b)
+}
+
+// PrepareHeader adds the error's headers to h (its extra headers,
+// Content-Type unless already set, Content-Length, Proxy-Status) and
+// returns the body they describe.
+func (e *Error) PrepareHeader(h http.Header) []byte {
 	for k, vs := range e.Header {
 		for _, v := range vs {
 			h.Add(k, v)
@@ -110,8 +118,7 @@ func (e *Error) Write(w http.ResponseWriter) {
 	if !e.NoProxyStatus {
 		h.Set("Proxy-Status", "PostgREST; error="+e.Code)
 	}
-	w.WriteHeader(e.Status)
-	_, _ = w.Write(b)
+	return b
 }
 
 // WithHeader adds a header and returns e.
