@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"strings"
@@ -150,12 +151,7 @@ func (o *Options) connect(ctx context.Context, cfg *pgx.ConnConfig) (*pgx.Conn, 
 		if err == nil {
 			return conn, nil
 		}
-		// An attempt cut short by the end of the wait says nothing about
-		// the server: keep the previous attempt's reason (e.g. "connection
-		// refused") when there is one.
-		if last == nil || wctx.Err() == nil {
-			last = err
-		}
+		last = keepReason(last, err)
 		if !retryable(err) {
 			break
 		}
@@ -168,6 +164,25 @@ func (o *Options) connect(ctx context.Context, cfg *pgx.ConnConfig) (*pgx.Conn, 
 	}
 	return nil, fmt.Errorf("cannot connect to database %s (waited %s): %s",
 		Describe(cfg), time.Since(start).Round(time.Second), reason(last))
+}
+
+// keepReason picks the error to report after another failed attempt. An
+// attempt cut short by a timeout (the wait's deadline or connect_timeout,
+// both likelier on a loaded machine) says nothing about the server, so an
+// earlier attempt's real reason (e.g. "connection refused") is kept.
+func keepReason(last, err error) error {
+	if last != nil && isTimeout(err) && !isTimeout(last) {
+		return last
+	}
+	return err
+}
+
+func isTimeout(err error) bool {
+	if pgconn.Timeout(err) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return true
+	}
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
 }
 
 // retryable is false for errors waiting cannot fix (bad password, missing
