@@ -12,6 +12,9 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"unicode/utf8"
+
+	"github.com/joho/godotenv"
 )
 
 // File is a .env file as lines.
@@ -19,6 +22,8 @@ type File struct {
 	Path  string
 	lines []string
 }
+
+var keyRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 var assignRe = regexp.MustCompile(`^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=(.*)$`)
 
@@ -77,19 +82,29 @@ func (f *File) Get(key string) (string, bool) {
 
 // Set assigns key=value: the last existing assignment is rewritten in
 // place (keeping an `export ` prefix), others are left alone; a new key is
-// appended. Values with spaces, quotes or # are single-quoted.
-func (f *File) Set(key, value string) {
-	line := key + "=" + quote(value)
+// appended. Values are quoted so that godotenv, which loads the file, reads
+// them back unchanged; a value it cannot represent is an error and changes
+// nothing.
+func (f *File) Set(key, value string) error {
+	if !keyRe.MatchString(key) {
+		return fmt.Errorf("%q is not a variable name (letters, digits and _, not starting with a digit)", key)
+	}
+	q, err := quote(value)
+	if err != nil {
+		return fmt.Errorf("%s: %w", key, err)
+	}
+	line := key + "=" + q
 	for i := len(f.lines) - 1; i >= 0; i-- {
 		if m := assignRe.FindStringSubmatch(f.lines[i]); m != nil && m[1] == key {
 			if strings.HasPrefix(strings.TrimSpace(f.lines[i]), "export ") {
 				line = "export " + line
 			}
 			f.lines[i] = line
-			return
+			return nil
 		}
 	}
 	f.lines = append(f.lines, line)
+	return nil
 }
 
 // Bytes renders the file.
@@ -127,31 +142,38 @@ func (f *File) Save() error {
 	return nil
 }
 
+// unquote reads a raw value as godotenv does (quotes, escapes in double
+// quotes, " #" comments after bare values), so that Get agrees with what
+// the stack loads. References to other variables read as empty.
 func unquote(v string) string {
-	v = strings.TrimSpace(v)
-	if len(v) >= 2 && (v[0] == '"' || v[0] == '\'') {
-		q := v[0]
-		if end := strings.IndexByte(v[1:], q); end >= 0 {
-			inner := v[1 : 1+end]
-			if q == '"' {
-				inner = strings.NewReplacer(`\n`, "\n", `\"`, `"`, `\\`, `\`).Replace(inner)
-			}
-			return inner
-		}
+	env, err := godotenv.Unmarshal("V=" + strings.TrimSpace(v))
+	if err != nil {
+		return strings.TrimSpace(v)
 	}
-	// unquoted: an inline comment starts at " #"
-	if i := strings.Index(v, " #"); i >= 0 {
-		v = strings.TrimSpace(v[:i])
-	}
-	return v
+	return env["V"]
 }
 
-func quote(v string) string {
+// quote writes v so that godotenv reads it back: bare when nothing in it
+// is special, single-quoted (literal) when it has no ' or newline, else
+// double-quoted with \ \" \n and \$ escapes. godotenv's parser treats a
+// quote after a backslash as escaped and trims quote characters from the
+// ends, so a value that must be double-quoted and ends in " or \, or one
+// with CR or NUL, cannot be written.
+func quote(v string) (string, error) {
+	if strings.ContainsAny(v, "\r\x00") || !utf8.ValidString(v) {
+		return "", errors.New("values with carriage returns, NUL bytes or invalid UTF-8 cannot be stored in .env")
+	}
 	if v == "" || !strings.ContainsAny(v, " \t#'\"\\$`\n") {
-		return v
+		return v, nil
+	}
+	if strings.HasSuffix(v, `\`) {
+		return "", errors.New("a value ending in a backslash cannot be stored in .env")
 	}
 	if !strings.ContainsAny(v, "'\n") {
-		return "'" + v + "'"
+		return "'" + v + "'", nil
 	}
-	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(v) + `"`
+	if strings.HasSuffix(v, `"`) {
+		return "", errors.New(`a value with ' or a newline that ends in " cannot be stored in .env`)
+	}
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`, `$`, `\$`).Replace(v) + `"`, nil
 }

@@ -81,7 +81,9 @@ func Gen(envPath string, force bool) (*GenResult, error) {
 		if err != nil {
 			return nil, err
 		}
-		f.Set(JWTSecret, s)
+		if err := f.Set(JWTSecret, s); err != nil {
+			return nil, err
+		}
 		res.Written = append(res.Written, JWTSecret)
 		res.ReplacedJ = cur != ""
 	default:
@@ -93,7 +95,9 @@ func Gen(envPath string, force bool) (*GenResult, error) {
 			if err != nil {
 				return nil, err
 			}
-			f.Set(k, p)
+			if err := f.Set(k, p); err != nil {
+				return nil, err
+			}
 			res.Written = append(res.Written, k)
 		}
 	}
