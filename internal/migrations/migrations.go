@@ -152,11 +152,20 @@ func (e *DirtyError) Error() string {
 	if e.Err != nil {
 		msg = e.Err.Error() + "; " + msg
 	}
-	return msg + fmt.Sprintf(": fix the cause, check what migration %d left behind, then run `stackctl migrate force %d` (if it was fully rolled back, force %d)",
-		e.Version, e.Version, e.Version-1)
+	return msg + fmt.Sprintf(": fix the cause, check what migration %d left behind, then run `stackctl migrate force %d` (if it was fully rolled back, `stackctl migrate force %d`)",
+		e.Version, e.Version, e.Previous())
 }
 
 func (e *DirtyError) Unwrap() error { return e.Err }
+
+// Previous is the version before the dirty one: -1 (no version) below the
+// first migration. The project's migrations are numbered 1, 2, 3, ….
+func (e *DirtyError) Previous() int {
+	if e.Version <= 1 {
+		return -1
+	}
+	return e.Version - 1
+}
 
 // wrap turns golang-migrate errors into short, redacted ones.
 func (mg *Migrator) wrap(err error) error {
@@ -229,6 +238,20 @@ func nothingLeft(err error) error {
 // Force sets the version without running anything and clears dirty
 // (-1 means no version).
 func (mg *Migrator) Force(v int) error { return mg.wrap(mg.m.Force(v)) }
+
+// HasVersion reports whether a migration has version v.
+func (mg *Migrator) HasVersion(v uint) (bool, error) {
+	all, err := mg.Status()
+	if err != nil {
+		return false, err
+	}
+	for _, s := range all {
+		if s.Version == v {
+			return true, nil
+		}
+	}
+	return false, nil
+}
 
 // Version returns the current version; ok is false when none is applied.
 func (mg *Migrator) Version() (v uint, dirty, ok bool, err error) {

@@ -69,7 +69,11 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 		if err := step(mg); err != nil {
 			return err
 		}
-		fmt.Fprintf(f.Out, "migrated: version %s -> %s\n", before, version(mg))
+		if after := version(mg); after != before {
+			fmt.Fprintf(f.Out, "migrated: version %s -> %s\n", before, after)
+		} else {
+			fmt.Fprintf(f.Out, "no change (version %s)\n", after)
+		}
 		return nil
 	}
 	steps := func(args []string) (int, error) {
@@ -178,20 +182,30 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 		},
 	}
 
+	var none, forceYes bool
 	force := &cobra.Command{
 		Use:   "force V",
 		Short: "Set the version to V and clear the dirty flag without running anything (-1: no version)",
-		Args:  cobra.ExactArgs(1),
+		Long: "Set the version to V and clear the dirty flag without running anything.\n" +
+			"V must be one of the migrations' versions (see `stackctl migrate status`); `force -1` records no version.",
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			v, err := strconv.Atoi(args[0])
-			if err != nil || v < -1 {
-				return fmt.Errorf("V must be a migration version or -1, got %q", args[0])
+			v, err := forceVersion(args, none)
+			if err != nil {
+				return err
 			}
 			mg, err := open(cmd.Context())
 			if err != nil {
 				return err
 			}
 			defer mg.Close()
+			if v >= 0 && !forceYes {
+				if known, err := mg.HasVersion(uint(v)); err != nil {
+					return err
+				} else if !known {
+					return fmt.Errorf("no migration has version %d (see `stackctl migrate status`): nothing was changed; add --yes to force it anyway", v)
+				}
+			}
 			if err := mg.Force(v); err != nil {
 				return err
 			}
@@ -199,6 +213,10 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 			return nil
 		},
 	}
+	// pflag reads "-1" as a shorthand flag: make it one, so `force -1`
+	// works as the help says.
+	force.Flags().BoolVarP(&none, "none", "1", false, "record no version (the same as V = -1)")
+	force.Flags().BoolVarP(&forceYes, "yes", "y", false, "force a version that no migration has")
 
 	create := &cobra.Command{
 		Use:   "create NAME",
@@ -224,4 +242,19 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 	}
 	cmd.AddCommand(up, down, status, versionCmd, force, create)
 	return cmd
+}
+
+// forceVersion reads force's V (or -1 from the -1 flag).
+func forceVersion(args []string, none bool) (int, error) {
+	switch {
+	case none && len(args) == 0:
+		return -1, nil
+	case none || len(args) == 0:
+		return 0, errors.New("give one version: `stackctl migrate force V`, or `stackctl migrate force -1` for no version")
+	}
+	v, err := strconv.Atoi(args[0])
+	if err != nil || v < -1 {
+		return 0, fmt.Errorf("V must be a migration version or -1, got %q", args[0])
+	}
+	return v, nil
 }
