@@ -16,6 +16,7 @@ import (
 	"github.com/authstack/authstack/internal/cmd/smoketest"
 	"github.com/authstack/authstack/internal/cmd/stack"
 	"github.com/authstack/authstack/internal/cmd/user"
+	"github.com/authstack/authstack/internal/cmd/version"
 	"github.com/authstack/authstack/internal/cmdutil"
 )
 
@@ -26,6 +27,7 @@ func main() {
 		Short:         "Run and manage the Caddy + PostgREST + PostgreSQL cookie JWT auth stack",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       version.String(),
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
 			f.EnvFileExplicit = cmd.Flags().Changed("env-file")
 			return f.LoadEnv()
@@ -42,7 +44,8 @@ func main() {
 		caddy.NewCmd(f),
 	)
 	root.AddCommand(stack.NewCmds(f)...)
-	root.AddCommand(smoketest.NewCmd(f))
+	root.AddCommand(smoketest.NewCmd(f), version.NewCmd(f))
+	root.SetVersionTemplate("stackctl {{.Version}}\n")
 
 	if err := root.Execute(); err != nil {
 		cmdutil.PrintError(f.ErrOut, err)
