@@ -9,6 +9,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"strings"
 
 	"github.com/joho/godotenv"
 )
@@ -51,7 +52,13 @@ func (f *Factory) LoadEnv() error {
 		return fmt.Errorf("env file %s: %w", f.EnvFile, err)
 	}
 	if err := godotenv.Load(f.EnvFile); err != nil {
-		return fmt.Errorf("env file %s is not valid dotenv syntax: %w", f.EnvFile, err)
+		where := f.EnvFile
+		if b, rerr := os.ReadFile(f.EnvFile); rerr == nil {
+			if n := BadLine(b); n > 0 {
+				where = fmt.Sprintf("%s:%d", f.EnvFile, n)
+			}
+		}
+		return fmt.Errorf("env file %s is not valid dotenv syntax: %w (fix or remove that line; `stackctl secret gen` rewrites only the secrets)", where, err)
 	}
 	f.envFound = true
 	return nil
@@ -59,3 +66,26 @@ func (f *Factory) LoadEnv() error {
 
 // EnvFound reports whether LoadEnv found and loaded an env file.
 func (f *Factory) EnvFound() bool { return f.envFound }
+
+// maxScanLines bounds BadLine's work (a .env file has tens of lines).
+const maxScanLines = 2000
+
+// BadLine returns the 1-based line of b where godotenv's parse breaks for
+// good: the line after the longest prefix that still parses (a quoted value
+// may span lines, so the first failing prefix is not enough). 0 when b
+// parses, or is too long to scan.
+func BadLine(b []byte) int {
+	lines := strings.SplitAfter(string(b), "\n")
+	if len(lines) > maxScanLines {
+		return 0
+	}
+	if _, err := godotenv.Unmarshal(string(b)); err == nil {
+		return 0
+	}
+	for k := len(lines) - 1; k >= 0; k-- {
+		if _, err := godotenv.Unmarshal(strings.Join(lines[:k], "")); err == nil {
+			return k + 1
+		}
+	}
+	return 1
+}
