@@ -3,6 +3,7 @@ package seed
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -33,9 +34,35 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 		if err := authdb.SeedDemo(ctx, conn); err != nil {
 			return err
 		}
-		fmt.Fprintln(f.Out, "demo data present: users demo/demo and alice/alice (role basic_subscriber) with their tasks")
+		logins, err := authdb.DemoLogins(ctx, conn)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(f.Out, demoReport(logins))
 		return nil
 	}
 	cmd.AddCommand(demo)
 	return cmd
+}
+
+// demoReport says which demo sign-ins work; a user whose password was
+// changed is named as such, not advertised as name/name.
+func demoReport(logins []authdb.DemoLogin) string {
+	var ok, changed []string
+	for _, l := range logins {
+		switch {
+		case l.DemoPassword:
+			ok = append(ok, l.User+"/"+l.User)
+		case l.Exists:
+			changed = append(changed, l.User)
+		}
+	}
+	msg := "demo data present (role basic_subscriber, with their tasks)"
+	if len(ok) > 0 {
+		msg += "; sign in as " + strings.Join(ok, " or ")
+	}
+	if len(changed) > 0 {
+		msg += fmt.Sprintf("; %s kept the password set with `stackctl user passwd` (seeding never changes a password)", strings.Join(changed, " and "))
+	}
+	return msg
 }
