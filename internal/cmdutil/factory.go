@@ -9,6 +9,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/joho/godotenv"
@@ -28,8 +29,10 @@ type Factory struct {
 	// EnvFileExplicit is true when --env-file was given on the command line.
 	EnvFileExplicit bool
 
-	envLoaded bool
-	envFound  bool
+	envLoaded  bool
+	envFound   bool
+	projectDir string
+	projectErr error
 }
 
 // New returns a Factory on the process's standard streams.
@@ -45,6 +48,14 @@ func (f *Factory) LoadEnv() error {
 		return nil
 	}
 	f.envLoaded = true
+	// Without --env-file, .env is the project's, found from any of its
+	// subdirectories (as compose finds its file); outside a project the
+	// working directory's .env is read as before.
+	if !f.EnvFileExplicit && f.EnvFile == DefaultEnvFile {
+		if root, err := f.Project(); err == nil {
+			f.EnvFile = filepath.Join(root, DefaultEnvFile)
+		}
+	}
 	if _, err := os.Stat(f.EnvFile); err != nil {
 		if errors.Is(err, fs.ErrNotExist) && !f.EnvFileExplicit {
 			return nil

@@ -87,6 +87,7 @@ func ensureEnv(f *cmdutil.Factory, exe string) error {
 	// (a missing explicit --env-file already failed in LoadEnv, so this is
 	// the default .env, which is where `secret gen` writes)
 	gen := exec.Command(exe, "secret", "gen")
+	gen.Dir = filepath.Dir(f.EnvFile) // the project root: .env.example is there
 	gen.Stdout, gen.Stderr = f.ErrOut, f.ErrOut
 	if err := gen.Run(); err != nil {
 		return fmt.Errorf("stackctl secret gen: %w", err)
@@ -97,12 +98,14 @@ func ensureEnv(f *cmdutil.Factory, exe string) error {
 	return nil
 }
 
+// loadConfig reads the project's settings; the project is found from any
+// of its subdirectories (cmdutil.FindProject).
 func loadConfig(f *cmdutil.Factory) (*stack.Config, error) {
-	wd, err := os.Getwd()
+	root, err := f.Project()
 	if err != nil {
 		return nil, err
 	}
-	return stack.LoadConfig(wd, f.EnvFile)
+	return stack.LoadConfig(root, f.EnvFile)
 }
 
 func envError(f *cmdutil.Factory, err error) error {
@@ -119,6 +122,10 @@ func runUp(ctx context.Context, f *cmdutil.Factory, o *upOpts) error {
 	}
 	exe, err := exePath()
 	if err != nil {
+		return err
+	}
+	// Outside a project nothing is written (not even .env).
+	if _, err := f.Project(); err != nil {
 		return err
 	}
 	if err := ensureEnv(f, exe); err != nil {

@@ -1,0 +1,74 @@
+package stack
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/spf13/cobra"
+
+	"github.com/authstack/authstack/internal/cmdutil"
+)
+
+// runCmd runs `stackctl <args>` with the stack commands, wired as
+// cmd/stackctl wires them, in dir.
+func runCmd(t *testing.T, dir string, args ...string) (string, error) {
+	t.Helper()
+	t.Chdir(dir)
+	var out bytes.Buffer
+	f := &cmdutil.Factory{In: strings.NewReader(""), Out: &out, ErrOut: &out, EnvFile: cmdutil.DefaultEnvFile}
+	root := &cobra.Command{Use: "stackctl", SilenceUsage: true, SilenceErrors: true,
+		PersistentPreRunE: func(*cobra.Command, []string) error { return f.LoadEnv() }}
+	root.AddCommand(NewCmds(f)...)
+	root.SetArgs(args)
+	root.SetOut(&out)
+	err := root.Execute()
+	return out.String(), err
+}
+
+// `up` outside a project fails before writing anything, .env included.
+func TestUpOutsideProjectWritesNothing(t *testing.T) {
+	dir := t.TempDir()
+	out, err := runCmd(t, dir, "up", "--detach")
+	if !errors.Is(err, cmdutil.ErrNoProject) || !strings.Contains(err.Error(), "caddy/Caddyfile") {
+		t.Fatalf("up outside a project: %v\n%s", err, out)
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 0 {
+		t.Errorf("up outside a project wrote %d entries (first %s)", len(entries), entries[0].Name())
+	}
+}
+
+// status and logs from a subdirectory read the project root's .stack.
+func TestStatusAndLogsFromSubdirectory(t *testing.T) {
+	root := t.TempDir()
+	sub := filepath.Join(root, "caddy", "demo")
+	logs := filepath.Join(root, ".stack", "logs")
+	for _, d := range []string{sub, logs} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	files := map[string]string{
+		filepath.Join(root, "caddy", "Caddyfile"): ":8000\n",
+		filepath.Join(logs, "stack.log"):          "stack  | starting\nstackctl: marker-from-the-root-log\n",
+		filepath.Join(logs, "caddy.log"):          "caddy line from the root\n",
+	}
+	for p, body := range files {
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, err := runCmd(t, sub, "status")
+	var ee *cmdutil.ExitError
+	if !errors.As(err, &ee) || ee.Code != 3 || !strings.Contains(out, "marker-from-the-root-log") {
+		t.Errorf("status from a subdirectory: %v\n%s", err, out)
+	}
+	out, err = runCmd(t, sub, "logs", "caddy", "-n", "5")
+	if err != nil || !strings.Contains(out, "caddy line from the root") {
+		t.Errorf("logs from a subdirectory: %v\n%s", err, out)
+	}
+}
