@@ -162,7 +162,11 @@ func (c *Config) Validate() error {
 	if strings.ContainsAny(c.DBName, "\"/?#@ ") {
 		return &ConfigError{Var: EnvDBName, Problem: fmt.Sprintf("is %q, not a plain database name", c.DBName), Fix: "use letters, digits and underscores, or delete the line (default app)"}
 	}
-	return nil
+	fromEnv := map[string]bool{}
+	for from := range appSettings {
+		fromEnv[from] = os.Getenv(from) != ""
+	}
+	return validateAppSettings(c.PostgrestEnv(), fromEnv)
 }
 
 // DatabaseURL is the superuser URL of the app database.

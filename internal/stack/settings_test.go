@@ -1,0 +1,70 @@
+package stack
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+// Settings the SQL would refuse at every login stop `up` before anything
+// starts, naming the variable as the user wrote it.
+func TestValidateAppSettings(t *testing.T) {
+	base := map[string]string{
+		"JWT_SECRET": testSecret, "POSTGRES_PASSWORD": "pw", "AUTHENTICATOR_PASSWORD": "pw2",
+		"JWT_EXP": "", "REFRESH_TOKEN_TTL": "", "COOKIE_SECURE": "", "COOKIE_SAMESITE": "",
+		"PGRST_APP_SETTINGS_LOGIN_MAX_ATTEMPTS_USER": "", "PGRST_APP_SETTINGS_LOGIN_WINDOW": "",
+	}
+	cases := []struct {
+		key, val, wantVar string // wantVar "" = accepted
+	}{
+		{"JWT_EXP", "abc", "JWT_EXP"},
+		{"JWT_EXP", "-5", "JWT_EXP"},
+		{"JWT_EXP", "0", "JWT_EXP"},
+		{"JWT_EXP", "1234567890", "JWT_EXP"},
+		{"JWT_EXP", " 900 ", ""},
+		{"REFRESH_TOKEN_TTL", "0", "REFRESH_TOKEN_TTL"},
+		{"REFRESH_TOKEN_TTL", "1.5", "REFRESH_TOKEN_TTL"},
+		{"COOKIE_SAMESITE", "Bogus", "COOKIE_SAMESITE"},
+		{"COOKIE_SAMESITE", "strict", ""},
+		{"COOKIE_SECURE", "maybe", "COOKIE_SECURE"},
+		{"COOKIE_SECURE", "off", ""},
+		{"PGRST_APP_SETTINGS_LOGIN_MAX_ATTEMPTS_USER", "five", "PGRST_APP_SETTINGS_LOGIN_MAX_ATTEMPTS_USER"},
+		{"PGRST_APP_SETTINGS_LOGIN_MAX_ATTEMPTS_USER", "0", ""},
+		{"PGRST_APP_SETTINGS_LOGIN_WINDOW", "0", "PGRST_APP_SETTINGS_LOGIN_WINDOW"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.key+"="+tc.val, func(t *testing.T) {
+			for k, v := range base {
+				t.Setenv(k, v)
+			}
+			t.Setenv(tc.key, tc.val)
+			c, err := LoadConfig(t.TempDir(), ".env")
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = c.Validate()
+			if tc.wantVar == "" {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				return
+			}
+			var ce *ConfigError
+			if !errors.As(err, &ce) || ce.Var != tc.wantVar || ce.Fix == "" || !strings.Contains(err.Error(), tc.wantVar) {
+				t.Fatalf("got %v, want a ConfigError naming %s with a fix", err, tc.wantVar)
+			}
+		})
+	}
+	t.Run("SameSite=None needs Secure", func(t *testing.T) {
+		for k, v := range base {
+			t.Setenv(k, v)
+		}
+		t.Setenv("COOKIE_SAMESITE", "None")
+		t.Setenv("COOKIE_SECURE", "false")
+		c, _ := LoadConfig(t.TempDir(), ".env")
+		var ce *ConfigError
+		if err := c.Validate(); !errors.As(err, &ce) || ce.Var != "COOKIE_SAMESITE" {
+			t.Fatalf("got %v", err)
+		}
+	})
+}
