@@ -698,7 +698,8 @@ func TestUpDockerCommands(t *testing.T) {
 	if err != nil {
 		t.Fatalf("docker was not run: %v\n%s", err, out)
 	}
-	if got, want := strings.TrimSpace(string(args)), p.dir+": compose up -d --build"; got != want {
+	// The probes (Compose plugin, engine) come first, then the one real command.
+	if got, want := strings.TrimSpace(string(args)), p.dir+": compose version\n"+p.dir+": info --format {{.ServerVersion}}\n"+p.dir+": compose up -d --build"; got != want {
 		t.Errorf("docker ran %q, want %q", got, want)
 	}
 	pool := pgtest.NewPool(t, dbURL)

@@ -1,6 +1,12 @@
 package stack
 
-import "fmt"
+import (
+	"context"
+	"fmt"
+	"os/exec"
+	"strings"
+	"time"
+)
 
 // DockerCommands are what `stackctl up --docker` runs, in order, from the
 // project directory: build and start compose.yaml (its one-shot migrate
@@ -36,4 +42,42 @@ func (c *Config) DockerDatabaseURL() string { return c.DatabaseURL() }
 // publishes Caddy on 127.0.0.1:STACK_HTTP_PORT, default 8000).
 func (c *Config) DockerHealthURL() string {
 	return fmt.Sprintf("http://127.0.0.1:%d/healthz", c.HTTPPort)
+}
+
+// dockerProbeTimeout bounds each of CheckDocker's probes.
+const dockerProbeTimeout = 10 * time.Second
+
+// CheckDocker says in one line what is missing before `up --docker` or
+// `down --docker` tries anything: the docker CLI, its Compose v2 plugin,
+// or a Docker engine that answers.
+func CheckDocker(ctx context.Context) error {
+	const native = "or run the native stack with `stackctl up`"
+	if _, err := exec.LookPath("docker"); err != nil {
+		return fmt.Errorf("--docker needs Docker, and there is no docker command on PATH: install Docker Engine with the Compose plugin, %s", native)
+	}
+	probe := func(args ...string) (string, error) {
+		pctx, cancel := context.WithTimeout(ctx, dockerProbeTimeout)
+		defer cancel()
+		out, err := exec.CommandContext(pctx, "docker", args...).CombinedOutput()
+		return firstLine(string(out)), err
+	}
+	if out, err := probe("compose", "version"); err != nil {
+		return fmt.Errorf("--docker needs Docker Compose v2 (`docker compose version` failed: %s): install the docker-compose-plugin package, %s", orErr(out, err), native)
+	}
+	if out, err := probe("info", "--format", "{{.ServerVersion}}"); err != nil {
+		return fmt.Errorf("--docker needs a running Docker engine (`docker info` failed: %s): start it (e.g. `sudo systemctl start docker`), %s", orErr(out, err), native)
+	}
+	return nil
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
+	return s
+}
+
+func orErr(out string, err error) string {
+	if out != "" {
+		return out
+	}
+	return err.Error()
 }

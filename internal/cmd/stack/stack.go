@@ -294,6 +294,9 @@ func runDockerUp(ctx context.Context, f *cmdutil.Factory, c *stack.Config, o *up
 	if _, err := os.Stat(filepath.Join(c.Dir, "compose.yaml")); err != nil {
 		return fmt.Errorf("compose.yaml not found in %s: run stackctl up --docker from the project directory", c.Dir)
 	}
+	if err := stack.CheckDocker(ctx); err != nil {
+		return err
+	}
 	cmds := stack.DockerCommands(c.Exe, o.noSeed)
 	run := func(argv []string, env []string) error {
 		fmt.Fprintf(f.ErrOut, "stackctl: running %s\n", strings.Join(argv, " "))
@@ -342,6 +345,9 @@ func newDown(f *cmdutil.Factory) *cobra.Command {
 				return envError(f, err)
 			}
 			if docker {
+				if err := stack.CheckDocker(cmd.Context()); err != nil {
+					return err
+				}
 				argv := stack.DockerDownCommand(volumes)
 				x := exec.CommandContext(cmd.Context(), argv[0], argv[1:]...)
 				x.Dir, x.Stdout, x.Stderr = c.Dir, f.Out, f.ErrOut
