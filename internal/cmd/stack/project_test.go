@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/authstack/authstack/internal/cmdutil"
 )
@@ -70,5 +71,19 @@ func TestStatusAndLogsFromSubdirectory(t *testing.T) {
 	out, err = runCmd(t, sub, "logs", "caddy", "-n", "5")
 	if err != nil || !strings.Contains(out, "caddy line from the root") {
 		t.Errorf("logs from a subdirectory: %v\n%s", err, out)
+	}
+}
+
+// Every flag of every stack command reads as what it is: pflag turns a
+// `quoted` word in a usage string into the flag's value name, which made
+// the boolean --no-seed look like it takes an argument.
+func TestFlagUsagesReadAsTheirType(t *testing.T) {
+	for _, c := range NewCmds(&cmdutil.Factory{}) {
+		c.Flags().VisitAll(func(fl *pflag.Flag) {
+			name, _ := pflag.UnquoteUsage(fl)
+			if fl.Value.Type() == "bool" && name != "" {
+				t.Errorf("%s --%s: boolean flag shows a value name %q", c.Name(), fl.Name, name)
+			}
+		})
 	}
 }

@@ -57,7 +57,7 @@ With --docker it runs compose.yaml instead: docker compose up -d --build, then m
 	}
 	fl := cmd.Flags()
 	fl.BoolVarP(&o.detach, "detach", "d", false, "run in the background (logs in .stack/logs, manage with status/logs/down)")
-	fl.BoolVar(&o.noSeed, "no-seed", false, "do not run `stackctl seed demo`")
+	fl.BoolVar(&o.noSeed, "no-seed", false, "skip seeding the demo users (stackctl seed demo)")
 	fl.BoolVar(&o.docker, "docker", false, "run compose.yaml with Docker instead of the native stack")
 	fl.StringVar(&o.postgrest, "postgrest", "builtin", "API engine: builtin (stackctl postgrest) or the path of a real postgrest binary")
 	fl.DurationVar(&o.timeout, "timeout", 120*time.Second, "how long to wait for the stack to become healthy")
