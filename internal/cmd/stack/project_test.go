@@ -87,3 +87,16 @@ func TestFlagUsagesReadAsTheirType(t *testing.T) {
 		})
 	}
 }
+
+func TestLogsRejectsNegativeTail(t *testing.T) {
+	root := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(root, "caddy"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "caddy", "Caddyfile"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := runCmd(t, root, "logs", "-n", "-3"); err == nil || !strings.Contains(err.Error(), "0 or more") {
+		t.Errorf("logs -n -3: %v", err)
+	}
+}

@@ -450,6 +450,9 @@ func newLogs(f *cmdutil.Factory) *cobra.Command {
 		Args:      cobra.MaximumNArgs(1),
 		ValidArgs: logNames,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if lines < 0 {
+				return fmt.Errorf("-n %d: give a number of lines, 0 or more (0: all)", lines)
+			}
 			name := "stack"
 			if len(args) == 1 {
 				name = args[0]
