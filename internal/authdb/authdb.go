@@ -62,6 +62,12 @@ func ValidatePassword(pw string) error {
 // AddUser creates a user. The role must be one authenticator can switch to
 // and not privileged (checked by the auth.user trigger).
 func AddUser(ctx context.Context, db DB, username, password, role string) error {
+	if err := ValidateUsername(username); err != nil {
+		return err
+	}
+	if err := ValidateRole(role); err != nil {
+		return err
+	}
 	if err := ValidatePassword(password); err != nil {
 		return err
 	}

@@ -310,8 +310,8 @@ func TestMigrateSeedUserRotate(t *testing.T) {
 	if !ok {
 		t.Error("passwd did not change the password")
 	}
-	must("", "user", "del", "bob")
-	if r := run(t, env, "", "user", "del", "bob"); r.err == nil || !strings.Contains(r.err.Error(), "no such user") {
+	must("", "user", "del", "bob", "--yes")
+	if r := run(t, env, "", "user", "del", "bob", "--yes"); r.err == nil || !strings.Contains(r.err.Error(), "no such user") {
 		t.Errorf("del twice: %v", r.err)
 	}
 

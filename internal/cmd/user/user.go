@@ -77,18 +77,22 @@ process list and shell history).`,
 			if err := authdb.SetPassword(ctx, conn, args[0], pw); err != nil {
 				return err
 			}
-			fmt.Fprintf(f.Out, "password of %s changed; their sessions were revoked\n", args[0])
+			fmt.Fprintf(f.Out, "password of %s changed; their refresh tokens were revoked, so no session can be renewed; %s\n", args[0], accessTokensStayValid())
 			return nil
 		},
 	}
 	passwd.Flags().StringVar(&pw2, "password", "", "the new password (visible to other processes: prefer the prompt or stdin)")
 
+	var yes bool
 	del := &cobra.Command{
 		Use:     "del USERNAME",
 		Aliases: []string{"delete", "rm"},
-		Short:   "Delete a user with their refresh tokens and tasks",
+		Short:   "Delete a user with their refresh tokens and tasks (needs --yes)",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
+			if !yes {
+				return fmt.Errorf("`user del %s` deletes the user with their refresh tokens and every row they own (tasks): add --yes to confirm", args[0])
+			}
 			ctx := c.Context()
 			conn, err := db.Connect(ctx)
 			if err != nil {
@@ -98,10 +102,11 @@ process list and shell history).`,
 			if err := authdb.DeleteUser(ctx, conn, args[0]); err != nil {
 				return err
 			}
-			fmt.Fprintf(f.Out, "user %s deleted\n", args[0])
+			fmt.Fprintf(f.Out, "user %s deleted with their refresh tokens and tasks; %s\n", args[0], accessTokensStayValid())
 			return nil
 		},
 	}
+	del.Flags().BoolVarP(&yes, "yes", "y", false, "confirm deleting the user and their rows")
 
 	list := &cobra.Command{
 		Use:     "list",
@@ -181,4 +186,18 @@ func readPassword(f *cmdutil.Factory, given bool, flagValue string, confirm bool
 func isTerminal(r io.Reader) bool {
 	f, ok := r.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// accessTokensStayValid says what revoking refresh tokens does not do: an
+// access token is a signed JWT checked without the database, valid until
+// its exp (JWT_EXP seconds after it was issued).
+func accessTokensStayValid() string {
+	exp := "3600"
+	for _, k := range []string{"PGRST_APP_SETTINGS_JWT_EXP", "JWT_EXP"} {
+		if v := strings.TrimSpace(os.Getenv(k)); v != "" {
+			exp = v
+			break
+		}
+	}
+	return fmt.Sprintf("access tokens already issued stay valid until they expire, at most JWT_EXP (%s) seconds", exp)
 }
