@@ -198,8 +198,22 @@ func TestPgCtlRestart(t *testing.T) {
 		}
 	}
 	eventually(t, "/rest/ through Caddy answers 200 after pg_ctl restart", func() bool { return getOK(p.base() + "/rest/") })
+	adopted := p.postmaster()
+	p.mustRun(2*time.Minute, "down")
+	if stack.Alive(adopted) {
+		t.Errorf("the adopted postmaster %d still runs after down", adopted)
+	}
+	p.assertGone(st)
 
 	// the supervisor killed: the adopted postmaster (not its child) stays
+	p.mustRun(4*time.Minute, "up", "--detach")
+	st = p.state()
+	p.pgCtl("restart", "-m", "fast")
+	eventually(t, "the new postmaster adopted", func() bool {
+		s, _ := p.status()
+		_, _, _, _, adopted := s.comp(stack.CompPG)
+		return adopted
+	})
 	orphan := p.orphanPostmaster()
 	if s, code := p.status(); code != 3 || s.Stray == nil || s.Stray.PID != orphan {
 		t.Errorf("status with an orphaned postmaster %d: exit %d, %+v", orphan, code, s.Stray)

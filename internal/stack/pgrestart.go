@@ -57,7 +57,7 @@ func (s *Supervisor) pgExited(ctx context.Context, u *unit, err error) error {
 		// stopAll stops pf too: nothing is left holding the data directory
 		return &DiedError{Component: CompPG, Err: fmt.Errorf("postgres stopped: %s", reason), Tail: s.pgLog.Tail(15)}
 	case pf != nil:
-		return s.adoptPG(u, pf, reason)
+		return s.adoptPG(u, pf)
 	case err == nil && s.Restart.Mode == RestartOnFailure:
 		return &DiedError{Component: CompPG, Tail: s.pgLog.Tail(15),
 			Err: fmt.Errorf("postgres stopped (%s) and no new postmaster started on %s within %s", reason, s.pg.DataDir, pgHandoverGrace)}
@@ -68,18 +68,18 @@ func (s *Supervisor) pgExited(ctx context.Context, u *unit, err error) error {
 // adoptPG keeps supervising a postmaster the supervisor did not start, by
 // its pid, when it serves the stack's port; one on another port is stopped
 // and PostgreSQL restarted the usual way.
-func (s *Supervisor) adoptPG(u *unit, pf *pgserver.PidFile, reason string) error {
+func (s *Supervisor) adoptPG(u *unit, pf *pgserver.PidFile) error {
 	if pf.Port != s.Config.PGPort {
 		s.Mux.Printf("a PostgreSQL server (pid %d) was started on %s outside the supervisor, on port %d instead of %s=%d: stopping it",
 			pf.PID, s.pg.DataDir, pf.Port, EnvPGPort, s.Config.PGPort)
 		if err := pgserver.StopPostmaster(s.pg.DataDir, pf.PID, 30*time.Second); err != nil {
 			return &DiedError{Component: CompPG, Err: err, Tail: s.pgLog.Tail(15)}
 		}
-		return s.schedule(u, nil, reason)
+		return s.schedule(u, nil, "replaced by a postmaster on the wrong port")
 	}
 	if err := s.pg.Adopt(pf.PID); err != nil {
 		// it went away meanwhile: start our own
-		return s.schedule(u, nil, reason)
+		return s.schedule(u, nil, "replaced by a postmaster that exited")
 	}
 	u.started = time.Now()
 	s.setComp(CompPG, func(c *Component) { c.PID, c.State, c.Adopted = pf.PID, "running", true; c.Restarts++ })
@@ -92,7 +92,7 @@ func (s *Supervisor) adoptPG(u *unit, pf *pgserver.PidFile, reason string) error
 // backends of the dead postmaster are gone.
 func (s *Supervisor) restartPG(ctx context.Context, u *unit) error {
 	if pf := pgserver.Postmaster(s.pg.DataDir); pf != nil {
-		return s.adoptPG(u, pf, "")
+		return s.adoptPG(u, pf)
 	}
 	if n := pgserver.ClearOrphans(s.pg.DataDir, orphanWait); n > 0 {
 		s.Mux.Printf("killed %d PostgreSQL backend(s) the dead postmaster left behind", n)
@@ -103,7 +103,7 @@ func (s *Supervisor) restartPG(ctx context.Context, u *unit) error {
 			return nil
 		}
 		if pf := pgserver.Postmaster(s.pg.DataDir); pf != nil {
-			return s.adoptPG(u, pf, "")
+			return s.adoptPG(u, pf)
 		}
 		s.Mux.Printf("PostgreSQL did not start again: %v", err)
 		return s.schedule(u, err, "start failed")
