@@ -2,8 +2,10 @@ package e2e
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -322,4 +324,38 @@ func TestRestartBound(t *testing.T) {
 		t.Errorf("status after giving up: exit %d\n%s", code, out)
 	}
 	p.assertGone(last)
+}
+
+// A postmaster started by hand on the data directory but on another port is
+// stopped and PostgreSQL started again on the stack's port; `pg_ctl stop`
+// with no new postmaster stops the stack (on-failure) and says why.
+func TestForeignPostmaster(t *testing.T) {
+	p := newProject(t)
+	p.mustRun(4*time.Minute, "up", "--detach", "--no-seed")
+	p.pgCtl("stop", "-m", "fast")
+	port, err := pgserver.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1", port, filepath.Join(p.stateDir(), "sock"))
+	// may fail: the supervisor stops that server, possibly before it is ready
+	_, _ = p.tryPgCtl("start", "-o", opts)
+	eventually(t, "PostgreSQL back on the stack's port", func() bool {
+		s, _ := p.status()
+		pid, healthy, restarts, _, adopted := s.comp(stack.CompPG)
+		pf := pgserver.Postmaster(stack.DataDir(p.stateDir()))
+		return s.Running && healthy && !adopted && restarts == 1 && pf != nil && pf.PID == pid && pf.Port == p.pgPort
+	})
+	logf, _ := os.ReadFile(stack.LogPath(p.stateDir(), "stack"))
+	if !strings.Contains(string(logf), fmt.Sprintf("on port %d instead of STACK_PG_PORT", port)) {
+		t.Errorf("the stack log does not say why the foreign postmaster was stopped:\n%s", tail(string(logf)))
+	}
+
+	st := p.state()
+	p.pgCtl("stop", "-m", "fast")
+	eventually(t, "the stack stopped after pg_ctl stop", func() bool { return !stack.Running(p.stateDir()) })
+	if out, code := p.run(time.Minute, "status"); code != 3 || !strings.Contains(out, "no new postmaster started") {
+		t.Errorf("status after pg_ctl stop: exit %d\n%s", code, out)
+	}
+	p.assertGone(st)
 }
