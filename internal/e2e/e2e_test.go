@@ -565,8 +565,8 @@ func TestComponentDiesAndPortTaken(t *testing.T) {
 	}
 	p.assertGone(nil)
 
-	// a component that dies takes the stack down, saying which and why
-	p.mustRun(4*time.Minute, "up", "--detach")
+	// with --restart no, a component that dies takes the stack down, saying which and why
+	p.mustRun(4*time.Minute, "up", "--detach", "--restart", "no")
 	st := p.state()
 	api := st.Component(stack.CompAPI)
 	if api == nil {

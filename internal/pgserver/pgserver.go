@@ -135,11 +135,12 @@ type Cluster struct {
 	// (the last lines are still kept for error messages).
 	Log io.Writer
 
-	runAs *RunAs
-	cmd   *exec.Cmd
-	tail  *tailBuffer
-	done  chan struct{}
-	err   error
+	runAs   *RunAs
+	cmd     *exec.Cmd
+	adopted int // pid of a postmaster we did not start (Adopt)
+	tail    *tailBuffer
+	done    chan struct{}
+	err     error
 }
 
 func (c *Cluster) defaults() error {
@@ -265,11 +266,13 @@ func (c *Cluster) Start(ctx context.Context) error {
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start postgres: %w", err)
 	}
-	c.cmd = cmd
-	c.done = make(chan struct{})
+	c.cmd, c.adopted = cmd, 0
+	done := make(chan struct{})
+	c.done, c.err = done, nil
 	go func() {
-		c.err = cmd.Wait()
-		close(c.done)
+		err := cmd.Wait()
+		c.err = err
+		close(done)
 	}()
 	deadline := time.Now().Add(60 * time.Second)
 	for {
@@ -292,13 +295,17 @@ func (c *Cluster) Start(ctx context.Context) error {
 }
 
 // ready reports whether the server accepts connections: the postmaster
-// writes "ready" into postmaster.pid's status line once it does.
+// writes its pid and, once it does, "ready" into postmaster.pid.
 func (c *Cluster) ready() bool {
 	b, err := os.ReadFile(filepath.Join(c.DataDir, "postmaster.pid"))
 	if err != nil {
 		return false
 	}
 	lines := strings.Split(string(b), "\n")
+	// a postmaster that was killed leaves its file behind, "ready" included
+	if strings.TrimSpace(lines[0]) != strconv.Itoa(c.Pid()) {
+		return false
+	}
 	if len(lines) < 8 || strings.TrimSpace(lines[7]) != "ready" {
 		return false
 	}
@@ -312,6 +319,9 @@ func (c *Cluster) ready() bool {
 
 // Pid returns the postmaster's process id, or 0 when it is not running.
 func (c *Cluster) Pid() int {
+	if c.adopted != 0 {
+		return c.adopted
+	}
 	if c.cmd == nil || c.cmd.Process == nil {
 		return 0
 	}
@@ -320,6 +330,49 @@ func (c *Cluster) Pid() int {
 
 // Done is closed when the postmaster exits.
 func (c *Cluster) Done() <-chan struct{} { return c.done }
+
+// Err is how the postmaster exited (its *exec.ExitError, nil for exit
+// status 0), once Done is closed. For an adopted postmaster, which is not
+// our child, the exit status cannot be known: it is ErrAdoptedExited.
+func (c *Cluster) Err() error {
+	select {
+	case <-c.done:
+		return c.err
+	default:
+		return nil
+	}
+}
+
+// ErrAdoptedExited is the Err of an adopted postmaster that exited.
+var ErrAdoptedExited = errors.New("exited (not our child: exit status unknown)")
+
+// Adopted reports whether the running postmaster is one we adopted.
+func (c *Cluster) Adopted() bool { return c.adopted != 0 }
+
+// adoptPoll is how often an adopted postmaster is checked: it is not our
+// child, so its exit is seen by polling, not by wait(2).
+const adoptPoll = 100 * time.Millisecond
+
+// Adopt makes c supervise a postmaster on its data directory that it did
+// not start (one `pg_ctl restart` started, say): Pid is that pid, Done is
+// closed when it exits, Stop stops it. It fails unless pid is the live
+// postmaster of DataDir.
+func (c *Cluster) Adopt(pid int) error {
+	pf := Postmaster(c.DataDir)
+	if pf == nil || pf.PID != pid {
+		return fmt.Errorf("pid %d is not the postmaster of %s", pid, c.DataDir)
+	}
+	c.cmd, c.adopted = nil, pid
+	done := make(chan struct{})
+	c.done, c.err = done, ErrAdoptedExited
+	go func() {
+		for alive(pid) {
+			time.Sleep(adoptPoll)
+		}
+		close(done)
+	}()
+	return nil
+}
 
 // Tail returns the last lines the server wrote.
 func (c *Cluster) Tail(n int) string {
@@ -332,6 +385,13 @@ func (c *Cluster) Tail(n int) string {
 // Stop shuts the server down with a fast shutdown (SIGINT) and waits for it;
 // after 30 s it sends SIGQUIT (immediate shutdown), then SIGKILL.
 func (c *Cluster) Stop() error {
+	if c.adopted != 0 {
+		err := StopPostmaster(c.DataDir, c.adopted, 30*time.Second)
+		if err == nil {
+			<-c.done
+		}
+		return err
+	}
 	if c.cmd == nil || c.cmd.Process == nil {
 		return nil
 	}

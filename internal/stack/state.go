@@ -33,6 +33,7 @@ type State struct {
 	Dir           string      `json:"dir"`
 	URL           string      `json:"url"`
 	DBName        string      `json:"db_name"`
+	Restart       string      `json:"restart,omitempty"` // the restart policy, as --restart takes it
 	Components    []Component `json:"components"`
 }
 
@@ -44,6 +45,17 @@ type Component struct {
 	AdminPort int    `json:"admin_port,omitempty"`
 	Command   string `json:"command"`
 	Log       string `json:"log"`
+	// Restarts counts the times the supervisor brought the component back
+	// (a restart, or adopting a postmaster someone else started).
+	Restarts   int        `json:"restarts"`
+	LastExit   string     `json:"last_exit,omitempty"` // "killed by signal 9 (killed)", "exit status 1"
+	LastExitAt *time.Time `json:"last_exit_at,omitempty"`
+	// State is "running", or "restarting" while the supervisor waits to
+	// start it again.
+	State string `json:"state,omitempty"`
+	// Adopted: a postmaster the supervisor did not start (e.g. after
+	// `pg_ctl restart`), watched by its pid.
+	Adopted bool `json:"adopted,omitempty"`
 }
 
 // Component returns the named component, or nil.

@@ -13,10 +13,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
-
-	"github.com/authstack/authstack/internal/authdb"
 	"github.com/authstack/authstack/internal/pgserver"
 )
 
@@ -53,17 +49,24 @@ type Supervisor struct {
 	Ready func(*State)
 	// StartTimeout bounds the whole start (default 120 s).
 	StartTimeout time.Duration
+	// Restart is what happens when a component exits while the stack
+	// runs; the zero value is DefaultRestartPolicy.
+	Restart RestartPolicy
 
-	lock  *Lock
-	pg    *pgserver.Cluster
-	pgLog *LineWriter
-	procs []*proc
-	files []*os.File
-	state *State
+	lock   *Lock
+	pg     *pgserver.Cluster
+	pgLog  *LineWriter
+	procs  []*proc
+	files  []*os.File
+	state  *State
+	events chan event
+	quit   chan struct{}
 }
 
 type proc struct {
 	name string
+	argv []string
+	env  map[string]string
 	cmd  *exec.Cmd
 	log  *LineWriter
 	done chan struct{}
@@ -71,13 +74,16 @@ type proc struct {
 }
 
 // Run starts the stack, blocks until ctx ends (then stops it cleanly and
-// returns nil) or a component dies (then stops the others and returns a
-// *DiedError). A stack already running in the same state directory is an
-// error that says so.
+// returns nil) or a component dies and the restart policy does not bring
+// it back (then stops the others and returns a *DiedError). A stack
+// already running in the same state directory is an error that says so.
 func (s *Supervisor) Run(ctx context.Context) (err error) {
 	c := s.Config
 	if s.Mux == nil {
 		s.Mux = NewMux(nil)
+	}
+	if s.Restart.Mode == "" {
+		s.Restart = DefaultRestartPolicy()
 	}
 	lock, err := TryLock(c.StateDir)
 	if errors.Is(err, ErrRunning) {
@@ -96,6 +102,11 @@ func (s *Supervisor) Run(ctx context.Context) (err error) {
 		}
 	}()
 
+	if pid, err := StopStrayPostgres(c.StateDir); err != nil {
+		return err
+	} else if pid != 0 {
+		s.Mux.Printf("%s", StrayStoppedMessage(c.StateDir, pid))
+	}
 	if err := c.CheckPorts(); err != nil {
 		return err
 	}
@@ -103,7 +114,7 @@ func (s *Supervisor) Run(ctx context.Context) (err error) {
 		return err
 	}
 	s.state = &State{SupervisorPID: os.Getpid(), Status: "starting", Detached: s.Detached,
-		StartedAt: time.Now().UTC(), Dir: c.Dir, URL: c.BaseURL(), DBName: c.DBName}
+		StartedAt: time.Now().UTC(), Dir: c.Dir, URL: c.BaseURL(), DBName: c.DBName, Restart: s.Restart.String()}
 	if err := writeState(c.StateDir, s.state); err != nil {
 		return err
 	}
@@ -194,7 +205,7 @@ func (s *Supervisor) start(ctx context.Context) error {
 		return &DiedError{Component: CompPG, Err: err, Tail: s.pgLog.Tail(15)}
 	}
 	s.state.Components = append(s.state.Components, Component{Name: CompPG, PID: s.pg.Pid(), Port: c.PGPort,
-		Command: "postgres -D " + s.pg.DataDir, Log: LogPath(c.StateDir, CompPG)})
+		Command: "postgres -D " + s.pg.DataDir, Log: LogPath(c.StateDir, CompPG), State: "running"})
 	_ = writeState(c.StateDir, s.state)
 	s.Mux.Printf("PostgreSQL is ready on 127.0.0.1:%d (%s)", c.PGPort, since(t0))
 
@@ -230,7 +241,7 @@ func (s *Supervisor) start(ctx context.Context) error {
 		return err
 	}
 	s.state.Components = append(s.state.Components, Component{Name: CompAPI, PID: api.cmd.Process.Pid, Port: c.APIPort,
-		AdminPort: c.AdminPort, Command: strings.Join(apiArgv, " "), Log: LogPath(c.StateDir, CompAPI)})
+		AdminPort: c.AdminPort, Command: strings.Join(apiArgv, " "), Log: LogPath(c.StateDir, CompAPI), State: "running"})
 	_ = writeState(c.StateDir, s.state)
 	if err := s.waitHealthy(ctx, api, fmt.Sprintf("http://127.0.0.1:%d/ready", c.AdminPort)); err != nil {
 		return err
@@ -247,7 +258,7 @@ func (s *Supervisor) start(ctx context.Context) error {
 		return err
 	}
 	s.state.Components = append(s.state.Components, Component{Name: CompCaddy, PID: cd.cmd.Process.Pid, Port: c.HTTPPort,
-		Command: strings.Join(caddyArgv, " "), Log: LogPath(c.StateDir, CompCaddy)})
+		Command: strings.Join(caddyArgv, " "), Log: LogPath(c.StateDir, CompCaddy), State: "running"})
 	_ = writeState(c.StateDir, s.state)
 	if err := s.waitHealthy(ctx, cd, fmt.Sprintf("http://127.0.0.1:%d/healthz", c.HTTPPort)); err != nil {
 		return err
@@ -258,116 +269,39 @@ func (s *Supervisor) start(ctx context.Context) error {
 
 func since(t time.Time) string { return time.Since(t).Round(time.Millisecond).String() }
 
-func (s *Supervisor) createDatabase(ctx context.Context) error {
-	c := s.Config
-	conn, err := pgx.Connect(ctx, c.AdminURL())
-	if err != nil {
-		var pe *pgconn.PgError
-		if errors.As(err, &pe) && pe.Code == "28P01" {
-			return &ConfigError{Var: EnvPGPassword, Problem: "does not match the password the PostgreSQL cluster in " + DataDir(c.StateDir) + " was created with",
-				Fix: "put the original password back in .env, or delete the data with `stackctl down --volumes --yes`"}
-		}
-		return fmt.Errorf("pg: connect: %w", err)
-	}
-	defer conn.Close(context.Background())
-	var exists bool
-	if err := conn.QueryRow(ctx, "select exists(select 1 from pg_database where datname = $1)", c.DBName).Scan(&exists); err != nil {
-		return fmt.Errorf("pg: %w", err)
-	}
-	if exists {
-		return nil
-	}
-	if _, err := conn.Exec(ctx, "create database "+pgx.Identifier{c.DBName}.Sanitize()); err != nil {
-		return fmt.Errorf("pg: create database %s: %w", c.DBName, err)
-	}
-	s.Mux.Printf("created database %s", c.DBName)
-	return nil
-}
-
-// syncSecret makes the database's signing secret (auth.jwt_secret, used by
-// auth.login) the one in .env, which Caddy and the engine verify with: after
-// `stackctl secret gen --force` they would otherwise disagree and every
-// login would produce tokens that are refused. Sessions signed with the old
-// secret end (the refresh tokens are revoked). No secret is printed.
-func (s *Supervisor) syncSecret(ctx context.Context) error {
-	conn, err := pgx.Connect(ctx, s.Config.DatabaseURL())
-	if err != nil {
-		return fmt.Errorf("pg: connect: %w", err)
-	}
-	defer conn.Close(context.Background())
-	var same bool
-	err = conn.QueryRow(ctx, "select secret = $1 from auth.jwt_secret", s.Config.JWTSecret).Scan(&same)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil
-	}
-	var pe *pgconn.PgError
-	if errors.As(err, &pe) && pe.Code == "42P01" { // no auth.jwt_secret: not our schema
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("pg: read auth.jwt_secret: %w", err)
-	}
-	if same {
-		return nil
-	}
-	tx, err := conn.Begin(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback(context.Background()) //nolint:errcheck
-	revoked, err := authdb.RotateSecret(ctx, tx, s.Config.JWTSecret)
-	if err != nil {
-		return fmt.Errorf("update auth.jwt_secret to the JWT_SECRET of .env: %w", err)
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return err
-	}
-	s.Mux.Printf("JWT_SECRET in .env differs from the database's copy (auth.jwt_secret): the database now signs with the .env secret; %d refresh token(s) revoked, sessions signed with the old secret have ended", revoked)
-	return nil
-}
-
-// runStep runs `stackctl <args>` against the app database, its output in
-// the "migrate" log.
-func (s *Supervisor) runStep(ctx context.Context, logf io.Writer, args []string) error {
-	c := s.Config
-	s.Mux.Printf("running stackctl %s", strings.Join(args, " "))
-	w := s.Mux.Writer("migrate", logf)
-	cmd := exec.CommandContext(ctx, c.Exe, args...)
-	cmd.Dir = c.Dir
-	cmd.Env = envList(map[string]string{"DATABASE_URL": c.DatabaseURL()})
-	cmd.Stdout, cmd.Stderr = w, w
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	err := cmd.Run()
-	w.Flush()
-	if err != nil {
-		return &DiedError{Component: "stackctl " + strings.Join(args, " "), Err: err, Tail: w.Tail(15)}
-	}
-	return nil
-}
-
 func (s *Supervisor) startProc(name string, argv []string, env map[string]string) (*proc, error) {
 	f, err := s.logFile(name)
 	if err != nil {
 		return nil, err
 	}
-	p := &proc{name: name, log: s.Mux.Writer(name, f), done: make(chan struct{})}
-	p.cmd = exec.Command(argv[0], argv[1:]...)
+	p := &proc{name: name, argv: argv, env: env, log: s.Mux.Writer(name, f)}
+	if err := s.spawn(p); err != nil {
+		return nil, err
+	}
+	s.procs = append(s.procs, p)
+	return p, nil
+}
+
+// spawn starts p's program; a restart spawns a new proc with the same
+// program, environment and log writer.
+func (s *Supervisor) spawn(p *proc) error {
+	p.done = make(chan struct{})
+	p.cmd = exec.Command(p.argv[0], p.argv[1:]...)
 	p.cmd.Dir = s.Config.Dir
-	p.cmd.Env = envList(env)
+	p.cmd.Env = envList(p.env)
 	p.cmd.Stdout, p.cmd.Stderr = p.log, p.log
 	// own process group: Ctrl-C reaches the supervisor only, which stops
 	// the components in order; SIGTERM if the supervisor itself dies.
 	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
 	if err := p.cmd.Start(); err != nil {
-		return nil, fmt.Errorf("%s: start %s: %w", name, argv[0], err)
+		return fmt.Errorf("%s: start %s: %w", p.name, p.argv[0], err)
 	}
 	go func() {
 		p.err = p.cmd.Wait()
 		p.log.Flush()
 		close(p.done)
 	}()
-	s.procs = append(s.procs, p)
-	return p, nil
+	return nil
 }
 
 var healthClient = &http.Client{Timeout: 2 * time.Second}
@@ -400,29 +334,6 @@ func (s *Supervisor) waitHealthy(ctx context.Context, p *proc, url string) error
 	}
 }
 
-func (s *Supervisor) wait(ctx context.Context) error {
-	pgDone := s.pg.Done()
-	cases := make(chan *proc, len(s.procs))
-	for _, p := range s.procs {
-		go func(p *proc) {
-			select {
-			case <-p.done:
-				cases <- p
-			case <-ctx.Done():
-			}
-		}(p)
-	}
-	select {
-	case <-ctx.Done():
-		s.Mux.Printf("stopping")
-		return nil
-	case <-pgDone:
-		return &DiedError{Component: CompPG, Err: errors.New("postgres stopped"), Tail: s.pgLog.Tail(15)}
-	case p := <-cases:
-		return &DiedError{Component: p.name, Err: p.err, Tail: p.log.Tail(15)}
-	}
-}
-
 // stopAll stops the components in reverse start order.
 func (s *Supervisor) stopAll() {
 	for i := len(s.procs) - 1; i >= 0; i-- {
@@ -446,5 +357,12 @@ func (s *Supervisor) stopAll() {
 	if s.pg != nil {
 		_ = s.pg.Stop()
 		s.pg = nil
+	}
+	// a postmaster someone else started on the data directory (pg_ctl
+	// restart while --restart no) must not outlive the stack either
+	if pid, err := StopStrayPostgres(s.Config.StateDir); err != nil {
+		s.Mux.Printf("%v", err)
+	} else if pid != 0 {
+		s.Mux.Printf("stopped PostgreSQL pid %d, started on %s outside the supervisor", pid, DataDir(s.Config.StateDir))
 	}
 }

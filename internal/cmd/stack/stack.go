@@ -34,7 +34,7 @@ func NewCmds(f *cmdutil.Factory) []*cobra.Command {
 
 type upOpts struct {
 	detach, noSeed, docker, supervise bool
-	postgrest                         string
+	postgrest, restart                string
 	timeout                           time.Duration
 }
 
@@ -49,6 +49,11 @@ database migrated and seeded, the PostgREST-compatible engine and Caddy on STACK
 Creates .env with fresh secrets when it is missing. Runs in the foreground with one prefixed log
 stream (Ctrl-C stops everything) unless --detach is given.
 
+A component that fails while the stack runs is started again (--restart on-failure, the default:
+after 1 s, doubling to 30 s, at most 10 times in a row; a run of 30 s resets both); PostgreSQL is
+restarted on the same data directory, and a postmaster started outside the supervisor (pg_ctl
+restart) is supervised by its pid. --restart no stops the whole stack instead.
+
 With --docker it runs compose.yaml instead: docker compose up -d --build, then migrate and seed.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -61,6 +66,7 @@ With --docker it runs compose.yaml instead: docker compose up -d --build, then m
 	fl.BoolVar(&o.docker, "docker", false, "run compose.yaml with Docker instead of the native stack")
 	fl.StringVar(&o.postgrest, "postgrest", "builtin", "API engine: builtin (stackctl postgrest) or the path of a real postgrest binary")
 	fl.DurationVar(&o.timeout, "timeout", 120*time.Second, "how long to wait for the stack to become healthy")
+	fl.StringVar(&o.restart, "restart", stack.DefaultRestartPolicy().String(), "when a component exits: no (stop the stack), on-failure[:N] (restart it, at most N times in a row) or always")
 	fl.BoolVar(&o.supervise, "supervise", false, "run as the detached supervisor (internal)")
 	_ = fl.MarkHidden("supervise")
 	return cmd
@@ -142,6 +148,10 @@ func runUp(ctx context.Context, f *cmdutil.Factory, o *upOpts) error {
 	if o.docker {
 		return runDockerUp(ctx, f, c, o)
 	}
+	policy, err := stack.ParseRestartPolicy(o.restart)
+	if err != nil {
+		return err
+	}
 	if o.postgrest != "builtin" {
 		p, err := exec.LookPath(o.postgrest)
 		if err != nil {
@@ -159,6 +169,9 @@ func runUp(ctx context.Context, f *cmdutil.Factory, o *upOpts) error {
 	}
 	if stack.Running(c.StateDir) {
 		return stack.AlreadyRunningError(c.StateDir)
+	}
+	if err := stopStray(f, c); err != nil {
+		return err
 	}
 	if err := c.CheckPorts(); err != nil {
 		return err
@@ -190,6 +203,7 @@ func runUp(ctx context.Context, f *cmdutil.Factory, o *upOpts) error {
 		Mux:          stack.NewMux(out),
 		Detached:     o.supervise,
 		StartTimeout: o.timeout,
+		Restart:      policy,
 		Ready: func(st *stack.State) {
 			if !o.supervise {
 				stack.PrintBanner(f.Out, c, st, false)
@@ -200,6 +214,20 @@ func runUp(ctx context.Context, f *cmdutil.Factory, o *upOpts) error {
 		return err
 	}
 	fmt.Fprintln(f.ErrOut, "stackctl: stack stopped")
+	return nil
+}
+
+// stopStray stops a PostgreSQL left running on the stack's data directory
+// with no supervisor (one `pg_ctl restart` started under a supervisor that
+// was killed since): it would hold the port and the data directory.
+func stopStray(f *cmdutil.Factory, c *stack.Config) error {
+	pid, err := stack.StopStrayPostgres(c.StateDir)
+	if err != nil {
+		return fmt.Errorf("%w: stop it by hand (`pg_ctl stop -m fast -D %s`) and run up again", err, stack.DataDir(c.StateDir))
+	}
+	if pid != 0 {
+		fmt.Fprintf(f.ErrOut, "stackctl: %s\n", stack.StrayStoppedMessage(c.StateDir, pid))
+	}
 	return nil
 }
 
@@ -216,7 +244,8 @@ func startDetached(f *cmdutil.Factory, c *stack.Config, o *upOpts) error {
 		return err
 	}
 	defer lf.Close()
-	args := []string{"--env-file", f.EnvFile, "up", "--supervise", "--detach", "--postgrest", c.Postgrest, "--timeout", o.timeout.String()}
+	args := []string{"--env-file", f.EnvFile, "up", "--supervise", "--detach", "--postgrest", c.Postgrest,
+		"--timeout", o.timeout.String(), "--restart", o.restart}
 	if o.noSeed {
 		args = append(args, "--no-seed")
 	}
@@ -353,12 +382,17 @@ func newDown(f *cmdutil.Factory) *cobra.Command {
 				x.Dir, x.Stdout, x.Stderr = c.Dir, f.Out, f.ErrOut
 				return x.Run()
 			}
-			err = stack.Stop(c.StateDir, timeout)
+			running := stack.Running(c.StateDir)
+			stray, err := stack.Stop(c.StateDir, timeout)
 			switch {
 			case errors.Is(err, stack.ErrNotRunning):
 				fmt.Fprintln(f.Out, "no stack is running")
 			case err != nil:
 				return err
+			case stray != 0 && !running:
+				fmt.Fprintln(f.Out, stack.StrayStoppedMessage(c.StateDir, stray))
+			case stray != 0:
+				fmt.Fprintf(f.Out, "stack stopped; %s\n", stack.StrayStoppedMessage(c.StateDir, stray))
 			default:
 				fmt.Fprintln(f.Out, "stack stopped")
 			}
@@ -384,7 +418,7 @@ func newStatus(f *cmdutil.Factory) *cobra.Command {
 	var output string
 	cmd := &cobra.Command{
 		Use:   "status",
-		Short: "Show each component of the native stack: pid, port, health (exit 3 when not running)",
+		Short: "Show each component of the native stack: pid, port, health, restarts (exit 3 when not running)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if output != "text" && output != "json" {
@@ -398,16 +432,8 @@ func newStatus(f *cmdutil.Factory) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			running := stack.Running(c.StateDir)
-			if st == nil || !running {
-				if output == "json" {
-					fmt.Fprintln(f.Out, `{"running": false, "components": []}`)
-				} else {
-					fmt.Fprintln(f.Out, "no stack is running (start it with `stackctl up`)")
-					if last := lastError(stack.LogPath(c.StateDir, "stack")); last != "" {
-						fmt.Fprintf(f.Out, "the last run ended with: %s (see `stackctl logs`)\n", last)
-					}
-				}
+			if st == nil || !stack.Running(c.StateDir) {
+				printNotRunning(f, c, output == "json")
 				return &cmdutil.ExitError{Code: 3}
 			}
 			hs := stack.Check(st)
@@ -417,17 +443,11 @@ func newStatus(f *cmdutil.Factory) *cobra.Command {
 			}
 			if output == "json" {
 				b, _ := json.MarshalIndent(map[string]any{"running": true, "healthy": healthy, "status": st.Status,
-					"supervisor_pid": st.SupervisorPID, "url": st.URL, "detached": st.Detached, "components": hs}, "", "  ")
+					"supervisor_pid": st.SupervisorPID, "url": st.URL, "detached": st.Detached, "restart": st.Restart,
+					"components": hs}, "", "  ")
 				fmt.Fprintln(f.Out, string(b))
 			} else {
-				fmt.Fprintf(f.Out, "stack %s at %s (supervisor pid %d, %s)\n", st.Status, st.URL, st.SupervisorPID,
-					map[bool]string{true: "detached", false: "foreground"}[st.Detached])
-				tw := tabwriter.NewWriter(f.Out, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "COMPONENT\tPID\tPORT\tHEALTH\tCHECK")
-				for _, h := range hs {
-					fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\n", h.Component, h.PID, h.Port, map[bool]string{true: "healthy", false: "UNHEALTHY"}[h.Healthy], h.Detail)
-				}
-				tw.Flush()
+				printStatus(f.Out, st, hs)
 			}
 			if !healthy {
 				return &cmdutil.ExitError{Code: 1}
@@ -437,6 +457,52 @@ func newStatus(f *cmdutil.Factory) *cobra.Command {
 	}
 	cmd.Flags().StringVarP(&output, "output", "o", "text", "output format: text or json")
 	return cmd
+}
+
+func printStatus(w io.Writer, st *stack.State, hs []stack.Health) {
+	restart := ""
+	if st.Restart != "" {
+		restart = ", --restart " + st.Restart
+	}
+	fmt.Fprintf(w, "stack %s at %s (supervisor pid %d, %s%s)\n", st.Status, st.URL, st.SupervisorPID,
+		map[bool]string{true: "detached", false: "foreground"}[st.Detached], restart)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "COMPONENT\tPID\tPORT\tHEALTH\tRESTARTS\tLAST EXIT\tCHECK")
+	for _, h := range hs {
+		last := "-"
+		if h.LastExit != "" {
+			last = h.LastExit
+			if h.LastExitAt != nil {
+				last += " at " + h.LastExitAt.Format(time.RFC3339)
+			}
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%d\t%s\t%s\n", h.Component, h.PID, h.Port,
+			map[bool]string{true: "healthy", false: "UNHEALTHY"}[h.Healthy], h.Restarts, last, h.Detail)
+	}
+	tw.Flush()
+}
+
+// printNotRunning says no stack runs, naming a PostgreSQL server still
+// running on the stack's data directory (which `down` or `up` stops).
+func printNotRunning(f *cmdutil.Factory, c *stack.Config, asJSON bool) {
+	stray := stack.StrayPostgres(c.StateDir)
+	if asJSON {
+		out := map[string]any{"running": false, "components": []any{}}
+		if stray != nil {
+			out["stray_postgres"] = map[string]any{"pid": stray.PID, "port": stray.Port, "data_dir": stack.DataDir(c.StateDir)}
+		}
+		b, _ := json.MarshalIndent(out, "", "  ")
+		fmt.Fprintln(f.Out, string(b))
+		return
+	}
+	fmt.Fprintln(f.Out, "no stack is running (start it with `stackctl up`)")
+	if stray != nil {
+		fmt.Fprintf(f.Out, "but PostgreSQL (pid %d, port %d) is running on %s without a supervisor: `stackctl down` stops it (`stackctl up` does too)\n",
+			stray.PID, stray.Port, stack.DataDir(c.StateDir))
+	}
+	if last := lastError(stack.LogPath(c.StateDir, "stack")); last != "" {
+		fmt.Fprintf(f.Out, "the last run ended with: %s (see `stackctl logs`)\n", last)
+	}
 }
 
 var logNames = []string{"stack", stack.CompPG, "migrate", stack.CompAPI, stack.CompCaddy}

@@ -1,0 +1,103 @@
+package stack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os/exec"
+	"strings"
+	"syscall"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/authstack/authstack/internal/authdb"
+)
+
+func (s *Supervisor) createDatabase(ctx context.Context) error {
+	c := s.Config
+	conn, err := pgx.Connect(ctx, c.AdminURL())
+	if err != nil {
+		var pe *pgconn.PgError
+		if errors.As(err, &pe) && pe.Code == "28P01" {
+			return &ConfigError{Var: EnvPGPassword, Problem: "does not match the password the PostgreSQL cluster in " + DataDir(c.StateDir) + " was created with",
+				Fix: "put the original password back in .env, or delete the data with `stackctl down --volumes --yes`"}
+		}
+		return fmt.Errorf("pg: connect: %w", err)
+	}
+	defer conn.Close(context.Background())
+	var exists bool
+	if err := conn.QueryRow(ctx, "select exists(select 1 from pg_database where datname = $1)", c.DBName).Scan(&exists); err != nil {
+		return fmt.Errorf("pg: %w", err)
+	}
+	if exists {
+		return nil
+	}
+	if _, err := conn.Exec(ctx, "create database "+pgx.Identifier{c.DBName}.Sanitize()); err != nil {
+		return fmt.Errorf("pg: create database %s: %w", c.DBName, err)
+	}
+	s.Mux.Printf("created database %s", c.DBName)
+	return nil
+}
+
+// syncSecret makes the database's signing secret (auth.jwt_secret, used by
+// auth.login) the one in .env, which Caddy and the engine verify with: after
+// `stackctl secret gen --force` they would otherwise disagree and every
+// login would produce tokens that are refused. Sessions signed with the old
+// secret end (the refresh tokens are revoked). No secret is printed.
+func (s *Supervisor) syncSecret(ctx context.Context) error {
+	conn, err := pgx.Connect(ctx, s.Config.DatabaseURL())
+	if err != nil {
+		return fmt.Errorf("pg: connect: %w", err)
+	}
+	defer conn.Close(context.Background())
+	var same bool
+	err = conn.QueryRow(ctx, "select secret = $1 from auth.jwt_secret", s.Config.JWTSecret).Scan(&same)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == "42P01" { // no auth.jwt_secret: not our schema
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("pg: read auth.jwt_secret: %w", err)
+	}
+	if same {
+		return nil
+	}
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(context.Background()) //nolint:errcheck
+	revoked, err := authdb.RotateSecret(ctx, tx, s.Config.JWTSecret)
+	if err != nil {
+		return fmt.Errorf("update auth.jwt_secret to the JWT_SECRET of .env: %w", err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return err
+	}
+	s.Mux.Printf("JWT_SECRET in .env differs from the database's copy (auth.jwt_secret): the database now signs with the .env secret; %d refresh token(s) revoked, sessions signed with the old secret have ended", revoked)
+	return nil
+}
+
+// runStep runs `stackctl <args>` against the app database, its output in
+// the "migrate" log.
+func (s *Supervisor) runStep(ctx context.Context, logf io.Writer, args []string) error {
+	c := s.Config
+	s.Mux.Printf("running stackctl %s", strings.Join(args, " "))
+	w := s.Mux.Writer("migrate", logf)
+	cmd := exec.CommandContext(ctx, c.Exe, args...)
+	cmd.Dir = c.Dir
+	cmd.Env = envList(map[string]string{"DATABASE_URL": c.DatabaseURL()})
+	cmd.Stdout, cmd.Stderr = w, w
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	err := cmd.Run()
+	w.Flush()
+	if err != nil {
+		return &DiedError{Component: "stackctl " + strings.Join(args, " "), Err: err, Tail: w.Tail(15)}
+	}
+	return nil
+}
