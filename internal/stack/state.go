@@ -26,15 +26,18 @@ var Components = []string{CompPG, CompAPI, CompCaddy}
 
 // State is .stack/state.json: what a running supervisor started.
 type State struct {
-	SupervisorPID int         `json:"supervisor_pid"`
-	Status        string      `json:"status"` // starting, running
-	Detached      bool        `json:"detached"`
-	StartedAt     time.Time   `json:"started_at"`
-	Dir           string      `json:"dir"`
-	URL           string      `json:"url"`
-	DBName        string      `json:"db_name"`
-	Restart       string      `json:"restart,omitempty"` // the restart policy, as --restart takes it
-	Components    []Component `json:"components"`
+	SupervisorPID int       `json:"supervisor_pid"`
+	Status        string    `json:"status"` // starting, running
+	Detached      bool      `json:"detached"`
+	StartedAt     time.Time `json:"started_at"`
+	Dir           string    `json:"dir"`
+	URL           string    `json:"url"`
+	DBName        string    `json:"db_name"`
+	Restart       string    `json:"restart,omitempty"` // the restart policy, as --restart takes it
+	// SecretID names the JWT secret the API engine and Caddy were started
+	// with (SecretID; never the secret itself).
+	SecretID   string      `json:"secret_id,omitempty"`
+	Components []Component `json:"components"`
 }
 
 // Component is one supervised process.

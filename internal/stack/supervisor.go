@@ -114,7 +114,8 @@ func (s *Supervisor) Run(ctx context.Context) (err error) {
 		return err
 	}
 	s.state = &State{SupervisorPID: os.Getpid(), Status: "starting", Detached: s.Detached,
-		StartedAt: time.Now().UTC(), Dir: c.Dir, URL: c.BaseURL(), DBName: c.DBName, Restart: s.Restart.String()}
+		StartedAt: time.Now().UTC(), Dir: c.Dir, URL: c.BaseURL(), DBName: c.DBName, Restart: s.Restart.String(),
+		SecretID: SecretID(c.JWTSecret)}
 	if err := writeState(c.StateDir, s.state); err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
 	"os"
 	"strings"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/authstack/authstack/internal/dbconn"
 	"github.com/authstack/authstack/internal/dotenv"
 	"github.com/authstack/authstack/internal/secret"
+	"github.com/authstack/authstack/internal/stack"
 )
 
 // NewCmd returns the `secret` command.
@@ -100,8 +102,9 @@ func rotateCmd(f *cmdutil.Factory) *cobra.Command {
 		Use:   "rotate",
 		Short: "Replace the JWT secret in .env and in the database (auth.jwt_secret) in one step",
 		Long: `Generates a new JWT secret, stores it in auth.jwt_secret, revokes every refresh token and
-writes it into .env, all or nothing. Every session signed with the old secret ends; restart
-Caddy and the API engine (they read JWT_SECRET at start) so that they accept the new tokens.`,
+writes it into .env, all or nothing. No session can be renewed afterwards. Caddy and the API
+engine read JWT_SECRET at start: restart them so that they refuse old tokens and accept new ones.
+Refuses (and changes nothing) while the native stack runs on the database: stop it first.`,
 		Args: cobra.NoArgs,
 	}
 	db := dbconn.AddFlags(c)
@@ -112,6 +115,9 @@ Caddy and the API engine (they read JWT_SECRET at start) so that they accept the
 			if errors.Is(err, fs.ErrNotExist) {
 				return fmt.Errorf("%s does not exist: run `stackctl secret gen` first", f.EnvFile)
 			}
+			return err
+		}
+		if err := refuseIfStackUses(f, db); err != nil {
 			return err
 		}
 		old := envf.Bytes()
@@ -134,7 +140,9 @@ Caddy and the API engine (they read JWT_SECRET at start) so that they accept the
 		if err != nil {
 			return fmt.Errorf("rotate the database copy: %w", err)
 		}
-		envf.Set(secret.JWTSecret, s)
+		if err := envf.Set(secret.JWTSecret, s); err != nil {
+			return err
+		}
 		if err := envf.Save(); err != nil {
 			return fmt.Errorf("write %s (the database was not changed): %w", f.EnvFile, err)
 		}
@@ -146,12 +154,41 @@ Caddy and the API engine (they read JWT_SECRET at start) so that they accept the
 			return fmt.Errorf("commit failed, %s restored, nothing changed: %w", f.EnvFile, err)
 		}
 		fmt.Fprintf(f.Out, "JWT secret rotated in %s and in the database (auth.jwt_secret); %d refresh token(s) revoked.\n", f.EnvFile, revoked)
-		fmt.Fprintln(f.Out, "Every session signed with the old secret has ended: users must log in again.")
-		fmt.Fprintln(f.Out, "Restart Caddy and the API engine so they verify with the new secret (e.g. `stackctl down && stackctl up`).")
+		fmt.Fprintln(f.Out, "No session can be renewed: users must log in again. Caddy and the API engine check tokens with the")
+		fmt.Fprintln(f.Out, "secret they started with: until they restart, access tokens signed with the old secret stay valid")
+		fmt.Fprintln(f.Out, "(at most JWT_EXP seconds) and new logins get tokens they refuse. Restart them now (Docker:")
+		fmt.Fprintln(f.Out, "`docker compose restart postgrest caddy`).")
 		if env := os.Getenv(secret.JWTSecret); env != "" && env != oldSecret {
 			fmt.Fprintln(f.ErrOut, "warning: JWT_SECRET is set in the environment, which wins over .env: update it there too")
 		}
 		return nil
 	}
 	return c
+}
+
+// refuseIfStackUses stops a rotation of the database a running native
+// stack serves: its API engine and Caddy keep the secret they started
+// with, so old tokens would keep working and new logins would fail.
+func refuseIfStackUses(f *cmdutil.Factory, db *dbconn.Options) error {
+	root, err := f.Project()
+	if err != nil {
+		return nil
+	}
+	c, err := stack.LoadConfig(root, f.EnvFile)
+	if err != nil || !stack.Running(c.StateDir) {
+		return nil
+	}
+	cfg, err := db.Config()
+	if err != nil || cfg.Port != uint16(c.PGPort) || !isLoopback(cfg.Host) {
+		return nil
+	}
+	return fmt.Errorf("the native stack is running on this database: its API engine and Caddy keep the secret they started with, so nothing was changed. Rotate with the stack stopped: `stackctl down && stackctl secret rotate && stackctl up --detach`")
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" || strings.HasPrefix(host, "/") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

@@ -437,17 +437,21 @@ func newStatus(f *cmdutil.Factory) *cobra.Command {
 				return &cmdutil.ExitError{Code: 3}
 			}
 			hs := stack.Check(st)
-			healthy := st.Status == "running"
+			sc := stack.CheckSecret(cmd.Context(), st, c.JWTSecret, c.DatabaseURL())
+			healthy := st.Status == "running" && sc.OK
 			for _, h := range hs {
 				healthy = healthy && h.Healthy
 			}
 			if output == "json" {
 				b, _ := json.MarshalIndent(map[string]any{"running": true, "healthy": healthy, "status": st.Status,
 					"supervisor_pid": st.SupervisorPID, "url": st.URL, "detached": st.Detached, "restart": st.Restart,
-					"components": hs}, "", "  ")
+					"components": hs, "secret": sc}, "", "  ")
 				fmt.Fprintln(f.Out, string(b))
 			} else {
 				printStatus(f.Out, st, hs)
+				if !sc.OK {
+					fmt.Fprintf(f.Out, "JWT secret: MISMATCH: %s\n", sc.Problem)
+				}
 			}
 			if !healthy {
 				return &cmdutil.ExitError{Code: 1}
