@@ -389,6 +389,9 @@ func (s *Server) readBody(req *request) *apierr.Error {
 		p.empty = true
 		return nil
 	}
+	if jsonDeeperThan(b, MaxBodyDepth) {
+		return errBodyTooDeep()
+	}
 	if !json.Valid(b) {
 		return apierr.InvalidBody("Empty or invalid json")
 	}

@@ -26,7 +26,42 @@ const (
 	// handler answers first with a JSON body; beyond it net/http sends its
 	// plain-text 431 without reading further.
 	httpMaxHeaderBytes = 2 * MaxHeaderBytes
+	// MaxBodyDepth bounds the nesting of JSON bodies (encoding/json alone
+	// allows 10000 levels; PostgreSQL's JSON functions recurse on them).
+	MaxBodyDepth = 64
 )
+
+func errBodyTooDeep() *apierr.Error {
+	return apierr.InvalidBody("JSON body nesting deeper than " + strconv.Itoa(MaxBodyDepth) + " levels")
+}
+
+// jsonDeeperThan reports, in one pass, whether b nests arrays/objects more
+// than max levels deep (strings are skipped; b need not be valid JSON).
+func jsonDeeperThan(b []byte, max int) bool {
+	depth, inStr, esc := 0, false, false
+	for _, c := range b {
+		switch {
+		case inStr:
+			switch {
+			case esc:
+				esc = false
+			case c == '\\':
+				esc = true
+			case c == '"':
+				inStr = false
+			}
+		case c == '"':
+			inStr = true
+		case c == '[' || c == '{':
+			if depth++; depth > max {
+				return true
+			}
+		case c == ']' || c == '}':
+			depth--
+		}
+	}
+	return false
+}
 
 func errBodyTooLarge(limit int) *apierr.Error {
 	return apierr.New(413, "PGRSTX01", "Request body is larger than the limit of "+strconv.Itoa(limit)+" bytes", "",
