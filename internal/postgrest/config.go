@@ -43,6 +43,7 @@ type Config struct {
 	LogLevel                 string            // PGRST_LOG_LEVEL: crit|error|warn|info|debug, default error
 	ClientErrorVerbosity     string            // PGRST_CLIENT_ERROR_VERBOSITY: verbose|minimal, default verbose
 	ServerTimingEnabled      bool              // PGRST_SERVER_TIMING_ENABLED: Server-Timing header, default false
+	ServerMaxBodySize        int               // PGRST_SERVER_MAX_BODY_SIZE (authstack extension): request body limit in bytes, default 1 MiB
 
 	roleClaim auth.Path
 	rawSecret string
@@ -64,7 +65,8 @@ func LoadConfig(lookup Lookup, environ []string) (*Config, error) {
 		DBPool: 10, DBPoolAcquireTimeout: 10, DBPreparedStatements: true, DBConfig: true,
 		DBChannel: "pgrst", DBChannelEnabled: true, JWTRoleClaimKey: "$.role", JWTCacheMaxEntries: 1000,
 		AppSettings: map[string]string{}, ServerHost: "!4", ServerPort: 3000, OpenAPIMode: "follow-privileges",
-		LogLevel: "error", ClientErrorVerbosity: "verbose", lookup: lookup, environ: environ,
+		LogLevel: "error", ClientErrorVerbosity: "verbose", ServerMaxBodySize: DefaultMaxBodySize,
+		lookup: lookup, environ: environ,
 	}
 	get := func(name string) (string, bool) {
 		v, ok := lookup("PGRST_" + name)
@@ -133,6 +135,7 @@ func LoadConfig(lookup Lookup, environ []string) (*Config, error) {
 	str("LOG_LEVEL", &c.LogLevel)
 	str("CLIENT_ERROR_VERBOSITY", &c.ClientErrorVerbosity)
 	boolean("SERVER_TIMING_ENABLED", &c.ServerTimingEnabled)
+	integer("SERVER_MAX_BODY_SIZE", &c.ServerMaxBodySize)
 	for _, kv := range environ {
 		k, v, _ := strings.Cut(kv, "=")
 		if strings.HasPrefix(k, "PGRST_APP_SETTINGS_") && len(k) > len("PGRST_APP_SETTINGS_") {
@@ -200,6 +203,9 @@ func (c *Config) finish() error {
 	}
 	if c.DBPool < 1 {
 		return errors.New("db-pool must be at least 1")
+	}
+	if c.ServerMaxBodySize < 1 {
+		return errors.New("PGRST_SERVER_MAX_BODY_SIZE must be a positive number of bytes (default 1048576)")
 	}
 	c.JWTSecret, c.JWTKeys = nil, nil
 	if c.rawSecret != "" {
@@ -291,6 +297,7 @@ func (c *Config) Dump(showSecret bool) string {
 	q("server-cors-allowed-origins", strings.Join(c.ServerCORSAllowedOrigins, ","))
 	n("server-port", c.ServerPort)
 	bo("server-timing-enabled", c.ServerTimingEnabled)
+	n("server-max-body-size", c.ServerMaxBodySize)
 	q("server-host", c.ServerHost)
 	if c.AdminServerPort != 0 {
 		n("admin-server-port", c.AdminServerPort)

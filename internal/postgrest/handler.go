@@ -70,24 +70,37 @@ func (req *request) timezone() string {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Server", "postgrest/16.2")
 	rec := &statusRecorder{ResponseWriter: w, status: 200}
+	defer s.recoverPanic(rec, r)
+	maxBody := s.conf().ServerMaxBodySize
+	if e := checkRequestSize(r, maxBody); e != nil {
+		s.writeError(rec, r, e)
+		s.accessLog(r, rec, "")
+		return
+	}
+	r.Body = http.MaxBytesReader(rec, r.Body, int64(maxBody))
 	if s.cors(rec, r) {
 		s.accessLog(r, rec, "")
 		return
 	}
 	role := ""
 	if e := s.serve(rec, r, &role); e != nil {
-		if e.Status == 503 {
-			e.Header.Del("Retry-After")
-			e.WithHeader("Retry-After", strconv.FormatInt(s.nextDelay.Load(), 10))
-		}
-		e.Minimal = s.conf().ClientErrorVerbosity == "minimal"
-		if writeWithReason(rec.ResponseWriter, r, e) {
-			rec.status = e.Status
-		} else {
-			e.Write(rec)
-		}
+		s.writeError(rec, r, e)
 	}
 	s.accessLog(r, rec, role)
+}
+
+// writeError sends an error response (503s get Retry-After).
+func (s *Server) writeError(rec *statusRecorder, r *http.Request, e *apierr.Error) {
+	if e.Status == 503 {
+		e.Header.Del("Retry-After")
+		e.WithHeader("Retry-After", strconv.FormatInt(s.nextDelay.Load(), 10))
+	}
+	e.Minimal = s.conf().ClientErrorVerbosity == "minimal"
+	if writeWithReason(rec.ResponseWriter, r, e) {
+		rec.status, rec.wrote = e.Status, true
+	} else {
+		e.Write(rec)
+	}
 }
 
 // statusRecorder remembers the status and size for the access log.
@@ -95,14 +108,16 @@ type statusRecorder struct {
 	http.ResponseWriter
 	status int
 	size   int
+	wrote  bool // the response has started
 }
 
 func (r *statusRecorder) WriteHeader(code int) {
-	r.status = code
+	r.status, r.wrote = code, true
 	r.ResponseWriter.WriteHeader(code)
 }
 
 func (r *statusRecorder) Write(b []byte) (int, error) {
+	r.wrote = true
 	n, err := r.ResponseWriter.Write(b)
 	r.size += n
 	return n, err
@@ -160,6 +175,9 @@ func redactedURI(u *url.URL) string {
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request, roleOut *string) *apierr.Error {
+	if h := testHookServe.Load(); h != nil {
+		(*h)(r)
+	}
 	// 1. JWT
 	start := time.Now()
 	res, aerr := s.authn().Authenticate(r.Header)
@@ -325,9 +343,9 @@ func (s *Server) readBody(req *request) *apierr.Error {
 	default:
 		return nil
 	}
-	b, err := io.ReadAll(req.r.Body)
-	if err != nil {
-		return apierr.InvalidBody("Empty or invalid json")
+	b, e := readLimited(req.r, s.conf().ServerMaxBodySize)
+	if e != nil {
+		return e
 	}
 	req.body = b
 	isProc := req.kind == resRPC
@@ -370,6 +388,9 @@ func (s *Server) readBody(req *request) *apierr.Error {
 	if len(b) == 0 && isProc {
 		p.empty = true
 		return nil
+	}
+	if jsonDeeperThan(b, MaxBodyDepth) {
+		return errBodyTooDeep()
 	}
 	if !json.Valid(b) {
 		return apierr.InvalidBody("Empty or invalid json")
@@ -596,14 +617,10 @@ func (s *Server) run(ctx context.Context, req *request, readOnly bool, isolation
 
 // dbError maps a failure of the transaction.
 func (s *Server) dbError(req *request, err error) *apierr.Error {
-	var pe *pgconn.PgError
-	if errors.As(err, &pe) {
-		switch {
-		case strings.HasPrefix(pe.Code, "08"), pe.Code == "57P01", pe.Code == "57P02", pe.Code == "57P03":
-			s.connectionLost()
-		}
-		return apierr.FromPg(pe, s.authenticated(req))
-	}
+	// A failure to connect comes first: the server's FATAL reply (57P03
+	// "the database system is starting up" / "is shutting down", 53300 …)
+	// is wrapped in it, and PostgREST (hasql's ConnectionUsageError) answers
+	// every connection failure 503 PGRST000 (Error.hs@v16.2), never 500.
 	if errors.Is(err, context.DeadlineExceeded) {
 		return apierr.PoolTimeout()
 	}
@@ -611,6 +628,14 @@ func (s *Server) dbError(req *request, err error) *apierr.Error {
 	if errors.As(err, &ce) {
 		s.connectionLost()
 		return apierr.New(503, "PGRST000", "Database connection error.", err.Error(), "")
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch {
+		case strings.HasPrefix(pe.Code, "08"), pe.Code == "57P01", pe.Code == "57P02", pe.Code == "57P03":
+			s.connectionLost()
+		}
+		return apierr.FromPg(pe, s.authenticated(req))
 	}
 	var ne net.Error
 	if errors.As(err, &ne) || pgconn.SafeToRetry(err) || isConnErr(err) {

@@ -443,7 +443,7 @@ func (s *Server) Serve(ctx context.Context, ln, adminLn net.Listener) error {
 		return err
 	}
 	s.boundAddr.Store(ln.Addr().String())
-	srv := &http.Server{Handler: s, ReadHeaderTimeout: 30 * time.Second}
+	srv := &http.Server{Handler: s, ReadHeaderTimeout: 30 * time.Second, MaxHeaderBytes: httpMaxHeaderBytes}
 	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
 	var admin *http.Server

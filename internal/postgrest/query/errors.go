@@ -69,3 +69,27 @@ func ErrNotEmbedded(resource string) *Error {
 func ErrAggregatesNotAllowed() *Error {
 	return &Error{Status: 400, Code: "PGRST123", Message: "Use of aggregate functions is not allowed"}
 }
+
+// Limits of the query-string grammar (authstack's own: PostgREST v16.2 has
+// none, its Parsec parsers recurse as deep as the input nests). Exceeding
+// one is 400 PGRST100 with a message naming the limit.
+const (
+	// MaxDepth bounds the nesting of and/or/not trees and of select lists.
+	MaxDepth = 64
+	// MaxJSONPath bounds the -> / ->> operators of one field.
+	MaxJSONPath = 64
+	// MaxParams bounds the number of query parameters.
+	MaxParams = 1000
+	// MaxQueryLength bounds the raw query string in bytes (the HTTP server
+	// already refuses longer URIs with 414).
+	MaxQueryLength = 16 << 10
+)
+
+func errTooManyParams() *Error {
+	return &Error{Status: 400, Code: "PGRST100", Message: fmt.Sprintf("more than %d query parameters", MaxParams),
+		Details: strp("Send fewer filters or arguments.")}
+}
+
+func errQueryTooLong() *Error {
+	return &Error{Status: 400, Code: "PGRST100", Message: fmt.Sprintf("query string longer than %d bytes", MaxQueryLength)}
+}

@@ -88,7 +88,7 @@ func jsonPath() parser {
 		x.Text = vs[0].(bool)
 		return x
 	})
-	return fmap(many(op), func(v any) any {
+	return fmap(manyUpTo(op, MaxJSONPath, "JSON path operators (-> or ->>)"), func(v any) any {
 		var out []JSONOperand
 		for _, x := range v.([]any) {
 			out = append(out, x.(JSONOperand))
@@ -206,7 +206,7 @@ func fieldSelect() parser {
 
 func fieldForest() parser {
 	var forest parser
-	lazy := func(s pstate) reply { return forest(s) }
+	lazy := nested(&forest)
 	withChildren := func(head parser) parser {
 		return fmap(seq(try(head), between(char('('), char(')'), lazy)), func(v any) any {
 			vs := v.([]any)
@@ -328,7 +328,7 @@ func logicSingleVal() parser {
 
 func logicTree() parser {
 	var tree parser
-	lazy := func(s pstate) reply { return tree(s) }
+	lazy := nested(&tree)
 	filter := fmap(seq(left(field(), delimiter()), opExpr(logicSingleVal())), func(v any) any {
 		vs := v.([]any)
 		return LogicTree{Filter: &Filter{Field: vs[0].(Field), Operation: vs[1].(Operation)}}

@@ -58,6 +58,12 @@ type kv struct {
 // limit/offset on PUT. Checks are made in PostgREST's order.
 func Parse(rawQuery string, opts ParseOptions) (*Params, error) {
 	g := theGrammar()
+	if len(rawQuery) > MaxQueryLength {
+		return nil, errQueryTooLong()
+	}
+	if strings.Count(rawQuery, "&")+strings.Count(rawQuery, ";") >= MaxParams {
+		return nil, errTooManyParams()
+	}
 	pairs := splitQuery(rawQuery)
 	isRPCRead := opts.RPC && (opts.Method == "GET" || opts.Method == "HEAD")
 
@@ -339,14 +345,15 @@ func canonical(pairs []kv) string {
 		if used[i] {
 			continue
 		}
-		s := urlEncode(p.key) + "=" + urlEncode(deref(p.val))
-		for j := i + 1; j < len(sorted); j++ {
-			if !used[j] && sorted[j].key == p.key {
+		var s strings.Builder
+		s.WriteString(urlEncode(p.key) + "=" + urlEncode(deref(p.val)))
+		for j := i + 1; j < len(sorted) && sorted[j].key == p.key; j++ { // equal keys are adjacent
+			if !used[j] {
 				used[j] = true
-				s += "," + urlEncode(deref(sorted[j].val))
+				s.WriteString("," + urlEncode(deref(sorted[j].val)))
 			}
 		}
-		parts = append(parts, s)
+		parts = append(parts, s.String())
 	}
 	return strings.Join(parts, "&")
 }

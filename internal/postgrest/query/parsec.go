@@ -125,6 +125,7 @@ type pstate struct {
 	in        []rune
 	i         int
 	line, col int
+	depth     int // nesting level (see nested)
 }
 
 func (s pstate) eof() bool { return s.i >= len(s.in) }
@@ -150,6 +151,10 @@ type reply struct {
 	st           pstate
 	err          perr
 	v            any
+	// fatal, when set, is a limit that was exceeded: the reply is a
+	// consumed error that try does not undo, so no alternative is tried and
+	// the parse stops at once (Parsec itself has no such limits).
+	fatal string
 }
 
 type parser func(pstate) reply
@@ -246,10 +251,56 @@ func label(p parser, msg string) parser {
 func try(p parser) parser {
 	return func(s pstate) reply {
 		r := p(s)
-		if !r.ok {
+		if !r.ok && r.fatal == "" {
 			r.consumed = false
 		}
 		return r
+	}
+}
+
+// fatalAt is the reply for an exceeded limit.
+func fatalAt(s pstate, msg string) reply {
+	return reply{consumed: true, st: s, err: s.errAt(nil), fatal: msg}
+}
+
+// nested runs *p one nesting level deeper (p is a pointer so that
+// recursive grammars can refer to themselves); past MaxDepth levels the
+// parse fails with a fatal error instead of recursing further, which keeps
+// the Go stack and the work per input byte bounded.
+func nested(p *parser) parser {
+	return func(s pstate) reply {
+		if s.depth >= MaxDepth {
+			return fatalAt(s, "nesting deeper than "+strconv.Itoa(MaxDepth)+" levels")
+		}
+		s.depth++
+		r := (*p)(s)
+		r.st.depth--
+		return r
+	}
+}
+
+// manyUpTo is many with at most max repetitions; one more is fatal (what
+// names the repeated thing in the message).
+func manyUpTo(p parser, max int, what string) parser {
+	return func(s pstate) reply {
+		var vs []any
+		cur := s
+		consumed := false
+		for {
+			r := p(cur)
+			if r.consumed && !r.ok {
+				return r
+			}
+			if !r.ok || !r.consumed {
+				return reply{ok: true, consumed: consumed, st: cur, err: r.err, v: vs}
+			}
+			if len(vs) == max {
+				return fatalAt(cur, "more than "+strconv.Itoa(max)+" "+what)
+			}
+			consumed = true
+			vs = append(vs, r.v)
+			cur = r.st
+		}
 	}
 }
 
@@ -450,6 +501,9 @@ func runParser(p parser, what, arg, input string) (any, *QPError) {
 	r := p(pstate{in: []rune(input), line: 1, col: 1})
 	if r.ok {
 		return r.v, nil
+	}
+	if r.fatal != "" {
+		return nil, &QPError{Message: "failed to parse " + what + ": " + r.fatal, Details: "The limit was reached at " + showPos("", r.err) + "."}
 	}
 	name := ""
 	if what != "" {
