@@ -126,7 +126,9 @@ func TestRevocationSeesConcurrentRefresh(t *testing.T) {
 			}
 		},
 		"passwd": func(t *testing.T, s *stack, ck map[string]*http.Cookie) (*pgxpool.Pool, func(context.Context, *pgxpool.Conn) error) {
-			return s.super, func(ctx context.Context, c *pgxpool.Conn) error { return authdb.SetPassword(ctx, c, "demo", "new-demo-pw") }
+			return s.super, func(ctx context.Context, c *pgxpool.Conn) error {
+				return authdb.SetPassword(ctx, c, "demo", "new-demo-pw")
+			}
 		},
 		"del": func(t *testing.T, s *stack, ck map[string]*http.Cookie) (*pgxpool.Pool, func(context.Context, *pgxpool.Conn) error) {
 			return s.super, func(ctx context.Context, c *pgxpool.Conn) error { return authdb.DeleteUser(ctx, c, "demo") }
