@@ -82,21 +82,23 @@ func AddUser(ctx context.Context, db DB, username, password, role string) error 
 }
 
 // SetPassword replaces a user's password and revokes their refresh tokens.
+// The user's row is locked first, as every token operation does (migration
+// 0005), and the tokens are deleted in a later statement: at READ COMMITTED
+// it sees the tokens a refresh that held the lock committed meanwhile.
 func SetPassword(ctx context.Context, db DB, username, password string) error {
 	if err := ValidatePassword(password); err != nil {
 		return err
 	}
-	var n int
-	err := db.QueryRow(ctx, `with u as (update auth.user set password = $2 where username = $1 returning username),
-		d as (delete from auth.refresh_token r using u where r.username = u.username)
-		select count(*) from u`, username, password).Scan(&n)
-	if err != nil {
+	return inTx(ctx, db, func(tx pgx.Tx) error {
+		if err := lockUser(ctx, tx, username); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, "update auth.user set password = $2 where username = $1", username, password); err != nil {
+			return explain(err)
+		}
+		_, err := tx.Exec(ctx, "delete from auth.refresh_token where username = $1", username)
 		return explain(err)
-	}
-	if n == 0 {
-		return fmt.Errorf("%w: %s", ErrUserNotFound, username)
-	}
-	return nil
+	})
 }
 
 // SetRole changes a user's role (validated like AddUser).
@@ -112,16 +114,44 @@ func SetRole(ctx context.Context, db DB, username, role string) error {
 }
 
 // DeleteUser deletes a user; their refresh tokens (and rows of tables with
-// ON DELETE CASCADE, such as public.task) go with them.
+// ON DELETE CASCADE, such as public.task) go with them. The row is locked
+// first and the tokens deleted in a later statement, as in SetPassword.
 func DeleteUser(ctx context.Context, db DB, username string) error {
-	tag, err := db.Exec(ctx, "delete from auth.user where username = $1", username)
+	return inTx(ctx, db, func(tx pgx.Tx) error {
+		if err := lockUser(ctx, tx, username); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, "delete from auth.refresh_token where username = $1", username); err != nil {
+			return explain(err)
+		}
+		_, err := tx.Exec(ctx, "delete from auth.user where username = $1", username)
+		return explain(err)
+	})
+}
+
+// lockUser takes the row lock every token operation of username takes
+// first (auth.lock_user, migration 0005).
+func lockUser(ctx context.Context, tx pgx.Tx, username string) error {
+	var n int
+	err := tx.QueryRow(ctx, "select count(*) from (select from auth.user where username = $1 for no key update) u", username).Scan(&n)
 	if err != nil {
 		return explain(err)
 	}
-	if tag.RowsAffected() == 0 {
+	if n == 0 {
 		return fmt.Errorf("%w: %s", ErrUserNotFound, username)
 	}
 	return nil
+}
+
+// inTx runs f in a transaction of db (a savepoint when db is a pgx.Tx).
+func inTx(ctx context.Context, db DB, f func(pgx.Tx) error) error {
+	b, ok := db.(interface {
+		Begin(ctx context.Context) (pgx.Tx, error)
+	})
+	if !ok {
+		return errors.New("authdb: the connection cannot begin a transaction")
+	}
+	return pgx.BeginFunc(ctx, b, f)
 }
 
 // User is one row of ListUsers.
@@ -158,20 +188,33 @@ func ListUsers(ctx context.Context, db DB) ([]User, error) {
 // RotateSecret stores a new JWT secret (standard base64, validated by the
 // caller and by the table's check) and revokes every refresh token, so
 // that every session ends. Run it in a transaction together with the .env
-// update when possible.
+// update when possible (the table lock then lasts until that commit).
+//
+// The EXCLUSIVE lock on auth.refresh_token waits for every token operation
+// in flight and holds off new ones until the commit, so no token inserted
+// by a concurrent refresh or login survives; those waiting then find their
+// token gone or read the new secret (migration 0005's auth.issue_tokens
+// takes its lock before reading the secret).
 func RotateSecret(ctx context.Context, db DB, secret string) (revoked int64, err error) {
-	tag, err := db.Exec(ctx, "update auth.jwt_secret set secret = $1, updated_at = now()", secret)
+	err = inTx(ctx, db, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "lock table auth.refresh_token in exclusive mode"); err != nil {
+			return explain(err)
+		}
+		tag, err := tx.Exec(ctx, "update auth.jwt_secret set secret = $1, updated_at = now()", secret)
+		if err != nil {
+			return explain(err)
+		}
+		if tag.RowsAffected() != 1 {
+			return ErrNoSchema
+		}
+		tag, err = tx.Exec(ctx, "delete from auth.refresh_token")
+		revoked = tag.RowsAffected()
+		return explain(err)
+	})
 	if err != nil {
-		return 0, explain(err)
+		return 0, err
 	}
-	if tag.RowsAffected() != 1 {
-		return 0, ErrNoSchema
-	}
-	tag, err = db.Exec(ctx, "delete from auth.refresh_token")
-	if err != nil {
-		return 0, explain(err)
-	}
-	return tag.RowsAffected(), nil
+	return revoked, nil
 }
 
 // SecretUpdatedAt reports when the stored secret was last set.

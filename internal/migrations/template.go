@@ -4,8 +4,10 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"math"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -14,10 +16,13 @@ import (
 const (
 	VarJWTSecret             = "JWT_SECRET"
 	VarAuthenticatorPassword = "AUTHENTICATOR_PASSWORD"
+	// VarAPIStatementTimeout is the statement_timeout of the request roles
+	// (migration 0005); empty means 10s. Not a secret.
+	VarAPIStatementTimeout = "API_STATEMENT_TIMEOUT"
 )
 
 // AllowedVars is the allow-list of template variables.
-var AllowedVars = []string{VarJWTSecret, VarAuthenticatorPassword}
+var AllowedVars = []string{VarJWTSecret, VarAuthenticatorPassword, VarAPIStatementTimeout}
 
 // MinSecretBytes is the shortest JWT secret accepted (decoded length).
 const MinSecretBytes = 32
@@ -58,7 +63,31 @@ func CheckVars(vars map[string]string) error {
 			return fmt.Errorf("template variable %s is not allowed (allowed: %s)", k, strings.Join(AllowedVars, ", "))
 		}
 	}
+	if err := ValidateStatementTimeout(vars[VarAPIStatementTimeout]); err != nil {
+		return err
+	}
 	return ValidateSecret(vars[VarJWTSecret])
+}
+
+var timeoutRe = regexp.MustCompile(`^(0|[1-9][0-9]{0,8}(ms|s|min|h)?)$`)
+
+// ValidateStatementTimeout accepts "" (the default, 10s), "0" (no timeout)
+// or a positive integer with an optional unit ms, s, min or h (none =
+// milliseconds, as PostgreSQL) of at most PostgreSQL's limit, 2147483647 ms.
+func ValidateStatementTimeout(v string) error {
+	if v == "" {
+		return nil
+	}
+	m := timeoutRe.FindStringSubmatch(v)
+	if m == nil {
+		return fmt.Errorf("API_STATEMENT_TIMEOUT=%q is not a duration PostgreSQL accepts here: use e.g. 10s, 500ms, 2min, or 0 for none", v)
+	}
+	n, _ := strconv.ParseInt(strings.TrimSuffix(v, m[2]), 10, 64)
+	ms := n * map[string]int64{"": 1, "ms": 1, "s": 1000, "min": 60000, "h": 3600000}[m[2]]
+	if ms > math.MaxInt32 {
+		return fmt.Errorf("API_STATEMENT_TIMEOUT=%q is over PostgreSQL's limit of 2147483647ms (about 24 days): use a shorter one", v)
+	}
+	return nil
 }
 
 func allowed(name string) bool {
@@ -210,7 +239,10 @@ type Redactor struct{ values []string }
 // short values do not mangle messages) and their quoted forms.
 func NewRedactor(vars map[string]string) *Redactor {
 	r := &Redactor{}
-	for _, v := range vars {
+	for k, v := range vars {
+		if k == VarAPIStatementTimeout {
+			continue // not a secret
+		}
 		if len(v) >= 4 {
 			r.values = append(r.values, QuoteLiteral(v), v)
 		}
