@@ -15,6 +15,7 @@ import (
 	"github.com/authstack/authstack/internal/cmd/seed"
 	"github.com/authstack/authstack/internal/cmd/smoketest"
 	"github.com/authstack/authstack/internal/cmd/stack"
+	"github.com/authstack/authstack/internal/cmd/throttle"
 	"github.com/authstack/authstack/internal/cmd/user"
 	"github.com/authstack/authstack/internal/cmd/version"
 	"github.com/authstack/authstack/internal/cmdutil"
@@ -40,6 +41,7 @@ func main() {
 		migrate.NewCmd(f),
 		seed.NewCmd(f),
 		user.NewCmd(f),
+		throttle.NewCmd(f),
 		postgrest.NewCmd(f),
 		caddy.NewCmd(f),
 	)
