@@ -72,6 +72,12 @@ type runner struct {
 	taskID int64
 	// accessMaxAge is the access cookie's Max-Age (s), compared with exp.
 	accessMaxAge int
+	// db is the superuser connection of a run with a throwaway user.
+	db *pgx.Conn
+	// forgetAddr is the address whose throttle counted the run's wrong
+	// password (see throttle.go).
+	forgetAddr string
+	wrongSent  bool
 }
 
 func (r *runner) check(name string, fn func() error) bool {
@@ -181,9 +187,11 @@ func (r *runner) createUser(ctx context.Context) (func(), error) {
 		return nil, fmt.Errorf("create the throwaway user: %w", err)
 	}
 	r.rep.Throwaway = true
+	r.db = conn
 	return func() {
 		cctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
+		r.forgetWrongLogin(cctx)
 		// tasks and refresh tokens go with the user (on delete cascade)
 		if _, err := conn.Exec(cctx, "delete from auth.user where username = $1", r.user); err != nil {
 			r.note("could not remove the throwaway user " + r.user + ": " + err.Error())
@@ -300,7 +308,7 @@ func (r *runner) all(ctx context.Context) {
 	})
 
 	r.check("wrong password", func() error {
-		p, err := r.login(ctx, r.user, r.pass+"-wrong")
+		p, err := r.wrongLogin(ctx)
 		if err != nil {
 			return err
 		}

@@ -6,6 +6,7 @@ drop function auth.login_throttle_begin(text, text);
 drop function auth.throttle_raise(text, integer);
 drop function auth.login_slot();
 drop function auth.throttle_reset_all();
+drop function auth.throttle_forget(text, text, integer);
 drop function auth.throttle_reset(text, text);
 drop function auth.throttle_locked_users();
 drop function auth.throttle_summary();

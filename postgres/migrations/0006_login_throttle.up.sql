@@ -526,6 +526,37 @@ begin
 end
 $$;
 
+-- Take back up to n attempts from key's entry (the smoke test's own wrong
+-- password, so that repeated runs lock nobody out); returns the attempts
+-- left.
+create function auth.throttle_forget(kind text, key text, n integer) returns integer
+language plpgsql volatile
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  before integer;
+begin
+  if kind not in ('user', 'addr') then
+    raise exception 'kind must be user or addr, got "%"', kind using errcode = '22023';
+  end if;
+  if n is null or n < 0 then
+    raise exception 'n must be 0 or more, got %', n using errcode = '22023';
+  end if;
+  if kind = 'user' then
+    key := lower(key);
+  end if;
+  begin
+    perform auth.throttle_lock(true);
+    before := auth.throttle_add(kind, key, -n, auth.setting_int('login_window', 900));
+    perform auth.throttle_lock(false);
+  exception when query_canceled or others then
+    perform auth.throttle_lock(false);
+    raise;
+  end;
+  return greatest(before - n, 0);
+end
+$$;
+
 -- Empty both tables; returns the live entries each had.
 create function auth.throttle_reset_all() returns table (kind text, cleared integer)
 language plpgsql volatile
