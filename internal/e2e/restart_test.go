@@ -141,6 +141,28 @@ func TestRestartEngineAndCaddy(t *testing.T) {
 	if text := p.mustRun(time.Minute, "status"); !strings.Contains(text, "RESTARTS") || !strings.Contains(text, "killed by signal 9") {
 		t.Errorf("status text lacks the restarts and the last exit:\n%s", text)
 	}
+
+	// all three at once: each comes back, each counted once more
+	olds := map[string]int{}
+	for _, name := range stack.Components {
+		olds[name] = p.state().Component(name).PID
+	}
+	for _, pid := range olds {
+		if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := map[string]int{stack.CompPG: 1, stack.CompAPI: 2, stack.CompCaddy: 2}
+	eventually(t, "every component back after all were killed at once", func() bool {
+		s, _ := p.status()
+		ok := s.Running
+		for name, n := range want {
+			pid, healthy, restarts, _, _ := s.comp(name)
+			ok = ok && healthy && restarts == n && pid != olds[name]
+		}
+		return ok
+	})
+	eventually(t, "/rest/ through Caddy answers 200 after all came back", func() bool { return getOK(p.base() + "/rest/") })
 	last := p.state()
 	p.mustRun(2*time.Minute, "down")
 	p.assertGone(last)
