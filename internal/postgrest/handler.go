@@ -77,7 +77,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.accessLog(r, rec, "")
 		return
 	}
-	r.Body = http.MaxBytesReader(rec, r.Body, int64(maxBody))
+	r.Body = http.MaxBytesReader(w, r.Body, int64(maxBody)) // w: net/http then closes the connection
 	if s.cors(rec, r) {
 		s.accessLog(r, rec, "")
 		return
