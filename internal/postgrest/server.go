@@ -448,7 +448,7 @@ func (s *Server) Serve(ctx context.Context, ln, adminLn net.Listener) error {
 	go func() { errc <- srv.Serve(ln) }()
 	var admin *http.Server
 	if adminLn != nil {
-		admin = &http.Server{Handler: s.AdminHandler(), ReadHeaderTimeout: 10 * time.Second}
+		admin = &http.Server{Handler: s.AdminHandler(), ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: httpMaxHeaderBytes}
 		go func() { errc <- admin.Serve(adminLn) }()
 		s.logf(lvlCrit, "Admin server listening on %s", adminLn.Addr())
 	}
