@@ -627,7 +627,7 @@ func (s *Server) dbError(req *request, err error) *apierr.Error {
 	var ce *pgconn.ConnectError
 	if errors.As(err, &ce) {
 		s.connectionLost()
-		return apierr.New(503, "PGRST000", "Database connection error.", err.Error(), "")
+		return apierr.ConnectFailure(err)
 	}
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {

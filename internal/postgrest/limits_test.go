@@ -229,7 +229,8 @@ func TestShuttingDownIs503(t *testing.T) {
 	})
 	e.srv.Pool().Reset() // the next request must connect
 	r := e.do("GET", "/items?select=id&id=eq.1", nil, "")
-	if r.status != 503 || r.header.Get("Retry-After") == "" || errorBody(t, r.body) != "PGRST000" || !strings.Contains(r.body, "57P03") {
+	if r.status != 503 || r.header.Get("Retry-After") == "" || errorBody(t, r.body) != "PGRST000" || !strings.Contains(r.body, "57P03") ||
+		!strings.Contains(r.body, `"message":"Database connection error. Retrying the connection."`) {
 		t.Fatalf("while shutting down: %d %s %v", r.status, r.body, r.header)
 	}
 	if err := cl.Stop(); err != nil {

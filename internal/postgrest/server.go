@@ -231,7 +231,7 @@ func jsonMessage(err error) string {
 	if errors.As(err, &pe) {
 		return string(apierr.FromPg(pe, true).Body())
 	}
-	return string(apierr.New(503, "PGRST000", "Database connection error.", err.Error(), "").Body())
+	return string(apierr.ConnectFailure(err).Body())
 }
 
 // Listening reports whether the LISTEN connection has been set up at least
