@@ -77,7 +77,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.accessLog(r, rec, "")
 		return
 	}
-	r.Body = http.MaxBytesReader(rec, r.Body, int64(maxBody))
+	r.Body = http.MaxBytesReader(w, r.Body, int64(maxBody)) // w: net/http then closes the connection
 	if s.cors(rec, r) {
 		s.accessLog(r, rec, "")
 		return
@@ -627,7 +627,7 @@ func (s *Server) dbError(req *request, err error) *apierr.Error {
 	var ce *pgconn.ConnectError
 	if errors.As(err, &ce) {
 		s.connectionLost()
-		return apierr.New(503, "PGRST000", "Database connection error.", err.Error(), "")
+		return apierr.ConnectFailure(err)
 	}
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {

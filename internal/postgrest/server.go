@@ -231,7 +231,7 @@ func jsonMessage(err error) string {
 	if errors.As(err, &pe) {
 		return string(apierr.FromPg(pe, true).Body())
 	}
-	return string(apierr.New(503, "PGRST000", "Database connection error.", err.Error(), "").Body())
+	return string(apierr.ConnectFailure(err).Body())
 }
 
 // Listening reports whether the LISTEN connection has been set up at least
@@ -448,7 +448,7 @@ func (s *Server) Serve(ctx context.Context, ln, adminLn net.Listener) error {
 	go func() { errc <- srv.Serve(ln) }()
 	var admin *http.Server
 	if adminLn != nil {
-		admin = &http.Server{Handler: s.AdminHandler(), ReadHeaderTimeout: 10 * time.Second}
+		admin = &http.Server{Handler: s.AdminHandler(), ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: httpMaxHeaderBytes}
 		go func() { errc <- admin.Serve(adminLn) }()
 		s.logf(lvlCrit, "Admin server listening on %s", adminLn.Addr())
 	}

@@ -166,6 +166,13 @@ func SchemaCacheNotReady(retryAfter int) *Error {
 	return e.WithHeader("Retry-After", strconv.Itoa(retryAfter))
 }
 
+// ConnectFailure is 503 PGRST000: PostgreSQL could not be reached or
+// refused the connection (hasql's ConnectionUsageError, Error.hs@v16.2);
+// details are the driver's message.
+func ConnectFailure(err error) *Error {
+	return New(503, "PGRST000", "Database connection error. Retrying the connection.", errText(err), "")
+}
+
 // ConnectionError is 503 PGRST001 (database connection lost / refused).
 func ConnectionError(err error) *Error {
 	msg := "Database client error. Retrying the connection."
