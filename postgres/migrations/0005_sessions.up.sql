@@ -165,11 +165,14 @@ alter function auth.lock_user(text) owner to auth_owner;
 revoke execute on function auth.lock_user(text) from public;
 
 -- Statement timeout of the request roles: anon, basic_subscriber and every
--- other role authenticator may switch to, in this database only (roles are
--- cluster-wide). PostgREST v16.2 applies an impersonated role's settings
--- from pg_db_role_setting to each request ("Impersonated Role Settings"),
--- SET ROLE alone does not. API_STATEMENT_TIMEOUT (checked by stackctl
--- migrate; '' = 10s) travels through a transaction-local setting.
+-- other role granted to authenticator. PostgREST v16.2 applies a role's
+-- user-settable settings to each request it impersonates that role for
+-- ("Impersonated Role Settings"; queryRoleSettings in Config/Database.hs
+-- reads pg_roles.rolconfig of the roles granted to the authenticator), SET
+-- ROLE alone does not. rolconfig holds only cluster-wide settings, so this
+-- is ALTER ROLE ... SET, for every database of the cluster, like the roles.
+-- API_STATEMENT_TIMEOUT (checked by stackctl migrate; '' = 10s) travels
+-- through a transaction-local setting.
 select pg_catalog.set_config('stackctl.api_statement_timeout', {{API_STATEMENT_TIMEOUT}}, true);
 do $$
 declare
@@ -185,10 +188,14 @@ begin
     where a.rolname in ('anon', 'basic_subscriber')
        or pg_catalog.pg_has_role('authenticator', a.oid, 'member')
           and a.rolname <> 'authenticator' and not a.rolsuper
+    -- unchanged roles are not rewritten: fewer concurrent catalog updates
+    -- when several databases of the cluster migrate at once
+    except
+    select a.rolname from pg_catalog.pg_roles a
+    where ('statement_timeout=' || v) = any(a.rolconfig)
     order by 1
   loop
-    execute pg_catalog.format('alter role %I in database %I set statement_timeout = %L',
-      r, pg_catalog.current_database(), v);
+    execute pg_catalog.format('alter role %I set statement_timeout = %L', r, v);
   end loop;
   perform pg_catalog.set_config('stackctl.api_statement_timeout', '', true);
 end
