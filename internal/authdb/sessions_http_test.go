@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/authstack/authstack/internal/postgrest"
 	"github.com/authstack/authstack/internal/pgtest"
+	"github.com/authstack/authstack/internal/postgrest"
 )
 
 // serveAPI starts the PostgREST-compatible engine on s's database on a
