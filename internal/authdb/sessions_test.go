@@ -236,3 +236,38 @@ func TestRefreshRacingRefresh(t *testing.T) {
 	}
 	s.refreshRefused(t, issued["refresh_token"].Value)
 }
+
+// TestIssueTokensRechecksUser: auth.issue_tokens re-reads the user under
+// the lock. A login that verified a hash (or read a role) that a
+// concurrent `user passwd` (or role change) then replaced opens no session
+// when it passes that hash (the 4-argument form); the role is checked in
+// both forms.
+func TestIssueTokensRechecksUser(t *testing.T) {
+	s := newOurs(t)
+	ctx := context.Background()
+	var old string
+	if err := s.super.QueryRow(ctx, "select password from auth.user where username = 'demo'").Scan(&old); err != nil {
+		t.Fatal(err)
+	}
+	issue := func(sql string, args ...any) error {
+		return pgx.BeginFunc(ctx, s.super, func(tx pgx.Tx) error { _, err := tx.Exec(ctx, sql, args...); return err })
+	}
+	if err := issue("select auth.issue_tokens('demo', 'basic_subscriber', gen_random_uuid(), $1)", old); err != nil {
+		t.Fatalf("current hash: %v", err)
+	}
+	if err := authdb.SetPassword(ctx, s.super, "demo", "changed"); err != nil {
+		t.Fatal(err)
+	}
+	if err := issue("select auth.issue_tokens('demo', 'basic_subscriber', gen_random_uuid(), $1)", old); code(err) != "PT401" {
+		t.Errorf("stale hash: %v, want PT401", err)
+	}
+	if err := issue("select auth.issue_tokens('demo', 'anon', gen_random_uuid())"); code(err) != "PT401" {
+		t.Errorf("stale role: %v, want PT401", err)
+	}
+	if err := issue("select auth.issue_tokens('nobody', 'basic_subscriber', gen_random_uuid())"); code(err) != "PT401" {
+		t.Errorf("deleted user: %v, want PT401", err)
+	}
+	if n := s.liveTokens(t, "demo"); n != 0 {
+		t.Errorf("%d live tokens, want 0 (passwd revoked the first, the others were refused)", n)
+	}
+}

@@ -95,6 +95,7 @@ begin
 end
 $$;
 
+drop function auth.issue_tokens(text, name, uuid, text);
 drop function auth.lock_user(text);
 
 -- The request roles' statement timeout (cluster-wide, as set by 0005).
