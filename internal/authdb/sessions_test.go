@@ -176,7 +176,7 @@ func TestRevocationSeesConcurrentRefresh(t *testing.T) {
 				t.Fatalf("%s: %v", name, err)
 			}
 			if !blocked {
-				t.Logf("%s did not wait for the refresh's lock", name)
+				t.Errorf("%s did not wait for the refresh holding the user's lock", name)
 			}
 			who := "demo"
 			if name == "rotate" {
@@ -196,10 +196,13 @@ func TestRefreshAfterConcurrentRevocation(t *testing.T) {
 	s := newOurs(t)
 	ck := s.login(t, "demo", "demo")
 	txB, _ := s.open(t, "logout", map[string]string{"access_token": ck["access_token"].Value})
-	wait, _ := s.against(t, s.api, func(ctx context.Context, c *pgxpool.Conn) error {
+	wait, blocked := s.against(t, s.api, func(ctx context.Context, c *pgxpool.Conn) error {
 		_, err := pgrsttx.Call(ctx, c, s.request("/rpc/refresh_token", map[string]string{"refresh_token": ck["refresh_token"].Value}, nil), "auth.refresh_token", nil)
 		return err
 	})
+	if !blocked {
+		t.Error("the refresh did not wait for the logout holding the user's lock")
+	}
 	if err := txB.Commit(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -218,13 +221,16 @@ func TestRefreshRacingRefresh(t *testing.T) {
 	ck := s.login(t, "demo", "demo")
 	rt := map[string]string{"refresh_token": ck["refresh_token"].Value}
 	txA, issued := s.open(t, "refresh_token", rt)
-	wait, _ := s.against(t, s.api, func(ctx context.Context, c *pgxpool.Conn) error {
+	wait, blocked := s.against(t, s.api, func(ctx context.Context, c *pgxpool.Conn) error {
 		res, err := pgrsttx.Call(ctx, c, s.request("/rpc/refresh_token", rt, nil), "auth.refresh_token", nil)
 		if err == nil && res.Status != 401 {
 			return errors.New("the second refresh of one token was not refused")
 		}
 		return err
 	})
+	if !blocked {
+		t.Error("the second refresh did not wait for the first")
+	}
 	if err := txA.Commit(context.Background()); err != nil {
 		t.Fatal(err)
 	}
