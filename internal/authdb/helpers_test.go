@@ -40,12 +40,19 @@ func newSecret(t testing.TB) string {
 	return base64.StdEncoding.EncodeToString(b)
 }
 
-func newOurs(t testing.TB) *stack {
+func newOurs(t testing.TB) *stack { return newOursVars(t, nil) }
+
+// newOursVars is newOurs with more migration template variables.
+func newOursVars(t testing.TB, vars map[string]string) *stack {
 	t.Helper()
 	ctx := context.Background()
 	url := pgtest.NewDatabase(t)
 	secret := newSecret(t)
-	if err := migrations.Up(ctx, url, map[string]string{"JWT_SECRET": secret}); err != nil {
+	all := map[string]string{"JWT_SECRET": secret}
+	for k, v := range vars {
+		all[k] = v
+	}
+	if err := migrations.Up(ctx, url, all); err != nil {
 		t.Fatal(err)
 	}
 	super := pgtest.NewPool(t, url)

@@ -176,7 +176,7 @@ func TestRevocationSeesConcurrentRefresh(t *testing.T) {
 				t.Fatalf("%s: %v", name, err)
 			}
 			if !blocked {
-				t.Logf("%s did not wait for the refresh's lock", name)
+				t.Errorf("%s did not wait for the refresh holding the user's lock", name)
 			}
 			who := "demo"
 			if name == "rotate" {
@@ -196,10 +196,13 @@ func TestRefreshAfterConcurrentRevocation(t *testing.T) {
 	s := newOurs(t)
 	ck := s.login(t, "demo", "demo")
 	txB, _ := s.open(t, "logout", map[string]string{"access_token": ck["access_token"].Value})
-	wait, _ := s.against(t, s.api, func(ctx context.Context, c *pgxpool.Conn) error {
+	wait, blocked := s.against(t, s.api, func(ctx context.Context, c *pgxpool.Conn) error {
 		_, err := pgrsttx.Call(ctx, c, s.request("/rpc/refresh_token", map[string]string{"refresh_token": ck["refresh_token"].Value}, nil), "auth.refresh_token", nil)
 		return err
 	})
+	if !blocked {
+		t.Error("the refresh did not wait for the logout holding the user's lock")
+	}
 	if err := txB.Commit(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -218,13 +221,16 @@ func TestRefreshRacingRefresh(t *testing.T) {
 	ck := s.login(t, "demo", "demo")
 	rt := map[string]string{"refresh_token": ck["refresh_token"].Value}
 	txA, issued := s.open(t, "refresh_token", rt)
-	wait, _ := s.against(t, s.api, func(ctx context.Context, c *pgxpool.Conn) error {
+	wait, blocked := s.against(t, s.api, func(ctx context.Context, c *pgxpool.Conn) error {
 		res, err := pgrsttx.Call(ctx, c, s.request("/rpc/refresh_token", rt, nil), "auth.refresh_token", nil)
 		if err == nil && res.Status != 401 {
 			return errors.New("the second refresh of one token was not refused")
 		}
 		return err
 	})
+	if !blocked {
+		t.Error("the second refresh did not wait for the first")
+	}
 	if err := txA.Commit(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -235,4 +241,39 @@ func TestRefreshRacingRefresh(t *testing.T) {
 		t.Errorf("%d live refresh token(s) after reuse, want 0 (the family is revoked)", n)
 	}
 	s.refreshRefused(t, issued["refresh_token"].Value)
+}
+
+// TestIssueTokensRechecksUser: auth.issue_tokens re-reads the user under
+// the lock. A login that verified a hash (or read a role) that a
+// concurrent `user passwd` (or role change) then replaced opens no session
+// when it passes that hash (the 4-argument form); the role is checked in
+// both forms.
+func TestIssueTokensRechecksUser(t *testing.T) {
+	s := newOurs(t)
+	ctx := context.Background()
+	var old string
+	if err := s.super.QueryRow(ctx, "select password from auth.user where username = 'demo'").Scan(&old); err != nil {
+		t.Fatal(err)
+	}
+	issue := func(sql string, args ...any) error {
+		return pgx.BeginFunc(ctx, s.super, func(tx pgx.Tx) error { _, err := tx.Exec(ctx, sql, args...); return err })
+	}
+	if err := issue("select auth.issue_tokens('demo', 'basic_subscriber', gen_random_uuid(), $1)", old); err != nil {
+		t.Fatalf("current hash: %v", err)
+	}
+	if err := authdb.SetPassword(ctx, s.super, "demo", "changed"); err != nil {
+		t.Fatal(err)
+	}
+	if err := issue("select auth.issue_tokens('demo', 'basic_subscriber', gen_random_uuid(), $1)", old); code(err) != "PT401" {
+		t.Errorf("stale hash: %v, want PT401", err)
+	}
+	if err := issue("select auth.issue_tokens('demo', 'anon', gen_random_uuid())"); code(err) != "PT401" {
+		t.Errorf("stale role: %v, want PT401", err)
+	}
+	if err := issue("select auth.issue_tokens('nobody', 'basic_subscriber', gen_random_uuid())"); code(err) != "PT401" {
+		t.Errorf("deleted user: %v, want PT401", err)
+	}
+	if n := s.liveTokens(t, "demo"); n != 0 {
+		t.Errorf("%d live tokens, want 0 (passwd revoked the first, the others were refused)", n)
+	}
 }

@@ -95,23 +95,21 @@ begin
 end
 $$;
 
+drop function auth.issue_tokens(text, name, uuid, text);
 drop function auth.lock_user(text);
 
+-- The request roles' statement timeout (cluster-wide, as set by 0005).
 do $$
 declare
   r name;
 begin
   for r in
-    select a.rolname from pg_catalog.pg_db_role_setting s
-    join pg_catalog.pg_roles a on a.oid = s.setrole
-    join pg_catalog.pg_database d on d.oid = s.setdatabase
-    where d.datname = pg_catalog.current_database()
-      and exists (select from pg_catalog.unnest(s.setconfig) c where c like 'statement_timeout=%')
+    select a.rolname from pg_catalog.pg_roles a
+    where exists (select from pg_catalog.unnest(a.rolconfig) c where c like 'statement_timeout=%')
       and (a.rolname in ('anon', 'basic_subscriber')
            or pg_catalog.pg_has_role('authenticator', a.oid, 'member') and a.rolname <> 'authenticator')
   loop
-    execute pg_catalog.format('alter role %I in database %I reset statement_timeout',
-      r, pg_catalog.current_database());
+    execute pg_catalog.format('alter role %I reset statement_timeout', r);
   end loop;
 end
 $$;

@@ -25,10 +25,13 @@ end
 $$;
 
 -- Issue a new token pair of family_ for user_ (login: a new family;
--- refresh: the token's family). Locks the user first; a new family beyond
--- the cap ends the user's oldest live families. Expired rows are deleted in
--- bounded batches, skipping rows other transactions hold.
-create or replace function auth.issue_tokens(user_ text, role_ name, family_ uuid) returns void
+-- refresh: the token's family). Locks the user first and refuses when the
+-- user is gone, their role is no longer role_, or (when hash_ is given) their
+-- password hash is no longer hash_: a login that read the row before a
+-- concurrent `user passwd` committed must not open a session afterwards.
+-- A new family beyond the cap ends the user's oldest live families. Expired
+-- rows are deleted in bounded batches, skipping rows others hold.
+create function auth.issue_tokens(user_ text, role_ name, family_ uuid, hash_ text) returns void
 language plpgsql volatile
 set search_path = pg_catalog, pg_temp
 as $$
@@ -40,8 +43,9 @@ declare
   ttl_s integer := auth.setting_int('refresh_token_ttl', 2592000);
   max_s integer := auth.setting_int('max_sessions_per_user', 50);
 begin
-  if not auth.lock_user(user_) then
-    raise sqlstate 'PT401' using message = 'Invalid user or password'; -- deleted meanwhile
+  if not auth.lock_user(user_) or not exists (select from auth.user u where u.username = user_
+      and u.role = role_ and (hash_ is null or u.password = hash_)) then
+    raise sqlstate 'PT401' using message = 'Invalid user or password'; -- changed meanwhile
   end if;
   -- Before the secret is read: a rotation (EXCLUSIVE) either ran before,
   -- and the new secret is used, or waits and then deletes this token.
@@ -73,6 +77,15 @@ begin
     pg_catalog.json_build_object('Set-Cookie', auth.cookie('refresh_token', refresh_token, '/rpc/refresh_token', ttl_s))
   )::text, true);
 end
+$$;
+
+-- The signature login (0003) and refresh call: no hash re-check. A login
+-- should pass the hash it verified (the 4-argument form).
+create or replace function auth.issue_tokens(user_ text, role_ name, family_ uuid) returns void
+language sql volatile
+set search_path = pg_catalog, pg_temp
+as $$
+  select auth.issue_tokens(user_, role_, family_, null::text)
 $$;
 
 -- Logout: as 0003, but the users' rows are locked before their tokens are
@@ -162,14 +175,19 @@ end
 $$;
 
 alter function auth.lock_user(text) owner to auth_owner;
+alter function auth.issue_tokens(text, name, uuid, text) owner to auth_owner;
 revoke execute on function auth.lock_user(text) from public;
+revoke execute on function auth.issue_tokens(text, name, uuid, text) from public;
 
 -- Statement timeout of the request roles: anon, basic_subscriber and every
--- other role authenticator may switch to, in this database only (roles are
--- cluster-wide). PostgREST v16.2 applies an impersonated role's settings
--- from pg_db_role_setting to each request ("Impersonated Role Settings"),
--- SET ROLE alone does not. API_STATEMENT_TIMEOUT (checked by stackctl
--- migrate; '' = 10s) travels through a transaction-local setting.
+-- other role granted to authenticator. PostgREST v16.2 applies a role's
+-- user-settable settings to each request it impersonates that role for
+-- ("Impersonated Role Settings"; queryRoleSettings in Config/Database.hs
+-- reads pg_roles.rolconfig of the roles granted to the authenticator), SET
+-- ROLE alone does not. rolconfig holds only cluster-wide settings, so this
+-- is ALTER ROLE ... SET, for every database of the cluster, like the roles.
+-- API_STATEMENT_TIMEOUT (checked by stackctl migrate; '' = 10s) travels
+-- through a transaction-local setting.
 select pg_catalog.set_config('stackctl.api_statement_timeout', {{API_STATEMENT_TIMEOUT}}, true);
 do $$
 declare
@@ -185,10 +203,14 @@ begin
     where a.rolname in ('anon', 'basic_subscriber')
        or pg_catalog.pg_has_role('authenticator', a.oid, 'member')
           and a.rolname <> 'authenticator' and not a.rolsuper
+    -- unchanged roles are not rewritten: fewer concurrent catalog updates
+    -- when several databases of the cluster migrate at once
+    except
+    select a.rolname from pg_catalog.pg_roles a
+    where ('statement_timeout=' || v) = any(a.rolconfig)
     order by 1
   loop
-    execute pg_catalog.format('alter role %I in database %I set statement_timeout = %L',
-      r, pg_catalog.current_database(), v);
+    execute pg_catalog.format('alter role %I set statement_timeout = %L', r, v);
   end loop;
   perform pg_catalog.set_config('stackctl.api_statement_timeout', '', true);
 end
