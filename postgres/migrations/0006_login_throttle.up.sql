@@ -217,9 +217,12 @@ $$;
 -- The table lock: session-level, so that it can be released before bcrypt
 -- (a transaction lock would serialize every login to its end). Every
 -- holder releases it in the same block, also from an exception handler.
+-- It is held for microseconds; lock_timeout turns a stuck holder into an
+-- error instead of logins that hang on to pooled connections.
 create function auth.throttle_lock(acquire boolean) returns void
 language plpgsql volatile
 set search_path = pg_catalog, pg_temp
+set lock_timeout = '2s'
 as $$
 begin
   if acquire then
@@ -297,14 +300,16 @@ $$;
 
 -- Take one of app.settings.login_max_concurrency (default 2, at most 64;
 -- 0 = no limit) bcrypt slots for the rest of the transaction, waiting at
--- most app.settings.login_concurrency_wait_ms (default 20, at most 1000).
+-- most app.settings.login_concurrency_wait_ms (default 0: one try of each
+-- slot, at most 1000). A wait holds a pooled connection: under a 200-client
+-- flood, 20 ms of it tripled other requests' p50 (BenchmarkLoginFlood).
 create function auth.login_slot() returns boolean
 language plpgsql volatile
 set search_path = pg_catalog, pg_temp
 as $$
 declare
   n integer := least(auth.setting_int('login_max_concurrency', 2), 64);
-  wait_ms integer := least(auth.setting_int('login_concurrency_wait_ms', 20), 1000);
+  wait_ms integer := least(auth.setting_int('login_concurrency_wait_ms', 0), 1000);
   deadline timestamptz := pg_catalog.clock_timestamp() + pg_catalog.make_interval(secs => wait_ms / 1000.0);
   ns integer := pg_catalog.hashtext('auth.login_concurrency');
   first integer;
