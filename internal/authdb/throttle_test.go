@@ -131,37 +131,56 @@ func TestThrottleCountsPerExactKey(t *testing.T) {
 	if err := authdb.AddUser(ctx, s.super, other, "other-pw", "basic_subscriber"); err != nil {
 		t.Fatal(err)
 	}
-	var seen []string
-	for i := 0; i < 12; i++ {
-		o := outcome(s.try("demo", "wrong", ""))
-		seen = append(seen, o)
-		if o != "401" {
-			break
+	t.Run("user", func(t *testing.T) {
+		var seen []string
+		for i := 0; i < 12; i++ {
+			o := outcome(s.try("demo", "wrong", ""))
+			seen = append(seen, o)
+			if o != "401" {
+				break
+			}
+			if o := outcome(s.try(other, "other-pw", "")); o != "ok" {
+				t.Fatalf("%s's login: %s", other, o)
+			}
+		}
+		if len(seen) != 6 || seen[5] != "429 Too many login attempts" {
+			t.Fatalf("demo's wrong guesses interleaved with %s's good logins: %v, want 5 × 401 then 429", other, seen)
 		}
 		if o := outcome(s.try(other, "other-pw", "")); o != "ok" {
-			t.Fatalf("%s's login: %s", other, o)
+			t.Errorf("%s locked out with demo: %s", other, o)
 		}
-	}
-	if len(seen) != 6 || seen[5] != "429 Too many login attempts" {
-		t.Fatalf("demo's wrong guesses interleaved with %s's good logins: %v, want 5 × 401 then 429", other, seen)
-	}
-	if o := outcome(s.try(other, "other-pw", "")); o != "ok" {
-		t.Errorf("%s locked out with demo: %s", other, o)
-	}
+	})
 
-	addrA := "198.51.100.1"
-	addrB := sharedBucket(t, s, "198.51.", addrA)
-	for i := 0; i < 3; i++ {
-		if o := outcome(s.try("nouser"+strconv.Itoa(i), "x", addrA)); o != "401" {
-			t.Fatalf("address failure %d: %s", i+1, o)
+	t.Run("user-lockout", func(t *testing.T) {
+		peer := sharedBucket(t, s, "peer", "alice")
+		if err := authdb.AddUser(ctx, s.super, peer, "peer-pw", "basic_subscriber"); err != nil {
+			t.Fatal(err)
 		}
-	}
-	if o := outcome(s.try("alice", "alice", addrA)); o != "429 Too many login attempts" {
-		t.Fatalf("address %s after 3 failures: %s", addrA, o)
-	}
-	if o := outcome(s.try("alice", "alice", addrB)); o != "ok" {
-		t.Errorf("address %s locked out with %s: %s", addrB, addrA, o)
-	}
+		for i := 0; i < 5; i++ {
+			if o := outcome(s.try("alice", "wrong", "")); o != "401" {
+				t.Fatalf("alice's failure %d: %s", i+1, o)
+			}
+		}
+		if o := outcome(s.try(peer, "peer-pw", "")); o != "ok" {
+			t.Errorf("%s locked out with alice: %s", peer, o)
+		}
+	})
+
+	t.Run("addr", func(t *testing.T) {
+		addrA := "198.51.100.1"
+		addrB := sharedBucket(t, s, "198.51.", addrA)
+		for i := 0; i < 3; i++ {
+			if o := outcome(s.try("nouser"+strconv.Itoa(i), "x", addrA)); o != "401" {
+				t.Fatalf("address failure %d: %s", i+1, o)
+			}
+		}
+		if o := outcome(s.try(other, "other-pw", addrA)); o != "429 Too many login attempts" {
+			t.Fatalf("address %s after 3 failures: %s", addrA, o)
+		}
+		if o := outcome(s.try(other, "other-pw", addrB)); o != "ok" {
+			t.Errorf("address %s locked out with %s: %s", addrB, addrA, o)
+		}
+	})
 }
 
 // A good login takes back its own attempt from the address counter, which
