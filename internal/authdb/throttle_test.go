@@ -378,3 +378,57 @@ func TestThrottleMigrationDownUp(t *testing.T) {
 		}
 	}
 }
+
+// The table lock is session-level (released before bcrypt), so every way
+// out of the critical section must release it: an error inside it, and a
+// lock wait that times out. Pooled connections must not keep it.
+func TestThrottleLockNeverLeaks(t *testing.T) {
+	s := newOurs(t)
+	ctx := context.Background()
+	held := func(conn *pgxpool.Conn) int {
+		var n int
+		if err := conn.QueryRow(ctx, `select count(*) from pg_locks where locktype = 'advisory'
+			and classid = hashtext('auth_throttle.table')::oid and pid = pg_backend_pid()`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	conn, err := s.super.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Release()
+	// An error inside the critical section (no secret to hash with).
+	if _, err := conn.Exec(ctx, "alter table auth.throttle_secret rename to throttle_secret_"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(ctx, "select auth.throttle_take('demo', null, 5, 5, 900)"); err == nil {
+		t.Fatal("throttle_take without its secret table succeeded")
+	}
+	if n := held(conn); n != 0 {
+		t.Errorf("table lock held %d times after an error in the critical section", n)
+	}
+	if _, err := conn.Exec(ctx, "alter table auth.throttle_secret_ rename to throttle_secret"); err != nil {
+		t.Fatal(err)
+	}
+
+	// A holder that never lets go: logins fail after lock_timeout instead
+	// of hanging, and work again once it is gone.
+	if _, err := conn.Exec(ctx, "select pg_advisory_lock(hashtext('auth_throttle.table'), 0)"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.try("demo", "wrong", ""); code(err) != "55P03" {
+		t.Errorf("login while the table lock is stuck: %v, want lock timeout 55P03", err)
+	}
+	if _, err := conn.Exec(ctx, "select pg_advisory_unlock(hashtext('auth_throttle.table'), 0)"); err != nil {
+		t.Fatal(err)
+	}
+	if n := held(conn); n != 0 {
+		t.Fatalf("test lock still held %d times", n)
+	}
+	for i := 0; i < 3; i++ { // every pooled API connection works again
+		if o := outcome(s.try("alice", "alice", "")); o != "ok" {
+			t.Fatalf("login after the holder left: %s", o)
+		}
+	}
+}
