@@ -3,9 +3,9 @@
 -- Why sequences still: a failed login must raise PT401 (the guide's error
 -- body and status), so its transaction rolls back. Sequence changes
 -- (setval) are the one kind of state PostgreSQL keeps across a rollback
--- without an extension or a second connection (dblink, pg_background);
--- advisory locks, unlogged tables and GUCs are transactional or per
--- session. So the state is a fixed open-addressing hash table of sequences:
+-- without an extension or a second connection (dblink, pg_background):
+-- tables (unlogged too) and settings roll back, advisory locks hold no
+-- value. So the state is a fixed open-addressing hash table of sequences:
 --
 --   auth_throttle.<kind>_fp_<i>  keyed fingerprint of the slot's key (0 = free)
 --   auth_throttle.<kind>_st_<i>  window_start_epoch * 1000000 + attempts
@@ -31,8 +31,10 @@
 -- a login that gets no slot within app.settings.login_concurrency_wait_ms
 -- answers 429 PT429 "Too many concurrent logins" with Retry-After: 1 and is
 -- not counted (it checked no password). Not 503: PostgREST (App.hs at
--- v16.2, addRetryHint) and our engine put their own Retry-After on every
--- 503. Waiting holds one of the API's pooled connections, so the wait is
+-- v16.2) takes any 503 for "database away", starts its reconnection worker
+-- and adds its own Retry-After (addRetryHint); our engine also replaces
+-- Retry-After on every 503.
+-- Waiting holds one of the API's pooled connections, so the wait is
 -- capped at 1000 ms.
 
 -- ----------------------------------------------------------------- state
