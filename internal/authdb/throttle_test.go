@@ -131,37 +131,56 @@ func TestThrottleCountsPerExactKey(t *testing.T) {
 	if err := authdb.AddUser(ctx, s.super, other, "other-pw", "basic_subscriber"); err != nil {
 		t.Fatal(err)
 	}
-	var seen []string
-	for i := 0; i < 12; i++ {
-		o := outcome(s.try("demo", "wrong", ""))
-		seen = append(seen, o)
-		if o != "401" {
-			break
+	t.Run("user", func(t *testing.T) {
+		var seen []string
+		for i := 0; i < 12; i++ {
+			o := outcome(s.try("demo", "wrong", ""))
+			seen = append(seen, o)
+			if o != "401" {
+				break
+			}
+			if o := outcome(s.try(other, "other-pw", "")); o != "ok" {
+				t.Fatalf("%s's login: %s", other, o)
+			}
+		}
+		if len(seen) != 6 || seen[5] != "429 Too many login attempts" {
+			t.Fatalf("demo's wrong guesses interleaved with %s's good logins: %v, want 5 × 401 then 429", other, seen)
 		}
 		if o := outcome(s.try(other, "other-pw", "")); o != "ok" {
-			t.Fatalf("%s's login: %s", other, o)
+			t.Errorf("%s locked out with demo: %s", other, o)
 		}
-	}
-	if len(seen) != 6 || seen[5] != "429 Too many login attempts" {
-		t.Fatalf("demo's wrong guesses interleaved with %s's good logins: %v, want 5 × 401 then 429", other, seen)
-	}
-	if o := outcome(s.try(other, "other-pw", "")); o != "ok" {
-		t.Errorf("%s locked out with demo: %s", other, o)
-	}
+	})
 
-	addrA := "198.51.100.1"
-	addrB := sharedBucket(t, s, "198.51.", addrA)
-	for i := 0; i < 3; i++ {
-		if o := outcome(s.try("nouser"+strconv.Itoa(i), "x", addrA)); o != "401" {
-			t.Fatalf("address failure %d: %s", i+1, o)
+	t.Run("user-lockout", func(t *testing.T) {
+		peer := sharedBucket(t, s, "peer", "alice")
+		if err := authdb.AddUser(ctx, s.super, peer, "peer-pw", "basic_subscriber"); err != nil {
+			t.Fatal(err)
 		}
-	}
-	if o := outcome(s.try("alice", "alice", addrA)); o != "429 Too many login attempts" {
-		t.Fatalf("address %s after 3 failures: %s", addrA, o)
-	}
-	if o := outcome(s.try("alice", "alice", addrB)); o != "ok" {
-		t.Errorf("address %s locked out with %s: %s", addrB, addrA, o)
-	}
+		for i := 0; i < 5; i++ {
+			if o := outcome(s.try("alice", "wrong", "")); o != "401" {
+				t.Fatalf("alice's failure %d: %s", i+1, o)
+			}
+		}
+		if o := outcome(s.try(peer, "peer-pw", "")); o != "ok" {
+			t.Errorf("%s locked out with alice: %s", peer, o)
+		}
+	})
+
+	t.Run("addr", func(t *testing.T) {
+		addrA := "198.51.100.1"
+		addrB := sharedBucket(t, s, "198.51.", addrA)
+		for i := 0; i < 3; i++ {
+			if o := outcome(s.try("nouser"+strconv.Itoa(i), "x", addrA)); o != "401" {
+				t.Fatalf("address failure %d: %s", i+1, o)
+			}
+		}
+		if o := outcome(s.try(other, "other-pw", addrA)); o != "429 Too many login attempts" {
+			t.Fatalf("address %s after 3 failures: %s", addrA, o)
+		}
+		if o := outcome(s.try(other, "other-pw", addrB)); o != "ok" {
+			t.Errorf("address %s locked out with %s: %s", addrB, addrA, o)
+		}
+	})
 }
 
 // A good login takes back its own attempt from the address counter, which
@@ -356,6 +375,60 @@ func TestThrottleMigrationDownUp(t *testing.T) {
 		}
 		if o := outcome(s.try("alice", "alice", "")); o != "ok" {
 			t.Errorf("down=%v: alice: %s", step.down, o)
+		}
+	}
+}
+
+// The table lock is session-level (released before bcrypt), so every way
+// out of the critical section must release it: an error inside it, and a
+// lock wait that times out. Pooled connections must not keep it.
+func TestThrottleLockNeverLeaks(t *testing.T) {
+	s := newOurs(t)
+	ctx := context.Background()
+	held := func(conn *pgxpool.Conn) int {
+		var n int
+		if err := conn.QueryRow(ctx, `select count(*) from pg_locks where locktype = 'advisory'
+			and classid = hashtext('auth_throttle.table')::oid and pid = pg_backend_pid()`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	conn, err := s.super.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Release()
+	// An error inside the critical section (no secret to hash with).
+	if _, err := conn.Exec(ctx, "alter table auth.throttle_secret rename to throttle_secret_"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(ctx, "select auth.throttle_take('demo', null, 5, 5, 900)"); err == nil {
+		t.Fatal("throttle_take without its secret table succeeded")
+	}
+	if n := held(conn); n != 0 {
+		t.Errorf("table lock held %d times after an error in the critical section", n)
+	}
+	if _, err := conn.Exec(ctx, "alter table auth.throttle_secret_ rename to throttle_secret"); err != nil {
+		t.Fatal(err)
+	}
+
+	// A holder that never lets go: logins fail after lock_timeout instead
+	// of hanging, and work again once it is gone.
+	if _, err := conn.Exec(ctx, "select pg_advisory_lock(hashtext('auth_throttle.table'), 0)"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.try("demo", "wrong", ""); code(err) != "55P03" {
+		t.Errorf("login while the table lock is stuck: %v, want lock timeout 55P03", err)
+	}
+	if _, err := conn.Exec(ctx, "select pg_advisory_unlock(hashtext('auth_throttle.table'), 0)"); err != nil {
+		t.Fatal(err)
+	}
+	if n := held(conn); n != 0 {
+		t.Fatalf("test lock still held %d times", n)
+	}
+	for i := 0; i < 3; i++ { // every pooled API connection works again
+		if o := outcome(s.try("alice", "alice", "")); o != "ok" {
+			t.Fatalf("login after the holder left: %s", o)
 		}
 	}
 }

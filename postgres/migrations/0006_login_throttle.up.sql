@@ -3,9 +3,9 @@
 -- Why sequences still: a failed login must raise PT401 (the guide's error
 -- body and status), so its transaction rolls back. Sequence changes
 -- (setval) are the one kind of state PostgreSQL keeps across a rollback
--- without an extension or a second connection (dblink, pg_background);
--- advisory locks, unlogged tables and GUCs are transactional or per
--- session. So the state is a fixed open-addressing hash table of sequences:
+-- without an extension or a second connection (dblink, pg_background):
+-- tables (unlogged too) and settings roll back, advisory locks hold no
+-- value. So the state is a fixed open-addressing hash table of sequences:
 --
 --   auth_throttle.<kind>_fp_<i>  keyed fingerprint of the slot's key (0 = free)
 --   auth_throttle.<kind>_st_<i>  window_start_epoch * 1000000 + attempts
@@ -31,8 +31,10 @@
 -- a login that gets no slot within app.settings.login_concurrency_wait_ms
 -- answers 429 PT429 "Too many concurrent logins" with Retry-After: 1 and is
 -- not counted (it checked no password). Not 503: PostgREST (App.hs at
--- v16.2, addRetryHint) and our engine put their own Retry-After on every
--- 503. Waiting holds one of the API's pooled connections, so the wait is
+-- v16.2) takes any 503 for "database away", starts its reconnection worker
+-- and adds its own Retry-After (addRetryHint); our engine also replaces
+-- Retry-After on every 503.
+-- Waiting holds one of the API's pooled connections, so the wait is
 -- capped at 1000 ms.
 
 -- ----------------------------------------------------------------- state
@@ -217,9 +219,12 @@ $$;
 -- The table lock: session-level, so that it can be released before bcrypt
 -- (a transaction lock would serialize every login to its end). Every
 -- holder releases it in the same block, also from an exception handler.
+-- It is held for microseconds; lock_timeout turns a stuck holder into an
+-- error instead of logins that hang on to pooled connections.
 create function auth.throttle_lock(acquire boolean) returns void
 language plpgsql volatile
 set search_path = pg_catalog, pg_temp
+set lock_timeout = '2s'
 as $$
 begin
   if acquire then
@@ -297,14 +302,16 @@ $$;
 
 -- Take one of app.settings.login_max_concurrency (default 2, at most 64;
 -- 0 = no limit) bcrypt slots for the rest of the transaction, waiting at
--- most app.settings.login_concurrency_wait_ms (default 20, at most 1000).
+-- most app.settings.login_concurrency_wait_ms (default 0: one try of each
+-- slot, at most 1000). A wait holds a pooled connection: under a 200-client
+-- flood, 20 ms of it tripled other requests' p50 (BenchmarkLoginFlood).
 create function auth.login_slot() returns boolean
 language plpgsql volatile
 set search_path = pg_catalog, pg_temp
 as $$
 declare
   n integer := least(auth.setting_int('login_max_concurrency', 2), 64);
-  wait_ms integer := least(auth.setting_int('login_concurrency_wait_ms', 20), 1000);
+  wait_ms integer := least(auth.setting_int('login_concurrency_wait_ms', 0), 1000);
   deadline timestamptz := pg_catalog.clock_timestamp() + pg_catalog.make_interval(secs => wait_ms / 1000.0);
   ns integer := pg_catalog.hashtext('auth.login_concurrency');
   first integer;
