@@ -95,6 +95,8 @@ func TestSessionCapConcurrentLogins(t *testing.T) {
 	s := newOurs(t)
 	s.cheapHashes(t)
 	s.app["max_sessions_per_user"] = "3"
+	// the bcrypt concurrency bound (0006) would turn racing logins away
+	s.app["login_max_concurrency"] = "0"
 	var wg sync.WaitGroup
 	errs := make(chan error, 24)
 	for g := 0; g < 8; g++ {

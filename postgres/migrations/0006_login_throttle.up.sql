@@ -419,7 +419,9 @@ begin
   end if;
 
   perform auth.login_throttle_success(ukey, akey);
-  perform auth.issue_tokens(user_, role_, pg_catalog.gen_random_uuid());
+  -- The 4-argument form (0005) re-checks the hash under the user's row
+  -- lock: a `user passwd` that committed after the read above wins.
+  perform auth.issue_tokens(user_, role_, pg_catalog.gen_random_uuid(), hash);
 end
 $$;
 
