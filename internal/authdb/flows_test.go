@@ -226,7 +226,7 @@ func TestLoginThrottling(t *testing.T) {
 	if n, err := strconv.Atoi(rr.Headers["Retry-After"]); err != nil || n < 1 || n > 900 {
 		t.Errorf("Retry-After = %q", rr.Headers["Retry-After"])
 	}
-	// alice is not affected by demo's counter (unless they share a bucket).
+	// alice is not affected by demo's counter (counters are per exact name).
 	if err := try("alice", "alice", ""); err != nil {
 		t.Errorf("alice throttled by demo's failures: %v", err)
 	}

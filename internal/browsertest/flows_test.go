@@ -663,8 +663,7 @@ fetch(` + "`" + target + "/rest/task`" + `, {mode: 'no-cors', credentials: 'incl
 var retryRE = regexp.MustCompile(`Too many login attempts\. Try again in (\d+) (second|seconds|minutes)\.`)
 
 // TestLoginErrors runs last (Go runs a file's tests in order): it throttles
-// alice, and the SQL throttle keeps per-user counters in 128 hashed buckets,
-// so another name could share alice's bucket for the rest of the window.
+// alice for the rest of the window, so later tests must not sign in as alice.
 //
 // A wrong password shows its message; repeating it until
 // the SQL throttle answers 429 shows "too many attempts" with the

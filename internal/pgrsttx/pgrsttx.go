@@ -1,5 +1,5 @@
 // Package pgrsttx runs SQL the way PostgREST v16 does for one request
-// (docs: /work/shared/spec/postgrest-subset.md §4 and §6):
+// (as PostgREST v16.2 runs a request, Query.hs and SqlFragment.hs; docs/postgrest.md):
 //
 //  1. BEGIN ISOLATION LEVEL <lvl> READ ONLY|READ WRITE
 //  2. one `select set_config($1,$2,true), …` with, in order: search_path,
