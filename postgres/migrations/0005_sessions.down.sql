@@ -113,3 +113,6 @@ begin
   end loop;
 end
 $$;
+
+drop function auth.deny(text);
+revoke set on parameter log_min_messages from auth_owner;

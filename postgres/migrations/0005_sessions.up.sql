@@ -24,6 +24,24 @@ begin
 end
 $$;
 
+-- Expected auth failures (a wrong password, an expired or reused refresh
+-- token) are answers, not server faults: they are raised here with
+-- log_min_messages = fatal, so that a signed-out visit of the demo page does
+-- not write ERROR, CONTEXT and STATEMENT lines to the PostgreSQL log.
+-- Unexpected errors in the auth functions are still logged. The owner may
+-- set the parameter by PostgreSQL 15's GRANT SET ON PARAMETER.
+grant set on parameter log_min_messages to auth_owner;
+
+create function auth.deny(message text) returns void
+language plpgsql volatile
+set search_path = pg_catalog, pg_temp
+set log_min_messages = fatal
+as $$
+begin
+  raise sqlstate 'PT401' using message = message;
+end
+$$;
+
 -- Issue a new token pair of family_ for user_ (login: a new family;
 -- refresh: the token's family). Locks the user first and refuses when the
 -- user is gone, their role is no longer role_, or (when hash_ is given) their
@@ -45,7 +63,7 @@ declare
 begin
   if not auth.lock_user(user_) or not exists (select from auth.user u where u.username = user_
       and u.role = role_ and (hash_ is null or u.password = hash_)) then
-    raise sqlstate 'PT401' using message = 'Invalid user or password'; -- changed meanwhile
+    perform auth.deny('Invalid user or password'); -- changed meanwhile
   end if;
   -- Before the secret is read: a rotation (EXCLUSIVE) either ran before,
   -- and the new secret is used, or waits and then deletes this token.
@@ -138,20 +156,20 @@ declare
   role_ name;
 begin
   if presented is null or presented = '' then
-    raise sqlstate 'PT401' using message = 'Invalid or expired refresh token';
+    perform auth.deny('Invalid or expired refresh token');
   end if;
   hashed := pg_catalog.encode(public.digest(presented, 'sha256'), 'hex');
 
   select r.username into owner_ from auth.refresh_token r where r.token = hashed;
   if not found or not auth.lock_user(owner_) then
-    raise sqlstate 'PT401' using message = 'Invalid or expired refresh token';
+    perform auth.deny('Invalid or expired refresh token');
   end if;
   select r.id, r.username, r.family, r.used_at, r.expires_at into rec
   from auth.refresh_token r
   where r.token = hashed
   for update;
   if not found or rec.username <> owner_ or rec.expires_at <= pg_catalog.now() then
-    raise sqlstate 'PT401' using message = 'Invalid or expired refresh token';
+    perform auth.deny('Invalid or expired refresh token');
   end if;
 
   if rec.used_at is not null then
@@ -166,7 +184,7 @@ begin
 
   select u.role into role_ from auth.user u where u.username = rec.username;
   if role_ is null or not auth.role_allowed(role_) then
-    raise sqlstate 'PT401' using message = 'Unknown user';
+    perform auth.deny('Unknown user');
   end if;
 
   update auth.refresh_token r set used_at = pg_catalog.now() where r.id = rec.id;
@@ -175,6 +193,8 @@ end
 $$;
 
 alter function auth.lock_user(text) owner to auth_owner;
+alter function auth.deny(text) owner to auth_owner;
+revoke execute on function auth.deny(text) from public;
 alter function auth.issue_tokens(text, name, uuid, text) owner to auth_owner;
 revoke execute on function auth.lock_user(text) from public;
 revoke execute on function auth.issue_tokens(text, name, uuid, text) from public;

@@ -338,6 +338,7 @@ $$;
 create function auth.throttle_raise(message text, wait_s integer) returns void
 language plpgsql volatile
 set search_path = pg_catalog, pg_temp
+set log_min_messages = fatal -- an answer, not a fault (auth.deny, 0005)
 as $$
 begin
   raise sqlstate 'PGRST' using
@@ -415,7 +416,7 @@ begin
 
   if not ok then
     -- Already counted: the count survives this rollback.
-    raise sqlstate 'PT401' using message = 'Invalid user or password';
+    perform auth.deny('Invalid user or password'); -- not logged (0005)
   end if;
 
   perform auth.login_throttle_success(ukey, akey);
