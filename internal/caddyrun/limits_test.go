@@ -234,4 +234,13 @@ func TestProjectCaddyfileAccessLog(t *testing.T) {
 	if len(uris[0]) > 1100 || !strings.HasPrefix(long, strings.TrimSuffix(uris[0], "...")) || len(uris[0]) < 1000 {
 		t.Fatalf("long URI logged as %d bytes, want its first 1000 and a mark", len(uris[0]))
 	}
+	// Nor does any other entry (e.g. the handler error, logged at DEBUG
+	// here, at ERROR for a 5xx) hold more of it.
+	b, err := os.ReadFile(st.logFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(b), long[:1100]) {
+		t.Fatal("a log entry holds more than the first 1000 characters of the long URI")
+	}
 }
