@@ -269,3 +269,86 @@ func firstDiff(a, b string) string {
 	}
 	return "(one is a prefix of the other)"
 }
+
+// Components write to the combined stream at once while it rotates: every
+// line lands exactly once and whole, in the current file or a backup.
+func TestRotationWithConcurrentWriters(t *testing.T) {
+	dir := t.TempDir()
+	stream, err := OpenLog(filepath.Join(dir, "stack.log"), LogLimits{MaxMB: 1, Backups: 100}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := NewMux(stream)
+	const writers, lines = 4, 5000
+	pad := strings.Repeat("z", 250)
+	var wg sync.WaitGroup
+	for c := 0; c < writers; c++ {
+		wg.Add(1)
+		go func(c int) {
+			defer wg.Done()
+			w := mux.Writer(fmt.Sprintf("c%d", c), nil)
+			for n := 0; n < lines; n++ {
+				// two writes per line: a line is only whole once both arrive
+				fmt.Fprintf(w, "line %d %s", n, pad[:n%200])
+				fmt.Fprintf(w, "%s end\n", pad[n%200:])
+			}
+		}(c)
+	}
+	wg.Wait()
+	stream.Close()
+	files, _ := filepath.Glob(filepath.Join(dir, "stack*.log"))
+	if len(files) < 4 {
+		t.Fatalf("%d files: the test needs several rotations", len(files))
+	}
+	seen := map[string]int{}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range strings.Split(strings.TrimSuffix(string(b), "\n"), "\n") {
+			seen[l]++
+		}
+	}
+	for c := 0; c < writers; c++ {
+		for n := 0; n < lines; n++ {
+			want := fmt.Sprintf("%-7s| line %d %s end", fmt.Sprintf("c%d", c), n, pad)
+			if seen[want] != 1 {
+				t.Fatalf("%.30q… is in the logs %d times", want, seen[want])
+			}
+		}
+	}
+	if len(seen) != writers*lines {
+		t.Fatalf("%d distinct lines, want %d (torn or foreign lines)", len(seen), writers*lines)
+	}
+}
+
+// Whatever the chunking, the stream gets the same lines, each at most
+// maxLine bytes plus the cut mark, and the pending line stays bounded.
+func FuzzLineWriter(f *testing.F) {
+	f.Add([]byte("a\nb\r\nc"), uint8(1))
+	f.Add([]byte(strings.Repeat("x", maxLine+5)+"\n"), uint8(7))
+	f.Fuzz(func(t *testing.T, data []byte, step uint8) {
+		var whole, chunked bytes.Buffer
+		w1 := NewMux(&whole).Writer("x", nil)
+		_, _ = w1.Write(data)
+		w1.Flush()
+		w2 := NewMux(&chunked).Writer("x", nil)
+		k := int(step%64) + 1
+		for i := 0; i < len(data); i += k {
+			_, _ = w2.Write(data[i:min(len(data), i+k)])
+			if len(w2.part) > maxLine {
+				t.Fatalf("pending line %d bytes", len(w2.part))
+			}
+		}
+		w2.Flush()
+		if whole.String() != chunked.String() {
+			t.Fatalf("chunks of %d give another stream", k)
+		}
+		for _, l := range strings.Split(whole.String(), "\n") {
+			if len(l) > maxLine+64 {
+				t.Fatalf("stream line of %d bytes", len(l))
+			}
+		}
+	})
+}
