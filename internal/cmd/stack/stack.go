@@ -207,15 +207,6 @@ func runUp(ctx context.Context, f *cmdutil.Factory, o *upOpts) error {
 	return nil
 }
 
-// openStackLog opens .stack/logs/stack.log (the combined stream) through
-// the rotating writer, the log directory made owner-only first.
-func openStackLog(c *stack.Config, keepOld bool) (*stack.RotatingLog, error) {
-	if err := stack.PrepareLogDir(stack.LogDir(c.StateDir)); err != nil {
-		return nil, err
-	}
-	return stack.OpenLog(stack.LogPath(c.StateDir, "stack"), c.LogLimits, keepOld)
-}
-
 // startDetached starts `stackctl up --supervise` in its own session, its
 // output in .stack/logs/stack.log, and waits until it reports the stack
 // running, or reports why it stopped.
@@ -306,6 +297,15 @@ func tailFile(path string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, "\n")
+}
+
+// openStackLog opens .stack/logs/stack.log (the combined stream) through
+// the rotating writer, the log directory made owner-only first.
+func openStackLog(c *stack.Config, keepOld bool) (*stack.RotatingLog, error) {
+	if err := stack.PrepareLogDir(stack.LogDir(c.StateDir)); err != nil {
+		return nil, err
+	}
+	return stack.OpenLog(stack.LogPath(c.StateDir, "stack"), c.LogLimits, keepOld)
 }
 
 func runDockerUp(ctx context.Context, f *cmdutil.Factory, c *stack.Config, o *upOpts) error {
