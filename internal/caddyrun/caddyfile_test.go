@@ -34,13 +34,15 @@ type recorder struct {
 type seen struct {
 	Method, Path, Query string
 	Authorization       []string
+	BodyBytes           int64 // how much of the body reached the upstream
 }
 
 func newRecorder(t *testing.T) *recorder {
 	rec := &recorder{}
 	rec.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n, _ := io.Copy(io.Discard, r.Body)
 		rec.mu.Lock()
-		rec.reqs = append(rec.reqs, seen{r.Method, r.URL.Path, r.URL.RawQuery, r.Header.Values("Authorization")})
+		rec.reqs = append(rec.reqs, seen{r.Method, r.URL.Path, r.URL.RawQuery, r.Header.Values("Authorization"), n})
 		rec.mu.Unlock()
 		// PostgREST answers with permissive CORS; the gateway must drop it.
 		w.Header().Set("Access-Control-Allow-Origin", "*")
@@ -152,8 +154,9 @@ func startProject(t *testing.T, env map[string]string) *stack {
 	return st
 }
 
-// redirectLogs points the default logger's writer at a file (keeping the
-// Caddyfile's encoder, if any) and turns on DEBUG, the most verbose level.
+// redirectLogs points every logger's writer (the default one and the
+// site's access log) at a file, keeping the Caddyfile's encoders and
+// include/exclude lists, and turns on DEBUG, the most verbose level.
 func redirectLogs(t *testing.T, cfg []byte, file string) []byte {
 	t.Helper()
 	var m map[string]any
@@ -168,13 +171,15 @@ func redirectLogs(t *testing.T, cfg []byte, file string) []byte {
 	if logs == nil {
 		logs = map[string]any{}
 	}
-	def, _ := logs["default"].(map[string]any)
-	if def == nil {
-		def = map[string]any{}
+	if logs["default"] == nil {
+		logs["default"] = map[string]any{}
 	}
-	def["writer"] = map[string]any{"output": "file", "filename": file}
-	def["level"] = "DEBUG"
-	logs["default"] = def
+	for name, l := range logs {
+		l := l.(map[string]any)
+		l["writer"] = map[string]any{"output": "file", "filename": file}
+		l["level"] = "DEBUG"
+		logs[name] = l
+	}
 	logging["logs"] = logs
 	m["logging"] = logging
 	out, err := json.Marshal(m)

@@ -15,26 +15,35 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/dustin/go-humanize"
+
 	"github.com/authstack/authstack/internal/pgserver"
 )
 
 // Environment variable names the native stack reads (from .env or the
 // environment; the environment wins).
 const (
-	EnvPGPort        = "STACK_PG_PORT"
-	EnvAPIPort       = "POSTGREST_PORT"
-	EnvAdminPort     = "POSTGREST_ADMIN_PORT"
-	EnvHTTPPort      = "STACK_HTTP_PORT"
-	EnvDBName        = "POSTGRES_DB"
-	EnvPGPassword    = "POSTGRES_PASSWORD"
-	EnvAuthPassword  = "AUTHENTICATOR_PASSWORD"
-	EnvJWTSecret     = "JWT_SECRET"
-	EnvStateDir      = "STACK_DIR"
+	EnvPGPort       = "STACK_PG_PORT"
+	EnvAPIPort      = "POSTGREST_PORT"
+	EnvAdminPort    = "POSTGREST_ADMIN_PORT"
+	EnvHTTPPort     = "STACK_HTTP_PORT"
+	EnvDBName       = "POSTGRES_DB"
+	EnvPGPassword   = "POSTGRES_PASSWORD"
+	EnvAuthPassword = "AUTHENTICATOR_PASSWORD"
+	EnvJWTSecret    = "JWT_SECRET"
+	EnvStateDir     = "STACK_DIR"
+	// Gateway limits and log rotation.
+	EnvBodyMax       = "REQUEST_BODY_MAX_SIZE"
+	EnvHeaderMax     = "REQUEST_HEADER_MAX_SIZE"
+	EnvLogMaxMB      = "STACK_LOG_MAX_SIZE"
+	EnvLogBackups    = "STACK_LOG_BACKUPS"
 	DefaultPGPort    = 54329
 	DefaultAPIPort   = 3000
 	DefaultAdminPort = 3001
 	DefaultHTTPPort  = 8000
 	DefaultDBName    = "app"
+	DefaultBodyMax   = "1MB"
+	DefaultHeaderMax = "64KB"
 )
 
 // Config is everything the supervisor needs, read from the environment.
@@ -61,6 +70,12 @@ type Config struct {
 	Exe string
 	// NoSeed skips `stackctl seed demo`.
 	NoSeed bool
+
+	// BodyMax and HeaderMax are Caddy's request body and header limits
+	// (sizes as Caddy parses them: 1MB, 512KiB, ...).
+	BodyMax, HeaderMax string
+	// LogLimits cap and rotate every log file under .stack/logs.
+	LogLimits LogLimits
 }
 
 // ConfigError is a broken setting: which variable, what is wrong, the fix.
@@ -123,7 +138,53 @@ func LoadConfig(dir, envFile string) (*Config, error) {
 	c.JWTSecret = os.Getenv(EnvJWTSecret)
 	c.Caddyfile = filepath.Join(abs, "caddy", "Caddyfile")
 	c.DemoRoot = filepath.Join(abs, "caddy", "demo")
+	if err := c.loadLimits(); err != nil {
+		return nil, err
+	}
 	return c, nil
+}
+
+// loadLimits reads the gateway's size limits and the log rotation settings.
+func (c *Config) loadLimits() error {
+	var err error
+	if c.BodyMax, err = sizeVar(EnvBodyMax, DefaultBodyMax); err != nil {
+		return err
+	}
+	if c.HeaderMax, err = sizeVar(EnvHeaderMax, DefaultHeaderMax); err != nil {
+		return err
+	}
+	if c.LogLimits.MaxMB, err = intVar(EnvLogMaxMB, DefaultLogLimits.MaxMB, 1, "megabytes per log file"); err != nil {
+		return err
+	}
+	c.LogLimits.Backups, err = intVar(EnvLogBackups, DefaultLogLimits.Backups, 0, "rotated files kept per log")
+	return err
+}
+
+// sizeVar reads a size such as 1MB; 0 is refused, since Caddy reads it as
+// "no limit".
+func sizeVar(name, def string) (string, error) {
+	v := strings.TrimSpace(os.Getenv(name))
+	if v == "" {
+		return def, nil
+	}
+	if n, err := humanize.ParseBytes(v); err != nil || n == 0 {
+		return "", &ConfigError{Var: name, Problem: fmt.Sprintf("is %q, not a size above zero", v),
+			Fix: fmt.Sprintf("write a size such as %s, 512KB or 2MiB in .env, or delete the line (default %s)", def, def)}
+	}
+	return v, nil
+}
+
+func intVar(name string, def, lowest int, what string) (int, error) {
+	v := strings.TrimSpace(os.Getenv(name))
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lowest || n > 1<<20 {
+		return 0, &ConfigError{Var: name, Problem: fmt.Sprintf("is %q, not a number of %s", v, what),
+			Fix: fmt.Sprintf("set it to a whole number from %d in .env (default %d), or delete the line", lowest, def)}
+	}
+	return n, nil
 }
 
 func portVar(name string, def int) (int, error) {
@@ -234,7 +295,16 @@ func (c *Config) CaddyEnv() map[string]string {
 		"POSTGREST_UPSTREAM":       fmt.Sprintf("127.0.0.1:%d", c.APIPort),
 		"POSTGREST_ADMIN_UPSTREAM": fmt.Sprintf("127.0.0.1:%d", c.AdminPort),
 		"DEMO_ROOT":                c.DemoRoot,
+		EnvBodyMax:                 orDefault(c.BodyMax, DefaultBodyMax),
+		EnvHeaderMax:               orDefault(c.HeaderMax, DefaultHeaderMax),
 	}
+}
+
+func orDefault(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
 }
 
 // envList merges extra into the current process environment.

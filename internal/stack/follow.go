@@ -10,14 +10,18 @@ import (
 
 // FollowLog copies the log file at path to w: the last n lines (all when
 // n <= 0), then, when follow is set, new lines as they are written until
-// ctx ends. A file truncated by a new `stackctl up` is followed from its start.
+// ctx ends. When the file is rotated (renamed to a backup and recreated,
+// as RotatingLog and a new `stackctl up` do) the rest of the old file is
+// copied and the new one followed from its start; a truncated file is
+// followed from its start too. The file is polled every 100 ms, so a log
+// rotated twice within one poll skips the middle file.
 func FollowLog(ctx context.Context, w io.Writer, path string, n int, follow bool) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err
 	}
 	defer func() { f.Close() }()
-	b, err := io.ReadAll(f)
+	b, err := io.ReadAll(f) // bounded by the log's size cap
 	if err != nil {
 		return err
 	}
@@ -38,25 +42,44 @@ func FollowLog(ctx context.Context, w io.Writer, path string, n int, follow bool
 			return nil
 		case <-time.After(100 * time.Millisecond):
 		}
-		if st, err := os.Stat(path); err == nil && st.Size() < off {
-			// truncated or replaced: start over
-			f.Close()
-			if f, err = os.Open(path); err != nil {
+		if off, err = copyFrom(w, f, off, buf); err != nil {
+			return err
+		}
+		cur, err1 := f.Stat()
+		now, err2 := os.Stat(path)
+		switch {
+		case err1 != nil || err2 != nil:
+			// between a rotation's rename and create: look again next poll
+		case !os.SameFile(cur, now):
+			// rotated: the writer has moved on, so the old file is complete
+			if _, err := copyFrom(w, f, off, buf); err != nil {
 				return err
 			}
-			off = 0
+			nf, err := os.Open(path)
+			if err != nil {
+				continue
+			}
+			f.Close()
+			f, off = nf, 0
+		case now.Size() < off:
+			off = 0 // truncated in place
 		}
-		for {
-			k, err := f.ReadAt(buf, off)
-			if k > 0 {
-				if _, werr := w.Write(buf[:k]); werr != nil {
-					return werr
-				}
-				off += int64(k)
+	}
+}
+
+// copyFrom copies f from off to its current end into w and returns the
+// new offset.
+func copyFrom(w io.Writer, f *os.File, off int64, buf []byte) (int64, error) {
+	for {
+		k, err := f.ReadAt(buf, off)
+		if k > 0 {
+			if _, werr := w.Write(buf[:k]); werr != nil {
+				return off, werr
 			}
-			if err != nil || k == 0 {
-				break
-			}
+			off += int64(k)
+		}
+		if err != nil || k == 0 {
+			return off, nil
 		}
 	}
 }

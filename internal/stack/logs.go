@@ -49,33 +49,56 @@ type LineWriter struct {
 	file io.Writer
 
 	mu   sync.Mutex
-	part []byte
+	part []byte // the current line, at most maxLine bytes
+	cut  int    // bytes of the current line beyond maxLine
 	tail []string
 }
 
-const tailLines = 40
+const (
+	tailLines = 40
+	// maxLine bounds what one line may hold in memory and in the combined
+	// stream; a longer line is cut there (the component's own file keeps
+	// it whole, within its size cap).
+	maxLine = 16 << 10
+)
 
 // Write implements io.Writer.
 func (w *LineWriter) Write(p []byte) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	n := len(p)
 	if w.file != nil {
 		_, _ = w.file.Write(p)
 	}
-	w.part = append(w.part, p...)
-	for {
-		i := bytes.IndexByte(w.part, '\n')
+	for len(p) > 0 {
+		i := bytes.IndexByte(p, '\n')
 		if i < 0 {
+			w.keep(p)
 			break
 		}
-		w.emit(string(w.part[:i]))
-		w.part = w.part[i+1:]
+		w.keep(p[:i])
+		w.emit(string(w.part))
+		w.part, w.cut = w.part[:0], 0
+		p = p[i+1:]
 	}
-	return len(p), nil
+	return n, nil
+}
+
+// keep adds b to the current line, counting what goes beyond maxLine.
+func (w *LineWriter) keep(b []byte) {
+	room := maxLine - len(w.part)
+	if len(b) > room {
+		w.cut += len(b) - room
+		b = b[:room]
+	}
+	w.part = append(w.part, b...)
 }
 
 func (w *LineWriter) emit(l string) {
 	l = strings.TrimRight(l, "\r")
+	if w.cut > 0 {
+		l += fmt.Sprintf(" [%d more bytes cut]", w.cut)
+	}
 	w.tail = append(w.tail, l)
 	if len(w.tail) > tailLines {
 		w.tail = w.tail[len(w.tail)-tailLines:]
@@ -87,9 +110,9 @@ func (w *LineWriter) emit(l string) {
 func (w *LineWriter) Flush() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if len(w.part) > 0 {
+	if len(w.part) > 0 || w.cut > 0 {
 		w.emit(string(w.part))
-		w.part = nil
+		w.part, w.cut = nil, 0
 	}
 }
 

@@ -57,7 +57,7 @@ type Supervisor struct {
 	pg     *pgserver.Cluster
 	pgLog  *LineWriter
 	procs  []*proc
-	files  []*os.File
+	files  []io.Closer
 	state  *State
 	events chan event
 	quit   chan struct{}
@@ -110,7 +110,7 @@ func (s *Supervisor) Run(ctx context.Context) (err error) {
 	if err := c.CheckPorts(); err != nil {
 		return err
 	}
-	if err := os.MkdirAll(LogDir(c.StateDir), 0o755); err != nil {
+	if err := PrepareLogDir(LogDir(c.StateDir)); err != nil {
 		return err
 	}
 	s.state = &State{SupervisorPID: os.Getpid(), Status: "starting", Detached: s.Detached,
@@ -171,13 +171,8 @@ func (c *Config) CheckPorts() error {
 	return nil
 }
 
-func (s *Supervisor) logFile(name string) (*os.File, error) {
-	f, err := os.OpenFile(LogPath(s.Config.StateDir, name), os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
-	if err != nil {
-		return nil, err
-	}
-	s.files = append(s.files, f)
-	return f, nil
+func (s *Supervisor) logFile(name string) (io.Writer, error) {
+	return openLogOnce(&s.files, LogPath(s.Config.StateDir, name), s.Config.LogLimits)
 }
 
 func (s *Supervisor) start(ctx context.Context) error {

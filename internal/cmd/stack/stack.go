@@ -185,18 +185,18 @@ func runUp(ctx context.Context, f *cmdutil.Factory, o *upOpts) error {
 	if o.supervise {
 		signal.Ignore(syscall.SIGHUP)
 	}
-	var out io.Writer = f.Out
-	if !o.supervise {
-		// the foreground stream also goes to .stack/logs/stack.log for `stackctl logs`
-		if err := os.MkdirAll(stack.LogDir(c.StateDir), 0o755); err != nil {
-			return err
-		}
-		lf, err := os.OpenFile(stack.LogPath(c.StateDir, "stack"), os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
-		if err != nil {
-			return err
-		}
-		defer lf.Close()
-		out = io.MultiWriter(f.Out, lf)
+	// The stream also goes to .stack/logs/stack.log for `stackctl logs`,
+	// rotated at its cap; the foreground run moves the previous run's file
+	// aside, the detached supervisor appends to the one startDetached made.
+	lf, err := openStackLog(c, !o.supervise)
+	if err != nil {
+		return err
+	}
+	defer lf.Close()
+	var out io.Writer = io.MultiWriter(f.Out, lf)
+	if o.supervise {
+		// stdout is the raw stack.log (for early errors): write once
+		out = lf
 	}
 	sup := &stack.Supervisor{
 		Config:       c,
@@ -210,7 +210,18 @@ func runUp(ctx context.Context, f *cmdutil.Factory, o *upOpts) error {
 			}
 		},
 	}
-	if err := sup.Run(sigCtx); err != nil {
+	err = sup.Run(sigCtx)
+	if o.supervise {
+		// into the rotating log, where `status` looks for how the run ended
+		// (stderr may be a rotated-away file by now)
+		if err != nil {
+			cmdutil.PrintError(lf, err)
+			return &cmdutil.ExitError{Code: 1}
+		}
+		fmt.Fprintln(lf, "stackctl: stack stopped")
+		return nil
+	}
+	if err != nil {
 		return err
 	}
 	fmt.Fprintln(f.ErrOut, "stackctl: stack stopped")
@@ -235,11 +246,16 @@ func stopStray(f *cmdutil.Factory, c *stack.Config) error {
 // output in .stack/logs/stack.log, and waits until it reports the stack
 // running, or reports why it stopped.
 func startDetached(f *cmdutil.Factory, c *stack.Config, o *upOpts) error {
-	if err := os.MkdirAll(stack.LogDir(c.StateDir), 0o755); err != nil {
+	// The previous run's stack.log becomes a backup; the supervisor's raw
+	// stdout and stderr (errors before its own log is open) append to the
+	// new file, which the supervisor then writes through the rotating writer.
+	prev, err := openStackLog(c, true)
+	if err != nil {
 		return err
 	}
+	prev.Close()
 	logPath := stack.LogPath(c.StateDir, "stack")
-	lf, err := os.OpenFile(logPath, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	lf, err := os.OpenFile(logPath, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
 	if err != nil {
 		return err
 	}
@@ -317,6 +333,15 @@ func tailFile(path string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, "\n")
+}
+
+// openStackLog opens .stack/logs/stack.log (the combined stream) through
+// the rotating writer, the log directory made owner-only first.
+func openStackLog(c *stack.Config, keepOld bool) (*stack.RotatingLog, error) {
+	if err := stack.PrepareLogDir(stack.LogDir(c.StateDir)); err != nil {
+		return nil, err
+	}
+	return stack.OpenLog(stack.LogPath(c.StateDir, "stack"), c.LogLimits, keepOld)
 }
 
 func runDockerUp(ctx context.Context, f *cmdutil.Factory, c *stack.Config, o *upOpts) error {
