@@ -57,13 +57,13 @@ func repoRoot() string {
 
 // project is a clean project folder with its own free ports.
 type project struct {
-	t                            *testing.T
+	t                            testing.TB
 	dir                          string
 	pgPort, api, admin, httpPort int
 	env                          []string
 }
 
-func newProject(t *testing.T) *project {
+func newProject(t testing.TB) *project {
 	t.Helper()
 	dir := t.TempDir()
 	// what a fresh checkout has that `stackctl up` reads from disk
@@ -720,7 +720,7 @@ func tail(s string) string {
 	return strings.Join(l, "\n")
 }
 
-func copyFile(t *testing.T, from, to string) {
+func copyFile(t testing.TB, from, to string) {
 	t.Helper()
 	in, err := os.Open(from)
 	if err != nil {
@@ -740,7 +740,7 @@ func copyFile(t *testing.T, from, to string) {
 	}
 }
 
-func copyTree(t *testing.T, from, to string) {
+func copyTree(t testing.TB, from, to string) {
 	t.Helper()
 	err := filepath.Walk(from, func(path string, info os.FileInfo, err error) error {
 		if err != nil {

@@ -52,7 +52,7 @@ func (s statusOut) comp(name string) (pid int, healthy bool, restarts int, lastE
 
 // eventually polls cond (bounded) and fails the test with what when it
 // never holds.
-func eventually(t *testing.T, what string, cond func() bool) {
+func eventually(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(2 * time.Minute)
 	for !cond() {
