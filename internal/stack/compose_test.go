@@ -146,7 +146,7 @@ func TestComposeWiring(t *testing.T) {
 
 	// the guide's PostgREST settings, the same the native stack passes to its engine
 	native := (&Config{PGPort: 1, APIPort: 2, AdminPort: 3, DBName: db, JWTSecret: testSecret, AuthenticatorPassword: "x"}).PostgrestEnv()
-	for _, k := range []string{"PGRST_DB_SCHEMAS", "PGRST_DB_ANON_ROLE", "PGRST_JWT_SECRET_IS_BASE64"} {
+	for _, k := range []string{"PGRST_DB_SCHEMAS", "PGRST_DB_ANON_ROLE", "PGRST_JWT_SECRET_IS_BASE64", "PGRST_DB_MAX_ROWS"} {
 		if got := svcEnv(t, p, "postgrest", k); got != native[k] {
 			t.Errorf("postgrest %s = %q, native stack uses %q", k, got, native[k])
 		}

@@ -247,6 +247,9 @@ func pgURL(user, password string, port int, db string) string {
 // BaseURL is the gateway's URL, the guide's http://localhost:8000.
 func (c *Config) BaseURL() string { return fmt.Sprintf("http://localhost:%d", c.HTTPPort) }
 
+// DefaultMaxRows is the stack's PGRST_DB_MAX_ROWS unless .env sets it.
+const DefaultMaxRows = "1000"
+
 // appSettings maps .env variables to the PostgREST app settings the SQL
 // reads (current_setting('app.settings.<name>')).
 var appSettings = map[string]string{
@@ -270,6 +273,8 @@ func (c *Config) PostgrestEnv() map[string]string {
 		"PGRST_SERVER_PORT":          strconv.Itoa(c.APIPort),
 		"PGRST_ADMIN_SERVER_PORT":    strconv.Itoa(c.AdminPort),
 		"PGRST_APP_SETTINGS_JWT_EXP": "3600",
+		// No GET returns a whole table by default (PostgREST's db-max-rows).
+		"PGRST_DB_MAX_ROWS": DefaultMaxRows,
 	}
 	for from, to := range appSettings {
 		if v, ok := os.LookupEnv(from); ok && v != "" {
@@ -278,7 +283,7 @@ func (c *Config) PostgrestEnv() map[string]string {
 	}
 	for _, kv := range os.Environ() {
 		k, v, _ := strings.Cut(kv, "=")
-		if strings.HasPrefix(k, "PGRST_APP_SETTINGS_") || k == "PGRST_LOG_LEVEL" || k == "PGRST_DB_POOL" {
+		if strings.HasPrefix(k, "PGRST_APP_SETTINGS_") || k == "PGRST_LOG_LEVEL" || k == "PGRST_DB_POOL" || k == "PGRST_DB_MAX_ROWS" {
 			env[k] = v
 		}
 	}

@@ -2,6 +2,7 @@ package stack
 
 import (
 	"errors"
+	"os"
 	"strings"
 	"testing"
 )
@@ -67,4 +68,18 @@ func TestValidateAppSettings(t *testing.T) {
 			t.Fatalf("got %v", err)
 		}
 	})
+}
+
+// The engine gets PGRST_DB_MAX_ROWS (1000 unless .env says otherwise).
+func TestPostgrestEnvMaxRows(t *testing.T) {
+	t.Setenv("PGRST_DB_MAX_ROWS", "")
+	os.Unsetenv("PGRST_DB_MAX_ROWS")
+	c := &Config{}
+	if got := c.PostgrestEnv()["PGRST_DB_MAX_ROWS"]; got != DefaultMaxRows {
+		t.Errorf("default PGRST_DB_MAX_ROWS = %q, want %s", got, DefaultMaxRows)
+	}
+	t.Setenv("PGRST_DB_MAX_ROWS", "25")
+	if got := c.PostgrestEnv()["PGRST_DB_MAX_ROWS"]; got != "25" {
+		t.Errorf("PGRST_DB_MAX_ROWS from .env = %q, want 25", got)
+	}
 }
