@@ -24,9 +24,10 @@ func TestComposeGatewayLimits(t *testing.T) {
 		if got := svcEnv(t, p, "caddy", "REQUEST_HEADER_MAX_SIZE"); got != tc.wantHd {
 			t.Errorf("%v: caddy REQUEST_HEADER_MAX_SIZE = %q, want %q", tc.env, got, tc.wantHd)
 		}
-		lg := p.Services["caddy"].Logging
-		if lg == nil || lg.Options["max-size"] == "" || lg.Options["max-file"] == "" {
-			t.Errorf("caddy's Docker log is not capped: %+v", lg)
+		for name, svc := range p.Services {
+			if lg := svc.Logging; lg == nil || lg.Options["max-size"] == "" || lg.Options["max-file"] == "" {
+				t.Errorf("%s's Docker log is not capped: %+v", name, lg)
+			}
 		}
 	}
 }
