@@ -366,7 +366,7 @@ func (c *Cluster) Adopt(pid int) error {
 	done := make(chan struct{})
 	c.done, c.err = done, ErrAdoptedExited
 	go func() {
-		for alive(pid) {
+		for Alive(pid) {
 			time.Sleep(adoptPoll)
 		}
 		close(done)

@@ -71,8 +71,8 @@ func parsePidFile(b []byte) (*PidFile, error) {
 	return pf, nil
 }
 
-// alive reports whether pid exists and is not a zombie.
-func alive(pid int) bool {
+// Alive reports whether pid exists and is not a zombie.
+func Alive(pid int) bool {
 	if pid <= 0 {
 		return false
 	}
@@ -119,7 +119,7 @@ func sameDir(a, b string) bool {
 // is not mistaken for one. It returns nil when none runs.
 func Postmaster(dataDir string) *PidFile {
 	pf, err := ReadPidFile(dataDir)
-	if err != nil || pf == nil || !alive(pf.PID) || !servesDir(pf.PID, dataDir) {
+	if err != nil || pf == nil || !Alive(pf.PID) || !servesDir(pf.PID, dataDir) {
 		return nil
 	}
 	return pf
@@ -130,7 +130,7 @@ func Postmaster(dataDir string) *PidFile {
 // (SIGQUIT), then SIGKILL; it returns once the process is gone. It refuses
 // a pid that is not a postgres working in dataDir.
 func StopPostmaster(dataDir string, pid int, timeout time.Duration) error {
-	if !alive(pid) {
+	if !Alive(pid) {
 		return nil
 	}
 	if !servesDir(pid, dataDir) {
@@ -152,7 +152,7 @@ func StopPostmaster(dataDir string, pid int, timeout time.Duration) error {
 
 func waitGone(pid int, d time.Duration) bool {
 	deadline := time.Now().Add(d)
-	for alive(pid) {
+	for Alive(pid) {
 		if time.Now().After(deadline) {
 			return false
 		}
@@ -180,7 +180,7 @@ func Processes(dataDir string) []int {
 		if err != nil || pid == os.Getpid() {
 			continue
 		}
-		if servesDir(pid, dataDir) && alive(pid) {
+		if servesDir(pid, dataDir) && Alive(pid) {
 			out = append(out, pid)
 		}
 	}

@@ -96,7 +96,7 @@ func TestAdoptAfterPgCtlRestart(t *testing.T) {
 	default:
 		t.Error("Done not closed after Stop of the adopted postmaster")
 	}
-	if alive(pf.PID) || Postmaster(c.DataDir) != nil {
+	if Alive(pf.PID) || Postmaster(c.DataDir) != nil {
 		t.Errorf("the adopted postmaster %d still runs after Stop", pf.PID)
 	}
 	if c.Err() != ErrAdoptedExited {
@@ -116,8 +116,8 @@ func TestPostmasterRefusesOthers(t *testing.T) {
 	}
 	// another data directory's postmaster is not this one's
 	other := t.TempDir()
-	if err := StopPostmaster(other, c.Pid(), time.Second); err == nil || !alive(c.Pid()) {
-		t.Errorf("StopPostmaster on another directory: err %v, alive %v", err, alive(c.Pid()))
+	if err := StopPostmaster(other, c.Pid(), time.Second); err == nil || !Alive(c.Pid()) {
+		t.Errorf("StopPostmaster on another directory: err %v, alive %v", err, Alive(c.Pid()))
 	}
 	pid := c.Pid()
 	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/authstack/authstack/internal/pgserver"
 )
 
 // Component names, used as log prefixes, log file names and in status.
@@ -159,23 +161,7 @@ func Running(stateDir string) bool {
 }
 
 // Alive reports whether a process with this pid exists (and is not a zombie).
-func Alive(pid int) bool {
-	if pid <= 0 {
-		return false
-	}
-	if err := syscall.Kill(pid, 0); err != nil && !errors.Is(err, syscall.EPERM) {
-		return false
-	}
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return true
-	}
-	// state is the field after the ")" closing the command name
-	if i := strings.LastIndexByte(string(b), ')'); i > 0 && i+2 < len(b) {
-		return b[i+2] != 'Z' && b[i+2] != 'X'
-	}
-	return true
-}
+func Alive(pid int) bool { return pgserver.Alive(pid) }
 
 // PortError names a port that something else already uses.
 type PortError struct {

@@ -1,9 +1,6 @@
 package dbcmds_test
 
 import (
-	"io/fs"
-	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/authstack/authstack/postgres"
@@ -13,17 +10,9 @@ import (
 // a migration does not break the tests that check "all applied".
 func latestVersion(t testing.TB) int {
 	t.Helper()
-	names, err := fs.Glob(postgres.FS, postgres.MigrationsDir+"/*.up.sql")
-	if err != nil || len(names) == 0 {
-		t.Fatalf("embedded migrations: %v %v", names, err)
+	v, err := postgres.LatestVersion()
+	if err != nil {
+		t.Fatal(err)
 	}
-	latest := 0
-	for _, n := range names {
-		v, err := strconv.Atoi(strings.SplitN(strings.TrimPrefix(n, postgres.MigrationsDir+"/"), "_", 2)[0])
-		if err != nil {
-			t.Fatalf("migration %s: %v", n, err)
-		}
-		latest = max(latest, v)
-	}
-	return latest
+	return v
 }
