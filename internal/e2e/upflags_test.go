@@ -1,10 +1,12 @@
 package e2e
 
 import (
+	"bytes"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -160,4 +162,48 @@ exit 2
 		t.Error("a refused --caddy binary was run as Caddy (not only list-modules)")
 	}
 	p.assertGone(nil)
+}
+
+// TestForegroundSIGTERM: a foreground up stopped with SIGTERM (a service
+// manager, `kill`) stops everything and exits 143 (128+15).
+func TestForegroundSIGTERM(t *testing.T) {
+	p := newProject(t)
+	cmd := p.cmd("up", "--quiet")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	var st *stack.State
+	deadline := time.After(4 * time.Minute)
+	for st == nil || st.Status != "running" {
+		select {
+		case err := <-done:
+			t.Fatalf("up exited before the stack was up: %v\n%s", err, stderr.String())
+		case <-deadline:
+			_ = cmd.Process.Kill()
+			t.Fatal("stack not up")
+		case <-time.After(100 * time.Millisecond):
+		}
+		st, _ = stack.ReadState(p.stateDir())
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-done:
+	case <-time.After(2 * time.Minute):
+		_ = cmd.Process.Kill()
+		t.Fatal("up did not stop after SIGTERM")
+	}
+	if code := cmd.ProcessState.ExitCode(); code != 143 {
+		t.Errorf("up after SIGTERM: exit %d, want 143\n%s", code, stderr.String())
+	}
+	// --quiet in the foreground: the URL line instead of the banner
+	if out := stdout.String(); !strings.Contains(out, p.base()+"\n") || strings.Contains(out, "The stack is up") {
+		t.Errorf("foreground --quiet stdout:\n%s", out)
+	}
+	p.assertGone(st)
 }
