@@ -207,3 +207,23 @@ func TestForegroundSIGTERM(t *testing.T) {
 	}
 	p.assertGone(st)
 }
+
+// TestUpDetachProgress: `up --detach` reports each start step on stderr as
+// the supervisor completes it, in order, with elapsed times, before the banner.
+func TestUpDetachProgress(t *testing.T) {
+	p := newProject(t)
+	c := p.cmd("up", "--detach")
+	var stdout, stderr bytes.Buffer
+	c.Stdout, c.Stderr = &stdout, &stderr
+	if err := c.Run(); err != nil {
+		t.Fatalf("up --detach: %v\n%s", err, stderr.String())
+	}
+	assertInOrder(t, stderr.String(), "creating the PostgreSQL cluster", "PostgreSQL is ready", "migrated (",
+		"demo users seeded (", "API engine is ready", "Caddy is ready on "+p.base()+" (")
+	if !strings.Contains(stdout.String(), "The stack is up") || strings.Contains(stdout.String(), "is ready") {
+		t.Errorf("stdout is the banner only:\n%s", stdout.String())
+	}
+	st := p.state()
+	p.mustRun(90*time.Second, "down")
+	p.assertGone(st)
+}
