@@ -52,6 +52,12 @@ type Supervisor struct {
 	// Restart is what happens when a component exits while the stack
 	// runs; the zero value is DefaultRestartPolicy.
 	Restart RestartPolicy
+	// Caddy is "builtin" or "" (`stackctl caddy run`) or the absolute path
+	// of an external Caddy binary (CheckCaddyBinary checked it).
+	Caddy string
+	// Progress, when set, gets each start step's line as it happens (the
+	// detached supervisor's pipe to `up --detach`); closed once started.
+	Progress io.WriteCloser
 
 	lock   *Lock
 	pg     *pgserver.Cluster
@@ -126,7 +132,9 @@ func (s *Supervisor) Run(ctx context.Context) (err error) {
 	}
 	startCtx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	if err := s.start(startCtx); err != nil {
+	err = s.start(startCtx)
+	s.endProgress()
+	if err != nil {
 		if ctx.Err() != nil {
 			s.Mux.Printf("interrupted during start; stopping")
 			return nil
@@ -192,7 +200,7 @@ func (s *Supervisor) start(ctx context.Context) error {
 		Settings: map[string]string{"timezone": "UTC", "unix_socket_permissions": "0777"},
 	}
 	if !s.pg.Initialized() {
-		s.Mux.Printf("creating the PostgreSQL cluster in %s", s.pg.DataDir)
+		s.step("creating the PostgreSQL cluster in %s", s.pg.DataDir)
 		if err := s.pg.Init(ctx); err != nil {
 			return fmt.Errorf("pg: %w", err)
 		}
@@ -203,29 +211,29 @@ func (s *Supervisor) start(ctx context.Context) error {
 	s.state.Components = append(s.state.Components, Component{Name: CompPG, PID: s.pg.Pid(), Port: c.PGPort,
 		Command: "postgres -D " + s.pg.DataDir, Log: LogPath(c.StateDir, CompPG), State: "running"})
 	_ = writeState(c.StateDir, s.state)
-	s.Mux.Printf("PostgreSQL is ready on 127.0.0.1:%d (%s)", c.PGPort, since(t0))
+	s.step("PostgreSQL is ready on 127.0.0.1:%d (%s)", c.PGPort, since(t0))
 
 	// 2. the app database, migrations, seed
 	if err := s.createDatabase(ctx); err != nil {
 		return err
 	}
-	steps := [][]string{{"migrate", "up"}}
-	if !c.NoSeed {
-		steps = append(steps, []string{"seed", "demo"})
-	}
 	mf, err := s.logFile("migrate")
 	if err != nil {
 		return err
 	}
-	for _, args := range steps {
-		if err := s.runStep(ctx, mf, args); err != nil {
+	if err := s.runStep(ctx, mf, []string{"migrate", "up"}); err != nil {
+		return err
+	}
+	s.step("database %s migrated (%s)", c.DBName, since(t0))
+	if !c.NoSeed {
+		if err := s.runStep(ctx, mf, []string{"seed", "demo"}); err != nil {
 			return err
 		}
+		s.step("demo users seeded (%s)", since(t0))
 	}
 	if err := s.syncSecret(ctx); err != nil {
 		return err
 	}
-	s.Mux.Printf("database %s migrated%s (%s)", c.DBName, map[bool]string{true: "", false: " and seeded"}[c.NoSeed], since(t0))
 
 	// 3. the API engine
 	apiArgv := []string{c.Exe, "postgrest"}
@@ -242,13 +250,13 @@ func (s *Supervisor) start(ctx context.Context) error {
 	if err := s.waitHealthy(ctx, api, fmt.Sprintf("http://127.0.0.1:%d/ready", c.AdminPort)); err != nil {
 		return err
 	}
-	s.Mux.Printf("API engine is ready on 127.0.0.1:%d (%s)", c.APIPort, since(t0))
+	s.step("API engine is ready on 127.0.0.1:%d (%s)", c.APIPort, since(t0))
 
 	// 4. Caddy
 	if _, err := os.Stat(c.Caddyfile); err != nil {
 		return fmt.Errorf("caddy: %s not found: run stackctl up from the project directory (the one with caddy/Caddyfile)", c.Caddyfile)
 	}
-	caddyArgv := []string{c.Exe, "caddy", "run", "--config", c.Caddyfile}
+	caddyArgv := CaddyArgv(c, s.Caddy)
 	cd, err := s.startProc(CompCaddy, caddyArgv, c.CaddyEnv())
 	if err != nil {
 		return err
@@ -259,8 +267,24 @@ func (s *Supervisor) start(ctx context.Context) error {
 	if err := s.waitHealthy(ctx, cd, fmt.Sprintf("http://127.0.0.1:%d/healthz", c.HTTPPort)); err != nil {
 		return err
 	}
-	s.Mux.Printf("Caddy is ready on %s (%s)", c.BaseURL(), since(t0))
+	s.step("Caddy is ready on %s (%s)", c.BaseURL(), since(t0))
 	return nil
+}
+
+// step reports a start step in the log and, when set, to Progress.
+func (s *Supervisor) step(format string, a ...any) {
+	s.Mux.Printf(format, a...)
+	if s.Progress != nil {
+		// a parent that went away (EPIPE) must not stop the start
+		_, _ = fmt.Fprintf(s.Progress, format+"\n", a...)
+	}
+}
+
+func (s *Supervisor) endProgress() {
+	if s.Progress != nil {
+		s.Progress.Close()
+		s.Progress = nil
+	}
 }
 
 func since(t time.Time) string { return time.Since(t).Round(time.Millisecond).String() }

@@ -4,6 +4,8 @@
 package stack
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -15,6 +17,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -33,9 +37,12 @@ func NewCmds(f *cmdutil.Factory) []*cobra.Command {
 }
 
 type upOpts struct {
-	detach, noSeed, docker, supervise bool
-	postgrest, restart                string
-	timeout                           time.Duration
+	detach, noSeed, docker, supervise, quiet bool
+	postgrest, caddy, restart                string
+	timeout                                  time.Duration
+	// progressFD is the supervisor's end of the pipe startDetached reads
+	// the start steps from (0: none)
+	progressFD int
 }
 
 func newUp(f *cmdutil.Factory) *cobra.Command {
@@ -47,7 +54,13 @@ func newUp(f *cmdutil.Factory) *cobra.Command {
 PostgreSQL from the binaries on PATH with its data in .stack/pgdata (kept across up/down), the app
 database migrated and seeded, the PostgREST-compatible engine and Caddy on STACK_HTTP_PORT (8000).
 Creates .env with fresh secrets when it is missing. Runs in the foreground with one prefixed log
-stream (Ctrl-C stops everything) unless --detach is given.
+stream (Ctrl-C stops everything; exit status 130, 143 for SIGTERM) unless --detach is given, which
+prints each start step on stderr as it completes. --quiet prints only errors and, once the stack is
+up, its URL on stdout.
+
+--caddy PATH runs an external Caddy (one built with xcaddy and caddy-jwt, say) with the same
+caddy/Caddyfile instead of the built-in one; up refuses a binary without the
+http.authentication.providers.jwt module.
 
 A component that fails while the stack runs is started again (--restart on-failure, the default:
 after 1 s, doubling to 30 s, at most 10 times in a row; a run of 30 s resets both); PostgreSQL is
@@ -65,10 +78,14 @@ With --docker it runs compose.yaml instead: docker compose up -d --build, then m
 	fl.BoolVar(&o.noSeed, "no-seed", false, "skip seeding the demo users (stackctl seed demo)")
 	fl.BoolVar(&o.docker, "docker", false, "run compose.yaml with Docker instead of the native stack")
 	fl.StringVar(&o.postgrest, "postgrest", "builtin", "API engine: builtin (stackctl postgrest) or the path of a real postgrest binary")
+	fl.StringVar(&o.caddy, "caddy", "builtin", "gateway: builtin (stackctl caddy) or the path of a Caddy binary with the caddy-jwt module")
+	fl.BoolVarP(&o.quiet, "quiet", "q", false, "print only errors and, once the stack is up, its URL (no progress, no banner)")
 	fl.DurationVar(&o.timeout, "timeout", 120*time.Second, "how long to wait for the stack to become healthy")
 	fl.StringVar(&o.restart, "restart", stack.DefaultRestartPolicy().String(), "when a component exits: no (stop the stack), on-failure[:N] (restart it, at most N times in a row) or always")
 	fl.BoolVar(&o.supervise, "supervise", false, "run as the detached supervisor (internal)")
 	_ = fl.MarkHidden("supervise")
+	fl.IntVar(&o.progressFD, "progress-fd", 0, "write start steps to this file descriptor (internal)")
+	_ = fl.MarkHidden("progress-fd")
 	return cmd
 }
 
@@ -82,20 +99,26 @@ func exePath() (string, error) {
 
 // ensureEnv creates .env with fresh secrets (`stackctl secret gen`) when
 // it is missing, then loads it.
-func ensureEnv(f *cmdutil.Factory, exe string) error {
+func ensureEnv(f *cmdutil.Factory, exe string, quiet bool) error {
 	if f.EnvFound() {
 		return nil
 	}
 	if _, err := os.Stat(f.EnvFile); err == nil {
 		return nil
 	}
-	fmt.Fprintf(f.ErrOut, "stackctl: %s is missing; creating it with fresh secrets (stackctl secret gen)\n", f.EnvFile)
+	var notes io.Writer = f.ErrOut
+	var buf bytes.Buffer
+	if quiet {
+		notes = &buf // shown only if secret gen fails
+	}
+	fmt.Fprintf(notes, "stackctl: %s is missing; creating it with fresh secrets (stackctl secret gen)\n", f.EnvFile)
 	// (a missing explicit --env-file already failed in LoadEnv, so this is
 	// the default .env, which is where `secret gen` writes)
 	gen := exec.Command(exe, "secret", "gen")
 	gen.Dir = filepath.Dir(f.EnvFile) // the project root: .env.example is there
-	gen.Stdout, gen.Stderr = f.ErrOut, f.ErrOut
+	gen.Stdout, gen.Stderr = notes, notes
 	if err := gen.Run(); err != nil {
+		_, _ = buf.WriteTo(f.ErrOut)
 		return fmt.Errorf("stackctl secret gen: %w", err)
 	}
 	if err := godotenv.Load(f.EnvFile); err != nil {
@@ -134,7 +157,13 @@ func runUp(ctx context.Context, f *cmdutil.Factory, o *upOpts) error {
 	if _, err := f.Project(); err != nil {
 		return err
 	}
-	if err := ensureEnv(f, exe); err != nil {
+	// a wrong --postgrest or --caddy changes nothing either
+	if !o.docker {
+		if err := resolveBinaries(ctx, o); err != nil {
+			return err
+		}
+	}
+	if err := ensureEnv(f, exe, o.quiet); err != nil {
 		return err
 	}
 	c, err := loadConfig(f)
@@ -153,13 +182,7 @@ func runUp(ctx context.Context, f *cmdutil.Factory, o *upOpts) error {
 		return err
 	}
 	if o.postgrest != "builtin" {
-		p, err := exec.LookPath(o.postgrest)
-		if err != nil {
-			return fmt.Errorf("--postgrest=%s: not an executable postgrest binary (%v); use --postgrest=builtin for the built-in engine", o.postgrest, err)
-		}
-		if c.Postgrest, err = filepath.Abs(p); err != nil {
-			return err
-		}
+		c.Postgrest = o.postgrest
 	}
 	if _, err := pgserver.FindBinDir(); err != nil {
 		return err
@@ -170,7 +193,7 @@ func runUp(ctx context.Context, f *cmdutil.Factory, o *upOpts) error {
 	if stack.Running(c.StateDir) {
 		return stack.AlreadyRunningError(c.StateDir)
 	}
-	if err := stopStray(f, c); err != nil {
+	if err := stopStray(f, c, o.quiet); err != nil {
 		return err
 	}
 	if err := c.CheckPorts(); err != nil {
@@ -179,8 +202,46 @@ func runUp(ctx context.Context, f *cmdutil.Factory, o *upOpts) error {
 	if o.detach && !o.supervise {
 		return startDetached(f, c, o)
 	}
+	return runSupervisor(ctx, f, c, o, policy)
+}
 
-	sigCtx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+// resolveBinaries makes --postgrest and --caddy absolute paths of
+// executables (the detached supervisor runs elsewhere than the shell's
+// PATH lookup), and checks that an external Caddy has the JWT module.
+func resolveBinaries(ctx context.Context, o *upOpts) error {
+	if o.postgrest != "builtin" {
+		p, err := exec.LookPath(o.postgrest)
+		if err != nil {
+			return fmt.Errorf("--postgrest=%s: not an executable postgrest binary (%v); use --postgrest=builtin for the built-in engine", o.postgrest, err)
+		}
+		if o.postgrest, err = filepath.Abs(p); err != nil {
+			return err
+		}
+	}
+	if o.caddy != "builtin" {
+		p, err := exec.LookPath(o.caddy)
+		if err != nil {
+			return fmt.Errorf("--caddy=%s: not an executable Caddy binary (%v); use --caddy=builtin for the built-in Caddy", o.caddy, err)
+		}
+		if p, err = filepath.Abs(p); err != nil {
+			return err
+		}
+		// the detached parent checked it already
+		if !o.supervise {
+			if err := stack.CheckCaddyBinary(ctx, p, stack.CaddyCheckTimeout); err != nil {
+				return err
+			}
+		}
+		o.caddy = p
+	}
+	return nil
+}
+
+// runSupervisor runs the stack in this process: the foreground `up`, or
+// the detached supervisor (--supervise). A foreground stack stopped by a
+// signal exits 128+signal (130 for Ctrl-C, 143 for SIGTERM), as shells do.
+func runSupervisor(ctx context.Context, f *cmdutil.Factory, c *stack.Config, o *upOpts, policy stack.RestartPolicy) error {
+	sigCtx, caught, stop := stopSignals(ctx)
 	defer stop()
 	if o.supervise {
 		signal.Ignore(syscall.SIGHUP)
@@ -204,11 +265,17 @@ func runUp(ctx context.Context, f *cmdutil.Factory, o *upOpts) error {
 		Detached:     o.supervise,
 		StartTimeout: o.timeout,
 		Restart:      policy,
+		Caddy:        o.caddy,
 		Ready: func(st *stack.State) {
 			if !o.supervise {
-				stack.PrintBanner(f.Out, c, st, false)
+				printUp(f, c, st, o.quiet, false)
 			}
 		},
+	}
+	if o.progressFD > 0 {
+		// not inherited by the components: the parent reads to EOF
+		syscall.CloseOnExec(o.progressFD)
+		sup.Progress = os.NewFile(uintptr(o.progressFD), "progress")
 	}
 	err = sup.Run(sigCtx)
 	if o.supervise {
@@ -225,18 +292,60 @@ func runUp(ctx context.Context, f *cmdutil.Factory, o *upOpts) error {
 		return err
 	}
 	fmt.Fprintln(f.ErrOut, "stackctl: stack stopped")
+	if sig := caught(); sig != 0 {
+		return &cmdutil.ExitError{Code: 128 + int(sig)}
+	}
 	return nil
+}
+
+// printUp is what up prints once the stack is healthy: the banner, or with
+// --quiet only the URL (for scripts).
+func printUp(f *cmdutil.Factory, c *stack.Config, st *stack.State, quiet, detached bool) {
+	if quiet {
+		fmt.Fprintln(f.Out, c.BaseURL())
+		return
+	}
+	stack.PrintBanner(f.Out, c, st, detached)
+}
+
+// stopSignals is signal.NotifyContext for SIGINT and SIGTERM that also
+// tells which one arrived first (0: none).
+func stopSignals(parent context.Context) (context.Context, func() syscall.Signal, func()) {
+	ctx, cancel := context.WithCancel(parent)
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	var got atomic.Int32
+	done := make(chan struct{})
+	go func() {
+		select {
+		case s := <-ch:
+			if ss, ok := s.(syscall.Signal); ok {
+				got.Store(int32(ss))
+			}
+			cancel()
+		case <-done:
+		}
+	}()
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			signal.Stop(ch)
+			close(done)
+			cancel()
+		})
+	}
+	return ctx, func() syscall.Signal { return syscall.Signal(got.Load()) }, stop
 }
 
 // stopStray stops a PostgreSQL left running on the stack's data directory
 // with no supervisor (one `pg_ctl restart` started under a supervisor that
 // was killed since): it would hold the port and the data directory.
-func stopStray(f *cmdutil.Factory, c *stack.Config) error {
+func stopStray(f *cmdutil.Factory, c *stack.Config, quiet bool) error {
 	pid, err := stack.StopStrayPostgres(c.StateDir)
 	if err != nil {
 		return fmt.Errorf("%w: stop it by hand (`pg_ctl stop -m fast -D %s`) and run up again", err, stack.DataDir(c.StateDir))
 	}
-	if pid != 0 {
+	if pid != 0 && !quiet {
 		fmt.Fprintf(f.ErrOut, "stackctl: %s\n", stack.StrayStoppedMessage(c.StateDir, pid))
 	}
 	return nil
@@ -261,7 +370,7 @@ func startDetached(f *cmdutil.Factory, c *stack.Config, o *upOpts) error {
 	}
 	defer lf.Close()
 	args := []string{"--env-file", f.EnvFile, "up", "--supervise", "--detach", "--postgrest", c.Postgrest,
-		"--timeout", o.timeout.String(), "--restart", o.restart}
+		"--caddy", o.caddy, "--timeout", o.timeout.String(), "--restart", o.restart, "--progress-fd", "3"}
 	if o.noSeed {
 		args = append(args, "--no-seed")
 	}
@@ -270,13 +379,25 @@ func startDetached(f *cmdutil.Factory, c *stack.Config, o *upOpts) error {
 		return err
 	}
 	defer devnull.Close()
+	// the start steps come through a pipe (fd 3 of the supervisor), as
+	// they happen; it closes once the stack is up or the start failed
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		return err
+	}
+	defer pr.Close()
 	cmd := exec.Command(c.Exe, args...)
 	cmd.Dir = c.Dir
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = devnull, lf, lf
+	cmd.ExtraFiles = []*os.File{pw}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	if err := cmd.Start(); err != nil {
+	err = cmd.Start()
+	pw.Close()
+	if err != nil {
 		return fmt.Errorf("start the supervisor: %w", err)
 	}
+	progress := make(chan string, 64)
+	go readProgress(pr, progress)
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
 	deadline := time.After(o.timeout + 10*time.Second)
@@ -287,11 +408,18 @@ func startDetached(f *cmdutil.Factory, c *stack.Config, o *upOpts) error {
 	defer signal.Stop(sig)
 	for {
 		select {
-		case <-sig:
+		case s := <-sig:
 			// interrupted while starting: do not leave a half-started stack behind
 			_ = syscall.Kill(cmd.Process.Pid, syscall.SIGTERM)
 			<-exited
-			return errors.New("interrupted: the stack was stopped")
+			return &cmdutil.ExitError{Code: 128 + int(s.(syscall.Signal)), Err: errors.New("interrupted: the stack was stopped")}
+		case line, ok := <-progress:
+			if !ok {
+				progress = nil // closed: no more steps
+			} else if !o.quiet {
+				fmt.Fprintf(f.ErrOut, "stackctl: %s\n", line)
+			}
+			continue
 		case err := <-exited:
 			return fmt.Errorf("the stack did not start (supervisor %v); last lines of %s:\n%s", err, logPath, indent(tailFile(logPath, 20)))
 		case <-deadline:
@@ -301,8 +429,42 @@ func startDetached(f *cmdutil.Factory, c *stack.Config, o *upOpts) error {
 		}
 		st, _ := stack.ReadState(c.StateDir)
 		if st != nil && st.SupervisorPID == cmd.Process.Pid && st.Status == "running" {
-			stack.PrintBanner(f.Out, c, st, true)
+			drainProgress(f, progress, o.quiet)
+			printUp(f, c, st, o.quiet, true)
 			return nil
+		}
+	}
+}
+
+// maxProgressLine bounds one start step line read from the supervisor.
+const maxProgressLine = 4096
+
+// readProgress sends the supervisor's start steps to out, closing it at EOF.
+func readProgress(r io.Reader, out chan<- string) {
+	defer close(out)
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 512), maxProgressLine)
+	for sc.Scan() {
+		out <- sc.Text()
+	}
+}
+
+// drainProgress prints the steps still in the pipe once the stack is
+// running (the supervisor closes it before it marks the stack running;
+// bounded all the same).
+func drainProgress(f *cmdutil.Factory, progress <-chan string, quiet bool) {
+	limit := time.After(5 * time.Second)
+	for progress != nil {
+		select {
+		case line, ok := <-progress:
+			if !ok {
+				return
+			}
+			if !quiet {
+				fmt.Fprintf(f.ErrOut, "stackctl: %s\n", line)
+			}
+		case <-limit:
+			return
 		}
 	}
 }
