@@ -30,3 +30,13 @@ func WriteJSON(w io.Writer, v any) error {
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
 }
+
+// JSONExit is what a command returns after writing its JSON report for
+// err: the exit status text mode would have, with nothing more printed
+// (the report's "error" field carries the message).
+func JSONExit(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &ExitError{Code: ExitCode(err)}
+}

@@ -475,13 +475,10 @@ func newStatus(f *cmdutil.Factory) *cobra.Command {
 			rep, err := statusOf(cmd.Context(), f)
 			if output == "json" {
 				rep.OK, rep.Error = err == nil, cmdutil.ErrString(err)
-				if err := cmdutil.WriteJSON(f.Out, rep); err != nil {
-					return err
+				if werr := cmdutil.WriteJSON(f.Out, rep); werr != nil {
+					return werr
 				}
-				if err != nil {
-					return &cmdutil.ExitError{Code: cmdutil.ExitCode(err), Err: err}
-				}
-				return nil
+				return cmdutil.JSONExit(err)
 			}
 			return printStatusText(f, rep, err)
 		},
