@@ -77,15 +77,13 @@ the demo user and says so. Works against the native and the Docker stack. Never 
 				return err
 			}
 			rep.Notes = append(notes, rep.Notes...)
-			{
-				for _, n := range rep.Notes {
-					fmt.Fprintf(f.ErrOut, "note: %s\n", n)
-				}
-				if rep.Throwaway {
-					fmt.Fprintf(f.ErrOut, "note: using the throwaway user %s (removed afterwards)\n", rep.User)
-				}
-				smoketest.Print(f.Out, rep)
+			for _, n := range rep.Notes {
+				fmt.Fprintf(f.ErrOut, "note: %s\n", n)
 			}
+			if rep.Throwaway {
+				fmt.Fprintf(f.ErrOut, "note: using the throwaway user %s (removed afterwards)\n", rep.User)
+			}
+			smoketest.Print(f.Out, rep)
 			if !rep.OK() {
 				return &cmdutil.ExitError{Code: 1}
 			}
