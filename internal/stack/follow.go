@@ -3,6 +3,7 @@ package stack
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"time"
@@ -97,4 +98,55 @@ func lastN(b []byte, n int) []byte {
 		end = j
 	}
 	return b[end+1:]
+}
+
+// NamedLog is one component's log file.
+type NamedLog struct {
+	Name, Path string
+}
+
+// FollowLogs copies several logs to w, each line prefixed with its
+// component's name as in the combined stream ("api    | ..."): the last n
+// lines of each file one after another, then, with follow, new lines of
+// all of them as they come (one goroutine per file) until ctx ends. Lines
+// are written whole; lines of different files interleave in arrival order.
+func FollowLogs(ctx context.Context, w io.Writer, logs []NamedLog, n int, follow bool) error {
+	m := NewRawMux(w)
+	writers := make([]*LineWriter, len(logs))
+	for i, l := range logs {
+		writers[i] = m.Writer(l.Name, nil)
+	}
+	if !follow {
+		for i, l := range logs {
+			err := FollowLog(ctx, writers[i], l.Path, n, false)
+			writers[i].Flush()
+			if err != nil {
+				return fmt.Errorf("%s log: %w", l.Name, err)
+			}
+		}
+		return nil
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errs := make(chan error, len(logs))
+	for i, l := range logs {
+		go func() {
+			err := FollowLog(ctx, writers[i], l.Path, n, true)
+			if err != nil {
+				err = fmt.Errorf("%s log: %w", l.Name, err)
+				cancel() // one failed: stop the others too
+			}
+			errs <- err
+		}()
+	}
+	var first error
+	for range logs {
+		if err := <-errs; err != nil && first == nil {
+			first = err
+		}
+	}
+	for _, wr := range writers {
+		wr.Flush()
+	}
+	return first
 }

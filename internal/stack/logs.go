@@ -14,10 +14,18 @@ import (
 type Mux struct {
 	mu  sync.Mutex
 	out io.Writer
+	// console: Caddy's access-log JSON is shown in short (consoleLine)
+	console bool
 }
 
-// NewMux returns a Mux writing to out (nil: nowhere).
-func NewMux(out io.Writer) *Mux { return &Mux{out: out} }
+// NewMux returns a Mux writing to out (nil: nowhere) for the terminal:
+// Caddy's access-log lines are shortened, health probes left out (see
+// consoleLine); the component files keep the lines as written.
+func NewMux(out io.Writer) *Mux { return &Mux{out: out, console: true} }
+
+// NewRawMux returns a Mux that prefixes lines and changes nothing else
+// (`stackctl logs` of several files).
+func NewRawMux(out io.Writer) *Mux { return &Mux{out: out} }
 
 // Printf writes a supervisor line ("stack | ...").
 func (m *Mux) Printf(format string, a ...any) {
@@ -96,6 +104,12 @@ func (w *LineWriter) keep(b []byte) {
 
 func (w *LineWriter) emit(l string) {
 	l = strings.TrimRight(l, "\r")
+	if w.mux.console && w.name == CompCaddy && w.cut == 0 {
+		var keep bool
+		if l, keep = consoleLine(l); !keep {
+			return
+		}
+	}
 	if w.cut > 0 {
 		l += fmt.Sprintf(" [%d more bytes cut]", w.cut)
 	}

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"os"
 	"strconv"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -125,47 +124,7 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 	}
 	down.Flags().BoolVarP(&yes, "yes", "y", false, "confirm reverting every migration")
 
-	var exitCode bool
-	status := &cobra.Command{
-		Use:   "status",
-		Short: "List migrations as applied or pending (--exit-code: exit 1 when some are pending)",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			mg, err := open(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer mg.Close()
-			st, err := mg.Status()
-			if err != nil {
-				return err
-			}
-			tw := tabwriter.NewWriter(f.Out, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "VERSION\tNAME\tSTATE")
-			pending, dirty := 0, false
-			for _, s := range st {
-				state := "applied"
-				if s.Dirty {
-					state, dirty = "applied (DIRTY)", true
-				} else if !s.Applied {
-					state = "pending"
-					pending++
-				}
-				fmt.Fprintf(tw, "%04d\t%s\t%s\n", s.Version, s.Identifier, state)
-			}
-			tw.Flush()
-			fmt.Fprintf(f.Out, "version %s, %d pending\n", version(mg), pending)
-			if dirty {
-				v, _, _, _ := mg.Version()
-				fmt.Fprintf(f.Out, "the database is dirty: fix the failed migration, then `stackctl migrate force %d` (or %d if it was rolled back)\n", v, int(v)-1)
-			}
-			if exitCode && (pending > 0 || dirty) {
-				return &cmdutil.ExitError{Code: 1}
-			}
-			return nil
-		},
-	}
-	status.Flags().BoolVar(&exitCode, "exit-code", false, "exit with status 1 when migrations are pending (or the database is dirty)")
+	status := newStatus(f, open, version)
 
 	versionCmd := &cobra.Command{
 		Use:   "version",

@@ -3,7 +3,6 @@ package smoketest
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"time"
@@ -32,8 +31,8 @@ POSTGRES_PASSWORD from .env) it creates a throwaway user and removes it afterwar
 the demo user and says so. Works against the native and the Docker stack. Never prints tokens.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if output != "text" && output != "json" {
-				return fmt.Errorf("-o %s: use text or json", output)
+			if err := cmdutil.CheckOutput(output); err != nil {
+				return err
 			}
 			ctx := cmd.Context()
 			if ctx == nil {
@@ -71,22 +70,20 @@ the demo user and says so. Works against the native and the Docker stack. Never 
 				DBURL:     dbURL,
 				JWTSecret: os.Getenv("JWT_SECRET"),
 			})
+			if output == "json" {
+				return writeJSON(f, url, notes, rep, err)
+			}
 			if err != nil {
 				return err
 			}
 			rep.Notes = append(notes, rep.Notes...)
-			if output == "json" {
-				b, _ := json.MarshalIndent(rep, "", "  ")
-				fmt.Fprintln(f.Out, string(b))
-			} else {
-				for _, n := range rep.Notes {
-					fmt.Fprintf(f.ErrOut, "note: %s\n", n)
-				}
-				if rep.Throwaway {
-					fmt.Fprintf(f.ErrOut, "note: using the throwaway user %s (removed afterwards)\n", rep.User)
-				}
-				smoketest.Print(f.Out, rep)
+			for _, n := range rep.Notes {
+				fmt.Fprintf(f.ErrOut, "note: %s\n", n)
 			}
+			if rep.Throwaway {
+				fmt.Fprintf(f.ErrOut, "note: using the throwaway user %s (removed afterwards)\n", rep.User)
+			}
+			smoketest.Print(f.Out, rep)
 			if !rep.OK() {
 				return &cmdutil.ExitError{Code: 1}
 			}
@@ -97,4 +94,37 @@ the demo user and says so. Works against the native and the Docker stack. Never 
 	cmd.Flags().StringVar(&dbURL, "db-url", "", "superuser URL of the stack's database, for a throwaway user (default $DATABASE_URL)")
 	cmd.Flags().StringVarP(&output, "output", "o", "text", "output format: text or json")
 	return cmd
+}
+
+// report is `smoke-test -o json` (docs/json-output.md): the same keys when
+// the gateway cannot be reached; ok is true exactly when the exit status is 0.
+type report struct {
+	OK        bool               `json:"ok"`
+	Error     *string            `json:"error"`
+	URL       string             `json:"url"`
+	User      string             `json:"user"`
+	Throwaway bool               `json:"throwaway_user"`
+	Notes     []string           `json:"notes"`
+	Results   []smoketest.Result `json:"results"`
+	Passed    int                `json:"passed"`
+	Failed    int                `json:"failed"`
+	Elapsed   float64            `json:"elapsed_seconds"`
+}
+
+func writeJSON(f *cmdutil.Factory, url string, notes []string, rep *smoketest.Report, err error) error {
+	out := report{URL: url, Notes: append([]string{}, notes...), Results: []smoketest.Result{}}
+	if rep != nil {
+		out.URL, out.User, out.Throwaway = rep.URL, rep.User, rep.Throwaway
+		out.Notes = append(out.Notes, rep.Notes...)
+		out.Results = append(out.Results, rep.Results...)
+		out.Passed, out.Failed, out.Elapsed = rep.Passed, rep.Failed, rep.Elapsed
+		if err == nil && !rep.OK() {
+			err = fmt.Errorf("%d checks failed, %d passed", rep.Failed, rep.Passed)
+		}
+	}
+	out.OK, out.Error = err == nil, cmdutil.ErrString(err)
+	if werr := cmdutil.WriteJSON(f.Out, out); werr != nil {
+		return werr
+	}
+	return cmdutil.JSONExit(err)
 }

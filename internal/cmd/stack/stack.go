@@ -7,7 +7,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -601,6 +600,30 @@ func newDown(f *cmdutil.Factory) *cobra.Command {
 	return cmd
 }
 
+// statusReport is `status -o json`: the same keys whether or not a stack
+// runs (docs/json-output.md); ok is true exactly when the exit status is 0.
+type statusReport struct {
+	OK            bool               `json:"ok"`
+	Error         *string            `json:"error"`
+	Running       bool               `json:"running"`
+	Healthy       bool               `json:"healthy"`
+	Status        string             `json:"status"`
+	SupervisorPID int                `json:"supervisor_pid"`
+	URL           string             `json:"url"`
+	Detached      bool               `json:"detached"`
+	Restart       string             `json:"restart"`
+	Components    []stack.Health     `json:"components"`
+	Secret        *stack.SecretCheck `json:"secret"`
+	StrayPostgres *strayReport       `json:"stray_postgres"`
+	LastError     *string            `json:"last_error"`
+}
+
+type strayReport struct {
+	PID     int    `json:"pid"`
+	Port    int    `json:"port"`
+	DataDir string `json:"data_dir"`
+}
+
 func newStatus(f *cmdutil.Factory) *cobra.Command {
 	var output string
 	cmd := &cobra.Command{
@@ -608,49 +631,105 @@ func newStatus(f *cmdutil.Factory) *cobra.Command {
 		Short: "Show each component of the native stack: pid, port, health, restarts (exit 3 when not running)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if output != "text" && output != "json" {
-				return fmt.Errorf("-o %s: use text or json", output)
-			}
-			c, err := loadConfig(f)
-			if err != nil {
-				return envError(f, err)
-			}
-			st, err := stack.ReadState(c.StateDir)
-			if err != nil {
+			if err := cmdutil.CheckOutput(output); err != nil {
 				return err
 			}
-			if st == nil || !stack.Running(c.StateDir) {
-				printNotRunning(f, c, output == "json")
-				return &cmdutil.ExitError{Code: 3}
-			}
-			hs := stack.Check(st)
-			sc := stack.CheckSecret(cmd.Context(), st, c.JWTSecret, c.DatabaseURL())
-			healthy := st.Status == "running" && sc.OK
-			for _, h := range hs {
-				healthy = healthy && h.Healthy
-			}
+			rep, err := statusOf(cmd.Context(), f)
 			if output == "json" {
-				b, _ := json.MarshalIndent(map[string]any{"running": true, "healthy": healthy, "status": st.Status,
-					"supervisor_pid": st.SupervisorPID, "url": st.URL, "detached": st.Detached, "restart": st.Restart,
-					"components": hs, "secret": sc}, "", "  ")
-				fmt.Fprintln(f.Out, string(b))
-			} else {
-				printStatus(f.Out, st, hs)
-				if !sc.OK {
-					fmt.Fprintf(f.Out, "JWT secret: MISMATCH: %s\n", sc.Problem)
+				rep.OK, rep.Error = err == nil, cmdutil.ErrString(err)
+				if werr := cmdutil.WriteJSON(f.Out, rep); werr != nil {
+					return werr
 				}
+				return cmdutil.JSONExit(err)
 			}
-			if !healthy {
-				return &cmdutil.ExitError{Code: 1}
-			}
-			return nil
+			return printStatusText(f, rep, err)
 		},
 	}
 	cmd.Flags().StringVarP(&output, "output", "o", "text", "output format: text or json")
 	return cmd
 }
 
-func printStatus(w io.Writer, st *stack.State, hs []stack.Health) {
+var (
+	errNotRunning = &cmdutil.ExitError{Code: 3, Err: errors.New("no stack is running (start it with `stackctl up`)")}
+	errUnhealthy  = errors.New("the stack is not healthy")
+)
+
+// statusOf gathers what status reports; the error is why it exits non-zero
+// (errNotRunning: 3, otherwise 1).
+func statusOf(ctx context.Context, f *cmdutil.Factory) (*statusReport, error) {
+	rep := &statusReport{Components: []stack.Health{}}
+	c, err := loadConfig(f)
+	if err != nil {
+		return rep, envError(f, err)
+	}
+	st, err := stack.ReadState(c.StateDir)
+	if err != nil {
+		return rep, err
+	}
+	if st == nil || !stack.Running(c.StateDir) {
+		if stray := stack.StrayPostgres(c.StateDir); stray != nil {
+			rep.StrayPostgres = &strayReport{PID: stray.PID, Port: stray.Port, DataDir: stack.DataDir(c.StateDir)}
+		}
+		if last := lastError(stack.LogPath(c.StateDir, "stack")); last != "" {
+			rep.LastError = &last
+		}
+		return rep, errNotRunning
+	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	hs := stack.Check(st)
+	sc := stack.CheckSecret(ctx, st, c.JWTSecret, c.DatabaseURL())
+	rep.Running, rep.Status, rep.SupervisorPID, rep.URL = true, st.Status, st.SupervisorPID, st.URL
+	rep.Detached, rep.Restart, rep.Secret = st.Detached, st.Restart, &sc
+	if hs != nil {
+		rep.Components = hs
+	}
+	rep.Healthy = st.Status == "running" && sc.OK
+	var bad []string
+	for _, h := range hs {
+		rep.Healthy = rep.Healthy && h.Healthy
+		if !h.Healthy {
+			bad = append(bad, h.Component)
+		}
+	}
+	switch {
+	case rep.Healthy:
+		return rep, nil
+	case !sc.OK:
+		return rep, fmt.Errorf("%w: JWT secret mismatch: %s", errUnhealthy, sc.Problem)
+	case len(bad) > 0:
+		return rep, fmt.Errorf("%w: %s unhealthy", errUnhealthy, strings.Join(bad, ", "))
+	}
+	return rep, fmt.Errorf("%w: the stack is %s", errUnhealthy, st.Status)
+}
+
+func printStatusText(f *cmdutil.Factory, rep *statusReport, err error) error {
+	switch {
+	case errors.Is(err, errNotRunning):
+		fmt.Fprintln(f.Out, errNotRunning.Err)
+		if s := rep.StrayPostgres; s != nil {
+			fmt.Fprintf(f.Out, "but PostgreSQL (pid %d, port %d) is running on %s without a supervisor: `stackctl down` stops it (`stackctl up` does too)\n",
+				s.PID, s.Port, s.DataDir)
+		}
+		if rep.LastError != nil {
+			fmt.Fprintf(f.Out, "the last run ended with: %s (see `stackctl logs`)\n", *rep.LastError)
+		}
+		return &cmdutil.ExitError{Code: 3}
+	case !rep.Running:
+		return err
+	}
+	printStatus(f.Out, rep)
+	if !rep.Secret.OK {
+		fmt.Fprintf(f.Out, "JWT secret: MISMATCH: %s\n", rep.Secret.Problem)
+	}
+	if err != nil {
+		return &cmdutil.ExitError{Code: 1}
+	}
+	return nil
+}
+
+func printStatus(w io.Writer, st *statusReport) {
 	restart := ""
 	if st.Restart != "" {
 		restart = ", --restart " + st.Restart
@@ -659,7 +738,7 @@ func printStatus(w io.Writer, st *stack.State, hs []stack.Health) {
 		map[bool]string{true: "detached", false: "foreground"}[st.Detached], restart)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "COMPONENT\tPID\tPORT\tHEALTH\tRESTARTS\tLAST EXIT\tCHECK")
-	for _, h := range hs {
+	for _, h := range st.Components {
 		last := "-"
 		if h.LastExit != "" {
 			last = h.LastExit
@@ -673,57 +752,47 @@ func printStatus(w io.Writer, st *stack.State, hs []stack.Health) {
 	tw.Flush()
 }
 
-// printNotRunning says no stack runs, naming a PostgreSQL server still
-// running on the stack's data directory (which `down` or `up` stops).
-func printNotRunning(f *cmdutil.Factory, c *stack.Config, asJSON bool) {
-	stray := stack.StrayPostgres(c.StateDir)
-	if asJSON {
-		out := map[string]any{"running": false, "components": []any{}}
-		if stray != nil {
-			out["stray_postgres"] = map[string]any{"pid": stray.PID, "port": stray.Port, "data_dir": stack.DataDir(c.StateDir)}
-		}
-		b, _ := json.MarshalIndent(out, "", "  ")
-		fmt.Fprintln(f.Out, string(b))
-		return
-	}
-	fmt.Fprintln(f.Out, "no stack is running (start it with `stackctl up`)")
-	if stray != nil {
-		fmt.Fprintf(f.Out, "but PostgreSQL (pid %d, port %d) is running on %s without a supervisor: `stackctl down` stops it (`stackctl up` does too)\n",
-			stray.PID, stray.Port, stack.DataDir(c.StateDir))
-	}
-	if last := lastError(stack.LogPath(c.StateDir, "stack")); last != "" {
-		fmt.Fprintf(f.Out, "the last run ended with: %s (see `stackctl logs`)\n", last)
-	}
-}
-
 var logNames = []string{"stack", stack.CompPG, "migrate", stack.CompAPI, stack.CompCaddy}
 
 func newLogs(f *cmdutil.Factory) *cobra.Command {
 	var follow bool
 	var lines int
 	cmd := &cobra.Command{
-		Use:       "logs [stack|pg|migrate|api|caddy]",
-		Short:     "Print the native stack's logs (default: the combined, prefixed stream); -f follows",
-		Args:      cobra.MaximumNArgs(1),
+		Use:   "logs [stack|pg|migrate|api|caddy]...",
+		Short: "Print the native stack's logs (default: the combined, prefixed stream); several components are prefixed; -f follows",
+		Long: `Print one log file as it is (default: stack, the combined stream), or several components'
+files with each line prefixed by its component ("api    | ..."): without -f the files one after
+another, with -f all of them as lines arrive, until Ctrl-C.`,
 		ValidArgs: logNames,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if lines < 0 {
 				return fmt.Errorf("-n %d: give a number of lines, 0 or more (0: all)", lines)
 			}
-			name := "stack"
-			if len(args) == 1 {
-				name = args[0]
+			names := args
+			if len(names) == 0 {
+				names = []string{"stack"}
 			}
-			if !slices.Contains(logNames, name) {
-				return fmt.Errorf("unknown component %q: use one of %s", name, strings.Join(logNames, ", "))
+			var uniq []string
+			for _, name := range names {
+				if !slices.Contains(logNames, name) {
+					return fmt.Errorf("unknown component %q: use one or more of %s", name, strings.Join(logNames, ", "))
+				}
+				if !slices.Contains(uniq, name) {
+					uniq = append(uniq, name)
+				}
 			}
+			names = uniq
 			c, err := loadConfig(f)
 			if err != nil {
 				return envError(f, err)
 			}
-			path := stack.LogPath(c.StateDir, name)
-			if _, err := os.Stat(path); err != nil {
-				return fmt.Errorf("no %s log yet (%s): start the stack with `stackctl up`", name, path)
+			var logs []stack.NamedLog
+			for _, name := range names {
+				path := stack.LogPath(c.StateDir, name)
+				if _, err := os.Stat(path); err != nil {
+					return fmt.Errorf("no %s log yet (%s): start the stack with `stackctl up`", name, path)
+				}
+				logs = append(logs, stack.NamedLog{Name: name, Path: path})
 			}
 			ctx := cmd.Context()
 			if ctx == nil {
@@ -731,10 +800,13 @@ func newLogs(f *cmdutil.Factory) *cobra.Command {
 			}
 			ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			return stack.FollowLog(ctx, f.Out, path, lines, follow)
+			if len(logs) == 1 {
+				return stack.FollowLog(ctx, f.Out, logs[0].Path, lines, follow)
+			}
+			return stack.FollowLogs(ctx, f.Out, logs, lines, follow)
 		},
 	}
 	cmd.Flags().BoolVarP(&follow, "follow", "f", false, "keep printing new lines until Ctrl-C")
-	cmd.Flags().IntVarP(&lines, "tail", "n", 0, "print only the last N lines first (0: all)")
+	cmd.Flags().IntVarP(&lines, "tail", "n", 0, "print only the last N lines (of each file) first (0: all)")
 	return cmd
 }

@@ -88,6 +88,9 @@ PGRST_APP_SETTINGS_LOGIN_MAX_ATTEMPTS_USER and PGRST_APP_SETTINGS_LOGIN_MAX_ATTE
 		Short: "Show the throttle state of --user/--addr, or a summary and the locked-out users",
 		Args:  cobra.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
+			if so.Output == "json" {
+				return statusJSON(c.Context(), db, so, f.Out)
+			}
 			return withConn(c.Context(), db, func(conn *pgx.Conn) error { return RunStatus(c.Context(), conn, so, f.Out) })
 		},
 	}
@@ -152,35 +155,77 @@ func ApplySettings(ctx context.Context, conn *pgx.Conn, getenv func(string) stri
 	return nil
 }
 
-// RunStatus prints the entries of the given keys, or the summary.
-func RunStatus(ctx context.Context, conn *pgx.Conn, o StatusOptions, out io.Writer) error {
-	if o.Output != "text" && o.Output != "json" {
-		return fmt.Errorf("unknown output format %q: use -o text or -o json", o.Output)
+// StatusReport is `throttle status -o json` (docs/json-output.md): the same
+// keys with or without --user/--addr and when the database cannot be read.
+// kinds and locked_users are the summary (null with --user/--addr), entries
+// the asked keys (null without); all null on error.
+type StatusReport struct {
+	OK          bool          `json:"ok"`
+	Error       *string       `json:"error"`
+	Kinds       []KindSummary `json:"kinds"`
+	LockedUsers []LockedUser  `json:"locked_users"`
+	Entries     []Entry       `json:"entries"`
+}
+
+// statusJSON writes the StatusReport and exits as text mode would.
+func statusJSON(ctx context.Context, db *dbconn.Options, o StatusOptions, out io.Writer) error {
+	var rep StatusReport
+	err := withConn(ctx, db, func(conn *pgx.Conn) error {
+		r, err := readStatus(ctx, conn, o)
+		rep = r
+		return err
+	})
+	if err != nil {
+		rep = StatusReport{}
 	}
+	rep.OK, rep.Error = err == nil, cmdutil.ErrString(err)
+	if werr := writeJSON(out, rep); werr != nil {
+		return werr
+	}
+	return cmdutil.JSONExit(err)
+}
+
+func readStatus(ctx context.Context, conn *pgx.Conn, o StatusOptions) (StatusReport, error) {
+	var rep StatusReport
 	if o.User == "" && o.Addr == "" {
 		s, err := ReadSummary(ctx, conn)
-		if err != nil {
-			return err
+		rep.Kinds, rep.LockedUsers = s.Kinds, s.LockedUsers
+		if rep.Kinds == nil {
+			rep.Kinds = []KindSummary{}
 		}
-		if o.Output == "json" {
-			return writeJSON(out, s)
-		}
-		return printSummary(out, s)
+		return rep, err
 	}
-	var entries []Entry
+	rep.Entries = []Entry{}
 	for _, k := range [][2]string{{"user", o.User}, {"addr", o.Addr}} {
 		if k[1] == "" {
 			continue
 		}
 		e, err := ReadEntry(ctx, conn, k[0], k[1])
 		if err != nil {
-			return err
+			return rep, err
 		}
-		entries = append(entries, e)
+		rep.Entries = append(rep.Entries, e)
+	}
+	return rep, nil
+}
+
+// RunStatus prints the entries of the given keys, or the summary.
+func RunStatus(ctx context.Context, conn *pgx.Conn, o StatusOptions, out io.Writer) error {
+	if o.Output != "text" && o.Output != "json" {
+		return fmt.Errorf("unknown output format %q: use -o text or -o json", o.Output)
+	}
+	rep, err := readStatus(ctx, conn, o)
+	if err != nil {
+		return err
 	}
 	if o.Output == "json" {
-		return writeJSON(out, map[string]any{"entries": entries})
+		rep.OK = true
+		return writeJSON(out, rep)
 	}
+	if rep.Entries == nil {
+		return printSummary(out, Summary{Kinds: rep.Kinds, LockedUsers: rep.LockedUsers})
+	}
+	entries := rep.Entries
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "KIND\tKEY\tATTEMPTS\tWINDOW\tLOCKED FOR")
 	for _, e := range entries {

@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -108,34 +107,7 @@ process list and shell history).`,
 	}
 	del.Flags().BoolVarP(&yes, "yes", "y", false, "confirm deleting the user and their rows")
 
-	list := &cobra.Command{
-		Use:     "list",
-		Aliases: []string{"ls"},
-		Short:   "List users, their roles and live sessions",
-		Args:    cobra.NoArgs,
-		RunE: func(c *cobra.Command, args []string) error {
-			ctx := c.Context()
-			conn, err := db.Connect(ctx)
-			if err != nil {
-				return err
-			}
-			defer conn.Close(ctx)
-			users, err := authdb.ListUsers(ctx, conn)
-			if err != nil {
-				return err
-			}
-			tw := tabwriter.NewWriter(f.Out, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "USERNAME\tROLE\tSESSIONS\tNOTE")
-			for _, u := range users {
-				note := ""
-				if !u.RoleAllowed {
-					note = "role missing or not allowed: cannot log in"
-				}
-				fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", u.Username, u.Role, u.Sessions, note)
-			}
-			return tw.Flush()
-		},
-	}
+	list := newList(f, db)
 	cmd.AddCommand(add, passwd, del, list)
 	return cmd
 }
