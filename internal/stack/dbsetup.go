@@ -15,14 +15,18 @@ import (
 	"github.com/authstack/authstack/internal/authdb"
 )
 
+// PGPasswordFix is the fix for a POSTGRES_PASSWORD the existing cluster
+// does not have: one that keeps the data, never `down --volumes`.
+const PGPasswordFix = "keep the data: run `stackctl secret reset-pg-password` (sets the cluster's postgres password to POSTGRES_PASSWORD of .env, generating one when empty), or put the original password back in .env"
+
 func (s *Supervisor) createDatabase(ctx context.Context) error {
 	c := s.Config
 	conn, err := pgx.Connect(ctx, c.AdminURL())
 	if err != nil {
 		var pe *pgconn.PgError
 		if errors.As(err, &pe) && pe.Code == "28P01" {
-			return &ConfigError{Var: EnvPGPassword, Problem: "does not match the password the PostgreSQL cluster in " + DataDir(c.StateDir) + " was created with",
-				Fix: "put the original password back in .env, or delete the data with `stackctl down --volumes --yes`"}
+			return &ConfigError{Var: EnvPGPassword, Problem: "is not the password of the superuser postgres in the PostgreSQL cluster in " + DataDir(c.StateDir),
+				Fix: PGPasswordFix}
 		}
 		return fmt.Errorf("pg: connect: %w", err)
 	}
