@@ -111,6 +111,22 @@ func TestLostPostgresPasswordKeepsData(t *testing.T) {
 	if v, err := p.superSQL("select v from kept"); err != nil || v != "here" {
 		t.Errorf("data after the second reset: %q %v", v, err)
 	}
+	p.mustRun(time.Minute, "down")
+
+	// 5. a new AUTHENTICATOR_PASSWORD: up gives it to the role, the engine
+	// connects with it
+	p.setEnv("AUTHENTICATOR_PASSWORD", "")
+	p.mustRun(time.Minute, "secret", "gen")
+	out, code = p.run(3*time.Minute, "up", "--detach")
+	if code != 0 {
+		t.Fatalf("up with a new AUTHENTICATOR_PASSWORD: exit %d\n%s", code, out)
+	}
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, pgserver.ConnURL("authenticator", p.envValue("AUTHENTICATOR_PASSWORD"), "127.0.0.1", p.pgPort, "app"))
+	if err != nil {
+		t.Fatalf("authenticator with the new .env password: %v", err)
+	}
+	conn.Close(ctx)
 }
 
 func checkHint(t *testing.T, what, out string, code int) {

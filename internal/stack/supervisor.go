@@ -225,6 +225,9 @@ func (s *Supervisor) start(ctx context.Context) error {
 	if err := s.syncSecret(ctx); err != nil {
 		return err
 	}
+	if err := s.syncAuthenticator(ctx); err != nil {
+		return err
+	}
 	s.Mux.Printf("database %s migrated%s (%s)", c.DBName, map[bool]string{true: "", false: " and seeded"}[c.NoSeed], since(t0))
 
 	// 3. the API engine
