@@ -215,6 +215,10 @@ func (c *Config) Validate() error {
 		return &ConfigError{Var: EnvJWTSecret, Problem: fmt.Sprintf("decodes to %d bytes; PostgREST needs at least 32", len(key)), Fix: gen}
 	}
 	if c.PostgresPassword == "" {
+		if _, err := os.Stat(filepath.Join(DataDir(c.StateDir), "PG_VERSION")); err == nil {
+			// secret gen would write a password the cluster does not have
+			return &ConfigError{Var: EnvPGPassword, Problem: "is missing or empty, and the cluster in " + DataDir(c.StateDir) + " already has one", Fix: PGPasswordFix}
+		}
 		return &ConfigError{Var: EnvPGPassword, Problem: "is missing or empty", Fix: gen}
 	}
 	if c.AuthenticatorPassword == "" {

@@ -15,14 +15,18 @@ import (
 	"github.com/authstack/authstack/internal/authdb"
 )
 
+// PGPasswordFix is the fix for a POSTGRES_PASSWORD the existing cluster
+// does not have: one that keeps the data, never `down --volumes`.
+const PGPasswordFix = "keep the data: run `stackctl secret reset-pg-password` (sets the cluster's postgres password to POSTGRES_PASSWORD of .env, generating one when empty), or put the original password back in .env"
+
 func (s *Supervisor) createDatabase(ctx context.Context) error {
 	c := s.Config
 	conn, err := pgx.Connect(ctx, c.AdminURL())
 	if err != nil {
 		var pe *pgconn.PgError
 		if errors.As(err, &pe) && pe.Code == "28P01" {
-			return &ConfigError{Var: EnvPGPassword, Problem: "does not match the password the PostgreSQL cluster in " + DataDir(c.StateDir) + " was created with",
-				Fix: "put the original password back in .env, or delete the data with `stackctl down --volumes --yes`"}
+			return &ConfigError{Var: EnvPGPassword, Problem: "is not the password of the superuser postgres in the PostgreSQL cluster in " + DataDir(c.StateDir),
+				Fix: PGPasswordFix}
 		}
 		return fmt.Errorf("pg: connect: %w", err)
 	}
@@ -80,6 +84,50 @@ func (s *Supervisor) syncSecret(ctx context.Context) error {
 		return err
 	}
 	s.Mux.Printf("JWT_SECRET in .env differs from the database's copy (auth.jwt_secret): the database now signs with the .env secret; %d refresh token(s) revoked, sessions signed with the old secret have ended", revoked)
+	return nil
+}
+
+// syncAuthenticator gives the authenticator role the AUTHENTICATOR_PASSWORD
+// of .env when that no longer logs in (migration 0002 sets it once only):
+// the API engine connects with it and would otherwise retry until up gives
+// up. The value travels in a transaction-local setting, as in 0002, so no
+// statement text holds it; nothing is printed of it.
+func (s *Supervisor) syncAuthenticator(ctx context.Context) error {
+	c := s.Config
+	probe, err := pgx.Connect(ctx, pgURL("authenticator", c.AuthenticatorPassword, c.PGPort, c.DBName))
+	if err == nil {
+		probe.Close(context.Background())
+		return nil
+	}
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) || pe.Code != "28P01" {
+		return nil // the engine reports anything else itself
+	}
+	conn, err := pgx.Connect(ctx, c.DatabaseURL())
+	if err != nil {
+		return fmt.Errorf("pg: connect: %w", err)
+	}
+	defer conn.Close(context.Background())
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(context.Background()) //nolint:errcheck
+	if _, err := tx.Exec(ctx, "select pg_catalog.set_config('stackctl.authenticator_password', $1, true)", c.AuthenticatorPassword); err != nil {
+		return fmt.Errorf("pg: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `do $$ begin
+  if exists (select 1 from pg_catalog.pg_roles where rolname = 'authenticator') then
+    execute pg_catalog.format('alter role authenticator password %L', pg_catalog.current_setting('stackctl.authenticator_password'));
+  end if;
+  perform pg_catalog.set_config('stackctl.authenticator_password', '', true);
+end $$`); err != nil {
+		return fmt.Errorf("set the authenticator role's password to AUTHENTICATOR_PASSWORD of .env: %w", err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return err
+	}
+	s.Mux.Printf("AUTHENTICATOR_PASSWORD in .env was not the authenticator role's password: the role now has the .env password")
 	return nil
 }
 

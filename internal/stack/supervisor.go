@@ -234,6 +234,9 @@ func (s *Supervisor) start(ctx context.Context) error {
 	if err := s.syncSecret(ctx); err != nil {
 		return err
 	}
+	if err := s.syncAuthenticator(ctx); err != nil {
+		return err
+	}
 
 	// 3. the API engine
 	apiArgv := []string{c.Exe, "postgrest"}

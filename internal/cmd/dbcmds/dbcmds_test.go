@@ -125,10 +125,28 @@ func TestSecretGen(t *testing.T) {
 	}
 	isolate(t)
 
-	// A second gen refuses to replace it.
+	// A second gen keeps it, changes nothing, succeeds and names --force.
+	unchanged, _ := os.ReadFile(env)
 	r = run(t, env, "", "secret", "gen")
-	if r.err == nil || !strings.Contains(r.err.Error(), "--force") || envValue(t, env, "JWT_SECRET") != secret {
-		t.Errorf("second gen: err %v", r.err)
+	if now, _ := os.ReadFile(env); r.err != nil || !strings.Contains(r.errOut, "--force") || !bytes.Equal(now, unchanged) {
+		t.Errorf("second gen: err %v\n%s", r.err, r.errOut)
+	}
+	// Only the passwords missing: gen fills them, keeps JWT_SECRET, succeeds.
+	f, err := dotenv.Load(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"AUTHENTICATOR_PASSWORD", "POSTGRES_PASSWORD"} {
+		if err := f.Set(k, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := f.Save(); err != nil {
+		t.Fatal(err)
+	}
+	r = run(t, env, "", "secret", "gen")
+	if r.err != nil || envValue(t, env, "JWT_SECRET") != secret || len(envValue(t, env, "POSTGRES_PASSWORD")) < 20 || len(envValue(t, env, "AUTHENTICATOR_PASSWORD")) < 20 {
+		t.Errorf("gen with only the passwords missing: err %v\n%s", r.err, r.errOut)
 	}
 	// --print writes a fresh secret to stdout only.
 	before, _ := os.ReadFile(env)

@@ -1,4 +1,4 @@
-// Package secret implements `stackctl secret gen|rotate`.
+// Package secret implements `stackctl secret gen|rotate|reset-pg-password`.
 package secret
 
 import (
@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"net"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -15,6 +16,7 @@ import (
 	"github.com/authstack/authstack/internal/cmdutil"
 	"github.com/authstack/authstack/internal/dbconn"
 	"github.com/authstack/authstack/internal/dotenv"
+	"github.com/authstack/authstack/internal/pgserver"
 	"github.com/authstack/authstack/internal/secret"
 	"github.com/authstack/authstack/internal/stack"
 )
@@ -23,7 +25,7 @@ import (
 func NewCmd(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "secret",
-		Short: "Generate the JWT secret and passwords in .env, or rotate the JWT secret",
+		Short: "Generate the JWT secret and passwords in .env, rotate the JWT secret, reset the cluster's postgres password",
 		// Replaces the root's hook: a missing --env-file is what `secret gen`
 		// creates, so it is not an error here (rotate reports it itself).
 		PersistentPreRunE: func(c *cobra.Command, args []string) error {
@@ -34,7 +36,7 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 			return f.LoadEnv()
 		},
 	}
-	cmd.AddCommand(genCmd(f), rotateCmd(f))
+	cmd.AddCommand(genCmd(f), rotateCmd(f), resetPGPasswordCmd(f))
 	return cmd
 }
 
@@ -78,8 +80,17 @@ An existing JWT_SECRET is replaced only with --force (that ends every session: p
 			if env := os.Getenv(secret.JWTSecret); env != "" && env != before {
 				fmt.Fprintln(f.ErrOut, "warning: JWT_SECRET is also set in the environment, which wins over .env")
 			}
+			// Nothing needed doing is success (exit 0): the message says what
+			// was kept and how to replace it.
 			if res.KeptJWT {
-				return fmt.Errorf("JWT_SECRET is already set in %s and was not replaced: use --force to replace it (ends every session), or `stackctl secret rotate` to replace it in .env and the database together", res.Path)
+				kept := "JWT_SECRET is already set"
+				if len(res.Written) == 0 {
+					kept = "JWT_SECRET, AUTHENTICATOR_PASSWORD and POSTGRES_PASSWORD are already set; nothing was changed"
+				}
+				fmt.Fprintf(f.ErrOut, "%s in %s and kept: `stackctl secret gen --force` replaces JWT_SECRET (ends every session; `stackctl secret rotate` replaces it in .env and the database together)\n", kept, res.Path)
+			}
+			if slices.Contains(res.Written, secret.PostgresPassword) && !res.Created && pgClusterExists(f) {
+				fmt.Fprintln(f.ErrOut, "note: the existing PostgreSQL cluster still has its old postgres password: run `"+ResetPGPasswordCmd+"` with the stack stopped to set the new one (keeps the data)")
 			}
 			return nil
 		},
@@ -87,6 +98,19 @@ An existing JWT_SECRET is replaced only with --force (that ends every session: p
 	c.Flags().BoolVar(&force, "force", false, "replace an existing JWT_SECRET")
 	c.Flags().BoolVar(&print, "print", false, "print a new secret to stdout and change nothing")
 	return c
+}
+
+// pgClusterExists reports whether the project's native stack has a cluster.
+func pgClusterExists(f *cmdutil.Factory) bool {
+	root, err := f.Project()
+	if err != nil {
+		return false
+	}
+	c, err := stack.LoadConfig(root, f.EnvFile)
+	if err != nil {
+		return false
+	}
+	return (&pgserver.Cluster{DataDir: stack.DataDir(c.StateDir)}).Initialized()
 }
 
 func fileValue(path, key string) (string, bool) {
