@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -43,6 +44,13 @@ func (p *project) dbSecret() string {
 func TestSecretRotateOnRunningStack(t *testing.T) {
 	p := newProject(t)
 	p.mustRun(3*time.Minute, "up", "--detach")
+	// The socket trusts whoever reaches it: only the cluster's own user may.
+	sock := filepath.Join(p.dir, ".stack", "sock", fmt.Sprintf(".s.PGSQL.%d", p.pgPort))
+	if st, err := os.Stat(sock); err != nil {
+		t.Errorf("PostgreSQL socket: %v", err)
+	} else if st.Mode().Perm()&0o077 != 0 {
+		t.Errorf("PostgreSQL socket %s has mode %v, want no group/other access", sock, st.Mode())
+	}
 	envPath := filepath.Join(p.dir, ".env")
 	before, _ := os.ReadFile(envPath)
 	dbBefore := p.dbSecret()

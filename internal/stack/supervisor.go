@@ -197,7 +197,9 @@ func (s *Supervisor) start(ctx context.Context) error {
 		Port:     c.PGPort,
 		Password: c.PostgresPassword,
 		Log:      s.pgLog,
-		Settings: map[string]string{"timezone": "UTC", "unix_socket_permissions": "0777"},
+		// The cluster trusts its Unix socket (initdb --auth-local=trust, for
+		// pg_ctl and single-user recovery): only its own OS user may reach it.
+		Settings: map[string]string{"timezone": "UTC", "unix_socket_permissions": "0700"},
 	}
 	if !s.pg.Initialized() {
 		s.step("creating the PostgreSQL cluster in %s", s.pg.DataDir)
