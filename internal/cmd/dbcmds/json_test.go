@@ -3,12 +3,10 @@ package dbcmds_test
 import (
 	"encoding/json"
 	"maps"
-	"path/filepath"
 	"slices"
 	"testing"
 
 	"github.com/authstack/authstack/internal/cmdutil"
-	"github.com/authstack/authstack/internal/pgtest"
 )
 
 // jsonRun runs a command with -o json and returns the document's keys, the
@@ -33,13 +31,7 @@ func jsonRun(t *testing.T, env string, args ...string) ([]string, map[string]any
 // migrate status and user list -o json: the same keys whether the database
 // answers or not, ok/error say which, the exit status is text mode's.
 func TestMigrateStatusAndUserListJSON(t *testing.T) {
-	isolate(t)
-	url := pgtest.NewDatabase(t)
-	dir := projectDir(t)
-	env := filepath.Join(dir, ".env")
-	if r := run(t, env, "", "secret", "gen"); r.err != nil {
-		t.Fatal(r.err)
-	}
+	env, url := newProjectEnv(t)
 	isolate(t)
 	down := "postgres://nobody@127.0.0.1:1/none?connect_timeout=2&sslmode=disable"
 

@@ -1,24 +1,15 @@
 package dbcmds_test
 
 import (
-	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/authstack/authstack/internal/pgtest"
 )
 
 // migrate up with nothing pending says so; force refuses a version no
 // migration has (and changes nothing) unless --yes; `force -1` works as
 // the help says.
 func TestMigrateNoChangeAndForce(t *testing.T) {
-	isolate(t)
-	url := pgtest.NewDatabase(t)
-	dir := projectDir(t)
-	env := filepath.Join(dir, ".env")
-	if r := run(t, env, "", "secret", "gen"); r.err != nil {
-		t.Fatal(r.err)
-	}
+	env, url := newProjectEnv(t)
 	t.Setenv("DATABASE_URL", url)
 	if r := run(t, env, "", "migrate", "up"); r.err != nil || !strings.Contains(r.out, "migrated: version none -> ") {
 		t.Fatalf("first up: %v %q", r.err, r.out)

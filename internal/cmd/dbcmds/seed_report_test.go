@@ -1,22 +1,13 @@
 package dbcmds_test
 
 import (
-	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/authstack/authstack/internal/pgtest"
 )
 
 // After `user passwd demo`, `seed demo` must not claim that demo/demo works.
 func TestSeedDoesNotClaimChangedPassword(t *testing.T) {
-	isolate(t)
-	url := pgtest.NewDatabase(t)
-	dir := projectDir(t)
-	env := filepath.Join(dir, ".env")
-	if r := run(t, env, "", "secret", "gen"); r.err != nil {
-		t.Fatal(r.err)
-	}
+	env, url := newProjectEnv(t)
 	t.Setenv("DATABASE_URL", url)
 	for _, args := range [][]string{{"migrate", "up"}} {
 		if r := run(t, env, "", args...); r.err != nil {

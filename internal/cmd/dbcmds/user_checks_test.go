@@ -2,27 +2,18 @@ package dbcmds_test
 
 import (
 	"context"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
-
-	"github.com/authstack/authstack/internal/pgtest"
 )
 
 // user add refuses names that cannot be typed back and the anon role;
 // user del needs --yes; passwd and del say what stays valid. Refusals
 // change nothing.
 func TestUserChecksAndMessages(t *testing.T) {
-	isolate(t)
 	ctx := context.Background()
-	url := pgtest.NewDatabase(t)
-	dir := projectDir(t)
-	env := filepath.Join(dir, ".env")
-	if r := run(t, env, "", "secret", "gen"); r.err != nil {
-		t.Fatal(r.err)
-	}
+	env, url := newProjectEnv(t)
 	t.Setenv("DATABASE_URL", url)
 	if r := run(t, env, "", "migrate", "up"); r.err != nil {
 		t.Fatal(r.err)
