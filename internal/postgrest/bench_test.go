@@ -12,12 +12,12 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/authstack/authstack/internal/pgrsttx"
+	"github.com/authstack/authstack/internal/postgrest/maintx"
 	"github.com/authstack/authstack/internal/pgtest"
 )
 
 // BenchmarkTaskRead measures authenticated `GET /task?select=*&limit=10`
-// through the engine (real HTTP on 127.0.0.1, JWT check, pgrsttx
+// through the engine (real HTTP on 127.0.0.1, JWT check, maintx
 // transaction) against a raw pgx pool running the same transaction
 // statements (BEGIN … READ ONLY, the set_config select, the same main
 // statement, COMMIT) at the same concurrency, in the same run, interleaved
@@ -55,7 +55,7 @@ func BenchmarkTaskRead(b *testing.B) {
 		`coalesce(json_agg(_postgrest_t), '[]')::text, ` + gucCols + ` FROM (SELECT * FROM pgrst_source) _postgrest_t`
 	pgxOnce := func() error {
 		ctx := context.Background()
-		tx, err := pgrsttx.Begin(ctx, basePool, pgrsttx.Request{
+		tx, err := maintx.Begin(ctx, basePool, maintx.Request{
 			Schema: "public", Role: "basic_subscriber", Claims: map[string]any{"role": "basic_subscriber", "sub": "alice"},
 			Method: "GET", Path: "/task", Headers: hdr, AppSettings: map[string]string{"JWT_EXP": "3600"}, ReadOnly: true,
 		})

@@ -110,7 +110,7 @@ func LoadConfig(lookup Lookup, environ []string) (*Config, error) {
 	}
 	str("DB_ANON_ROLE", &c.DBAnonRole)
 	list("DB_EXTRA_SEARCH_PATH", &c.DBExtraSearchPath)
-	if c.DBExtraSearchPath == nil { // set but empty: no extra schemas (pgrsttx reads nil as the default [public])
+	if c.DBExtraSearchPath == nil { // set but empty: no extra schemas (maintx reads nil as the default [public])
 		c.DBExtraSearchPath = []string{}
 	}
 	str("DB_PRE_REQUEST", &c.DBPreRequest)

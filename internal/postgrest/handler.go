@@ -16,7 +16,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 
-	"github.com/authstack/authstack/internal/pgrsttx"
+	"github.com/authstack/authstack/internal/postgrest/maintx"
 	"github.com/authstack/authstack/internal/postgrest/apierr"
 	"github.com/authstack/authstack/internal/postgrest/auth"
 	"github.com/authstack/authstack/internal/postgrest/schemacache"
@@ -520,7 +520,7 @@ func (s *Server) authenticated(req *request) bool {
 	return s.conf().DBAnonRole == "" || req.auth.Role != s.conf().DBAnonRole
 }
 
-func (s *Server) txRequest(req *request, readOnly bool, isolation string) pgrsttx.Request {
+func (s *Server) txRequest(req *request, readOnly bool, isolation string) maintx.Request {
 	rs := req.cache.RoleSettings[req.auth.Role]
 	var roleSettings map[string]string
 	for k, v := range rs {
@@ -541,7 +541,7 @@ func (s *Server) txRequest(req *request, readOnly bool, isolation string) pgrstt
 		}
 		roleSettings[k] = v
 	}
-	return pgrsttx.Request{
+	return maintx.Request{
 		Schema: req.schema, ExtraSearchPath: s.conf().DBExtraSearchPath, Role: req.auth.Role, Claims: req.auth.Claims,
 		Method: req.method, Path: req.r.URL.EscapedPath(), Headers: requestHeaders(req.r), AppSettings: s.conf().AppSettings,
 		RoleSettings: roleSettings, PreRequest: s.conf().DBPreRequest, ReadOnly: readOnly, Isolation: isolation,
@@ -583,7 +583,7 @@ func (s *Server) run(ctx context.Context, req *request, readOnly bool, isolation
 		return nil, s.dbError(req, err)
 	}
 	defer conn.Release()
-	tx, err := pgrsttx.Begin(ctx, conn, tr)
+	tx, err := maintx.Begin(ctx, conn, tr)
 	if err != nil {
 		return nil, s.dbError(req, err)
 	}
@@ -670,16 +670,16 @@ func (r *response) add(name, value string) { r.headers = append(r.headers, heade
 
 // finish applies response.headers / response.status and writes.
 func (s *Server) finish(w http.ResponseWriter, req *request, resp *response, res *txResult) *apierr.Error {
-	var guc []pgrsttx.Header
+	var guc []maintx.Header
 	if res != nil && res.gucHeaders != nil {
 		var err error
-		if guc, err = pgrsttx.ParseResponseHeaders(*res.gucHeaders); err != nil {
+		if guc, err = maintx.ParseResponseHeaders(*res.gucHeaders); err != nil {
 			return apierr.GUCHeaders()
 		}
 	}
 	status := resp.status
 	if res != nil && res.gucStatus != nil {
-		n, err := pgrsttx.ParseResponseStatus(*res.gucStatus)
+		n, err := maintx.ParseResponseStatus(*res.gucStatus)
 		if err != nil {
 			return apierr.GUCStatus()
 		}

@@ -1,4 +1,4 @@
-// Package pgrsttx runs SQL the way PostgREST v16 does for one request
+// Package maintx runs SQL the way PostgREST v16 does for one request
 // (as PostgREST v16.2 runs a request, Query.hs and SqlFragment.hs; docs/postgrest.md):
 //
 //  1. BEGIN ISOLATION LEVEL <lvl> READ ONLY|READ WRITE
@@ -13,7 +13,7 @@
 //
 // Begin does 1–3 and hands back the transaction; ResponseGUCs does 5;
 // Call does all of it for `select <fn>(<named args>)`.
-package pgrsttx
+package maintx
 
 import (
 	"context"
@@ -82,10 +82,10 @@ type Setting struct{ Name, Value string }
 // Settings returns the set_config pairs of r in PostgREST's order.
 func (r Request) Settings() ([]Setting, error) {
 	if r.Schema == "" {
-		return nil, errors.New("pgrsttx: Request.Schema is empty")
+		return nil, errors.New("maintx: Request.Schema is empty")
 	}
 	if r.Role == "" {
-		return nil, errors.New("pgrsttx: Request.Role is empty")
+		return nil, errors.New("maintx: Request.Role is empty")
 	}
 	extra := r.ExtraSearchPath
 	if extra == nil {
@@ -111,7 +111,7 @@ func (r Request) Settings() ([]Setting, error) {
 	claims["role"] = r.Role
 	cj, err := json.Marshal(claims)
 	if err != nil {
-		return nil, fmt.Errorf("pgrsttx: claims: %w", err)
+		return nil, fmt.Errorf("maintx: claims: %w", err)
 	}
 	out = append(out, Setting{"request.jwt.claims", string(cj)})
 	out = append(out, Setting{"request.method", r.Method}, Setting{"request.path", r.Path})
@@ -200,7 +200,7 @@ func Begin(ctx context.Context, conn Beginner, r Request) (pgx.Tx, error) {
 		return nil, err
 	}
 	if iso := strings.ToUpper(strings.TrimSpace(r.isolation())); iso != "" && !validIso[iso] {
-		return nil, fmt.Errorf("pgrsttx: unknown isolation level %q", r.isolation())
+		return nil, fmt.Errorf("maintx: unknown isolation level %q", r.isolation())
 	}
 	tx, err := conn.BeginTx(ctx, pgx.TxOptions{BeginQuery: r.BeginQuery()})
 	if err != nil {
@@ -368,7 +368,7 @@ func Call(ctx context.Context, conn Beginner, r Request, fn string, args map[str
 		return nil, err
 	}
 	if res.JSON, err = json.Marshal(res.Value); err != nil {
-		return nil, fmt.Errorf("pgrsttx: encode result: %w", err)
+		return nil, fmt.Errorf("maintx: encode result: %w", err)
 	}
 	if res.RawHeaders, res.RawStatus, err = ResponseGUCs(ctx, tx); err != nil {
 		return nil, err
@@ -389,11 +389,11 @@ func Call(ctx context.Context, conn Beginner, r Request, fn string, args map[str
 func CallSQL(fn string, args map[string]any) (string, []any, error) {
 	parts := strings.Split(fn, ".")
 	if len(parts) > 2 || fn == "" {
-		return "", nil, fmt.Errorf("pgrsttx: bad function name %q", fn)
+		return "", nil, fmt.Errorf("maintx: bad function name %q", fn)
 	}
 	for i, p := range parts {
 		if p == "" {
-			return "", nil, fmt.Errorf("pgrsttx: bad function name %q", fn)
+			return "", nil, fmt.Errorf("maintx: bad function name %q", fn)
 		}
 		parts[i] = quoteIdent(p)
 	}

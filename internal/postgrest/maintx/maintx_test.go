@@ -1,4 +1,4 @@
-package pgrsttx_test
+package maintx_test
 
 import (
 	"context"
@@ -6,7 +6,7 @@ import (
 	"net/http"
 	"testing"
 
-	"github.com/authstack/authstack/internal/pgrsttx"
+	"github.com/authstack/authstack/internal/postgrest/maintx"
 	"github.com/authstack/authstack/internal/pgtest"
 )
 
@@ -70,7 +70,7 @@ func TestSettingsSeenByFunction(t *testing.T) {
 	h.Add("X-Forwarded-For", "10.0.0.9")
 	h.Set("Cookie", "access_token=abc; refresh_token=r1")
 	h.Set("Content-Profile", "api")
-	r := pgrsttx.Request{
+	r := maintx.Request{
 		Schema: "api", Role: "pgrsttx_anon", Method: "POST", Path: "/rpc/seen",
 		Claims:       map[string]any{"sub": "demo", "role": "ignored"},
 		Headers:      h,
@@ -80,7 +80,7 @@ func TestSettingsSeenByFunction(t *testing.T) {
 		Isolation:    "repeatable read",
 		Timezone:     "Etc/GMT+12",
 	}
-	res, err := pgrsttx.Call(ctx, pool, r, "api.seen", nil)
+	res, err := maintx.Call(ctx, pool, r, "api.seen", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,8 +119,8 @@ func TestSettingsSeenByFunction(t *testing.T) {
 	}
 
 	// No Cookie header at all gives {}; anonymous claims are {"role":…}.
-	r2 := pgrsttx.Request{Schema: "api", Role: "pgrsttx_anon", Method: "GET", Path: "/rpc/seen", ReadOnly: true}
-	res, err = pgrsttx.Call(ctx, pool, r2, "api.seen", nil)
+	r2 := maintx.Request{Schema: "api", Role: "pgrsttx_anon", Method: "GET", Path: "/rpc/seen", ReadOnly: true}
+	res, err = maintx.Call(ctx, pool, r2, "api.seen", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,19 +137,19 @@ func TestReadOnlyRollbackAndHeaders(t *testing.T) {
 	if _, err := pool.Exec(ctx, setup); err != nil {
 		t.Fatal(err)
 	}
-	base := pgrsttx.Request{Schema: "api", Role: "pgrsttx_anon", Method: "POST", Path: "/rpc/x"}
+	base := maintx.Request{Schema: "api", Role: "pgrsttx_anon", Method: "POST", Path: "/rpc/x"}
 
 	ro := base
 	ro.ReadOnly = true
-	_, err := pgrsttx.Call(ctx, pool, ro, "api.writes", nil)
-	if pe := pgrsttx.AsPgError(err); pe == nil || pe.Code != "25006" {
+	_, err := maintx.Call(ctx, pool, ro, "api.writes", nil)
+	if pe := maintx.AsPgError(err); pe == nil || pe.Code != "25006" {
 		t.Fatalf("READ ONLY write: err = %v, want SQLSTATE 25006", err)
 	}
-	if _, err := pgrsttx.Call(ctx, pool, base, "api.writes", nil); err != nil {
+	if _, err := maintx.Call(ctx, pool, base, "api.writes", nil); err != nil {
 		t.Fatalf("READ WRITE write: %v", err)
 	}
 
-	res, err := pgrsttx.Call(ctx, pool, base, "api.cookies", nil)
+	res, err := maintx.Call(ctx, pool, base, "api.cookies", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,8 +160,8 @@ func TestReadOnlyRollbackAndHeaders(t *testing.T) {
 		t.Errorf("Set-Cookie = %q", sc)
 	}
 
-	_, err = pgrsttx.Call(ctx, pool, base, "api.cookies_then_fail", nil)
-	if pe := pgrsttx.AsPgError(err); pe == nil || pe.Code != "PT401" || pe.Message != "nope" {
+	_, err = maintx.Call(ctx, pool, base, "api.cookies_then_fail", nil)
+	if pe := maintx.AsPgError(err); pe == nil || pe.Code != "PT401" || pe.Message != "nope" {
 		t.Fatalf("err = %v, want PT401", err)
 	}
 	var n int
@@ -174,19 +174,19 @@ func TestReadOnlyRollbackAndHeaders(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Release()
-	_, _ = pgrsttx.Call(ctx, conn, base, "api.cookies_then_fail", nil)
+	_, _ = maintx.Call(ctx, conn, base, "api.cookies_then_fail", nil)
 	var after string
 	if err := conn.QueryRow(ctx, "select current_setting('response.headers', true)").Scan(&after); err != nil || after != "" {
 		t.Errorf("response.headers after rollback = %q (err %v)", after, err)
 	}
 
-	_, err = pgrsttx.Call(ctx, pool, base, "api.teapot", nil)
-	rr, ok := pgrsttx.AsRaisedResponse(err)
+	_, err = maintx.Call(ctx, pool, base, "api.teapot", nil)
+	rr, ok := maintx.AsRaisedResponse(err)
 	if !ok || rr.Status != 429 || rr.Code != "PT429" || rr.Headers["Retry-After"] != "7" {
 		t.Errorf("raised response = %+v ok=%v err=%v", rr, ok, err)
 	}
 
-	res, err = pgrsttx.Call(ctx, pool, base, "api.add", map[string]any{"a": 2, "b": 40})
+	res, err = maintx.Call(ctx, pool, base, "api.add", map[string]any{"a": 2, "b": 40})
 	if err != nil || string(res.JSON) != "42" || res.Void {
 		t.Errorf("add = %+v, %v", res, err)
 	}
@@ -194,24 +194,24 @@ func TestReadOnlyRollbackAndHeaders(t *testing.T) {
 
 func TestParseResponseHeaders(t *testing.T) {
 	for _, bad := range []string{`{"a":"b"}`, `[1]`, `[{"a":"b","c":"d"}]`, `[{}]`, `[{"a":1}]`, `nope`} {
-		if _, err := pgrsttx.ParseResponseHeaders(bad); err != pgrsttx.ErrBadResponseHeaders {
+		if _, err := maintx.ParseResponseHeaders(bad); err != maintx.ErrBadResponseHeaders {
 			t.Errorf("%s: err = %v", bad, err)
 		}
 	}
-	h, err := pgrsttx.ParseResponseHeaders(`[]`)
+	h, err := maintx.ParseResponseHeaders(`[]`)
 	if err != nil || len(h) != 0 {
 		t.Errorf("[] = %v, %v", h, err)
 	}
-	if n, err := pgrsttx.ParseResponseStatus("418abc"); n != 418 || err != nil {
+	if n, err := maintx.ParseResponseStatus("418abc"); n != 418 || err != nil {
 		t.Errorf("418abc = %d %v", n, err)
 	}
-	if _, err := pgrsttx.ParseResponseStatus("abc"); err != pgrsttx.ErrBadResponseStatus {
+	if _, err := maintx.ParseResponseStatus("abc"); err != maintx.ErrBadResponseStatus {
 		t.Errorf("abc: %v", err)
 	}
 }
 
 func TestRoleIsolationSetting(t *testing.T) {
-	r := pgrsttx.Request{Schema: "api", Role: "x", RoleSettings: map[string]string{"default_transaction_isolation": "serializable", "work_mem": "1MB"}}
+	r := maintx.Request{Schema: "api", Role: "x", RoleSettings: map[string]string{"default_transaction_isolation": "serializable", "work_mem": "1MB"}}
 	if q := r.BeginQuery(); q != "BEGIN ISOLATION LEVEL SERIALIZABLE READ WRITE" {
 		t.Errorf("BeginQuery = %q", q)
 	}
