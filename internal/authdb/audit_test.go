@@ -17,8 +17,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/authstack/authstack/internal/postgrest/maintx"
 	"github.com/authstack/authstack/internal/pgtest"
+	"github.com/authstack/authstack/internal/postgrest/maintx"
 )
 
 // S1: SECURITY DEFINER functions without a pinned search_path let the

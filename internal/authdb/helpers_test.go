@@ -15,8 +15,8 @@ import (
 
 	"github.com/authstack/authstack/internal/authdb"
 	"github.com/authstack/authstack/internal/migrations"
-	"github.com/authstack/authstack/internal/postgrest/maintx"
 	"github.com/authstack/authstack/internal/pgtest"
+	"github.com/authstack/authstack/internal/postgrest/maintx"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }

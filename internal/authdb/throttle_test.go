@@ -14,8 +14,8 @@ import (
 
 	"github.com/authstack/authstack/internal/authdb"
 	"github.com/authstack/authstack/internal/migrations"
-	"github.com/authstack/authstack/internal/postgrest/maintx"
 	"github.com/authstack/authstack/internal/pgtest"
+	"github.com/authstack/authstack/internal/postgrest/maintx"
 )
 
 // wide gives the stack an API pool of n connections, so that n logins run

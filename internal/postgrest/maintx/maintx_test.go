@@ -6,8 +6,8 @@ import (
 	"net/http"
 	"testing"
 
-	"github.com/authstack/authstack/internal/postgrest/maintx"
 	"github.com/authstack/authstack/internal/pgtest"
+	"github.com/authstack/authstack/internal/postgrest/maintx"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
