@@ -52,7 +52,7 @@ func BenchmarkTaskRead(b *testing.B) {
 	}
 	hdr := http.Header{"Authorization": {"Bearer " + tok}}
 	mainSQL := `WITH pgrst_source AS (SELECT * FROM "public"."task" LIMIT 10 OFFSET 0) SELECT NULL::bigint, pg_catalog.count(_postgrest_t), ` +
-		`coalesce(json_agg(_postgrest_t), '[]')::text, ` + gucCols + ` FROM (SELECT * FROM pgrst_source) _postgrest_t`
+		`coalesce(json_agg(_postgrest_t), '[]')::text, nullif(current_setting('response.headers', true), ''), nullif(current_setting('response.status', true), ''), NULL::int FROM (SELECT * FROM pgrst_source) _postgrest_t`
 	pgxOnce := func() error {
 		ctx := context.Background()
 		tx, err := maintx.Begin(ctx, basePool, maintx.Request{
