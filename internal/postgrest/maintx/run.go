@@ -79,6 +79,7 @@ const (
 	stepMain
 	stepExplain
 	stepCheck
+	stepPrepare
 )
 
 // Run runs the transaction. The statements go to PostgreSQL in one
@@ -203,25 +204,31 @@ var mainFormats = []int16{0, 0, 0, 1, 0, 0, 0}
 func runPipeline(ctx context.Context, pc *pgconn.PgConn, cache *StmtCache, t Tx, steps []step, res *ResultSet) error {
 	p := pc.StartPipeline(ctx)
 	type sent struct {
-		kind    stepKind
-		prepare string // the statement prepared before the query ("" = none)
+		kind      stepKind
+		name, sql string // stepPrepare
 	}
-	var queue []sent
+	queue := make([]sent, 0, len(steps)+2)
 	for _, s := range steps {
 		formats := []int16(nil)
 		if s.kind == stepMain && !t.Explain {
 			formats = mainFormats
 		}
 		vals := encodeArgs(s.stmt.Args)
-		if t.Prepared && s.kind != stepExec {
-			name, fresh := cache.name(pc, s.stmt.SQL)
-			if fresh {
-				p.SendPrepare(name, s.stmt.SQL, nil)
-				queue = append(queue, sent{kind: -1, prepare: s.stmt.SQL})
-			}
-			p.SendQueryPrepared(name, vals, nil, formats)
-		} else {
+		if !t.Prepared {
 			p.SendQueryParams(s.stmt.SQL, vals, nil, nil, formats)
+			queue = append(queue, sent{kind: s.kind})
+			continue
+		}
+		sd, name, prepare := cache.lookup(pc, s.stmt.SQL)
+		switch {
+		case sd != nil:
+			p.SendQueryStatement(sd, vals, nil, formats)
+		case prepare:
+			p.SendPrepare(name, s.stmt.SQL, nil)
+			queue = append(queue, sent{kind: stepPrepare, name: name, sql: s.stmt.SQL})
+			fallthrough
+		default:
+			p.SendQueryPrepared(name, vals, nil, formats)
 		}
 		queue = append(queue, sent{kind: s.kind})
 	}
@@ -238,7 +245,8 @@ func runPipeline(ctx context.Context, pc *pgconn.PgConn, cache *StmtCache, t Tx,
 		}
 		switch x := r.(type) {
 		case *pgconn.StatementDescription:
-			cache.confirm(pc, q.prepare)
+			x.Name, x.SQL = q.name, q.sql
+			cache.confirm(pc, x)
 		case *pgconn.ResultReader:
 			if err := readResult(x, q.kind, t.Explain, res); err != nil {
 				first = err

@@ -22,8 +22,8 @@ type StmtCache struct {
 }
 
 type connStmts struct {
-	names   map[string]string // sql → name, confirmed prepared
-	pending map[string]string // sql → name, sent but not yet confirmed
+	names   map[string]*pgconn.StatementDescription // sql → confirmed prepared statement
+	pending map[string]string                       // sql → name, sent but not yet confirmed
 	seq     int
 	gen     int
 }
@@ -52,38 +52,39 @@ func (c *StmtCache) stale(pc *pgconn.PgConn) bool {
 func (c *StmtCache) get(pc *pgconn.PgConn) *connStmts {
 	cs := c.conns[pc]
 	if cs == nil {
-		cs = &connStmts{names: map[string]string{}, pending: map[string]string{}, gen: c.gen}
+		cs = &connStmts{names: map[string]*pgconn.StatementDescription{}, pending: map[string]string{}, gen: c.gen}
 		c.conns[pc] = cs
 	}
 	return cs
 }
 
-// name returns the statement name of sql on pc, and whether it must be
-// prepared first.
-func (c *StmtCache) name(pc *pgconn.PgConn, sql string) (string, bool) {
+// lookup returns sql's prepared statement on pc; without one, the name to
+// prepare it under and whether it must be prepared (false when this same
+// pipeline already prepares it).
+func (c *StmtCache) lookup(pc *pgconn.PgConn, sql string) (sd *pgconn.StatementDescription, name string, prepare bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	cs := c.get(pc)
-	if n, ok := cs.names[sql]; ok {
-		return n, false
+	if sd, ok := cs.names[sql]; ok {
+		return sd, sd.Name, false
 	}
 	if n, ok := cs.pending[sql]; ok {
-		return n, false // prepared earlier in this same pipeline
+		return nil, n, false
 	}
 	cs.seq++
 	n := "pgrst_" + strconv.Itoa(cs.seq)
 	cs.pending[sql] = n
-	return n, true
+	return nil, n, true
 }
 
-// confirm records that sql was prepared on pc.
-func (c *StmtCache) confirm(pc *pgconn.PgConn, sql string) {
+// confirm records the statement prepared on pc.
+func (c *StmtCache) confirm(pc *pgconn.PgConn, sd *pgconn.StatementDescription) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if cs := c.conns[pc]; cs != nil {
-		if n, ok := cs.pending[sql]; ok {
-			cs.names[sql] = n
-			delete(cs.pending, sql)
+		if _, ok := cs.pending[sd.SQL]; ok {
+			cs.names[sd.SQL] = sd
+			delete(cs.pending, sd.SQL)
 		}
 	}
 }

@@ -2,7 +2,9 @@ package query
 
 import (
 	"encoding/json"
+	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/authstack/authstack/internal/postgrest/plan"
 )
@@ -87,10 +89,60 @@ func jsonText(v any) string {
 	return strings.TrimSuffix(sb.String(), "\n")
 }
 
-// jsonObject is a map as a JSON object ({} for none).
+// jsonObject is a map of strings as a JSON object, keys sorted ({} for
+// none); strings are escaped as jsonText does.
 func jsonObject(m map[string]string) string {
-	if m == nil {
-		return "{}"
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
 	}
-	return jsonText(m)
+	sort.Strings(keys)
+	var sb strings.Builder
+	sb.WriteByte('{')
+	for i, k := range keys {
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		writeJSONString(&sb, k)
+		sb.WriteByte(':')
+		writeJSONString(&sb, m[k])
+	}
+	sb.WriteByte('}')
+	return sb.String()
+}
+
+// writeJSONString escapes like encoding/json without HTML escaping:
+// quote, backslash and control characters; invalid UTF-8 as U+FFFD.
+func writeJSONString(sb *strings.Builder, s string) {
+	const hexd = "0123456789abcdef"
+	sb.WriteByte('"')
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+		switch {
+		case r == utf8.RuneError && size == 1:
+			sb.WriteString(`\ufffd`)
+		case r == '"' || r == '\\':
+			sb.WriteByte('\\')
+			sb.WriteRune(r)
+		case r == '\n':
+			sb.WriteString(`\n`)
+		case r == '\r':
+			sb.WriteString(`\r`)
+		case r == '\t':
+			sb.WriteString(`\t`)
+		case r == '\b':
+			sb.WriteString(`\b`)
+		case r == '\f':
+			sb.WriteString(`\f`)
+		case r < 0x20 || r == '\u2028' || r == '\u2029':
+			sb.WriteString(`\u`)
+			for shift := 12; shift >= 0; shift -= 4 {
+				sb.WriteByte(hexd[r>>uint(shift)&0xF])
+			}
+		default:
+			sb.WriteRune(r)
+		}
+	}
+	sb.WriteByte('"')
 }

@@ -399,6 +399,9 @@ func urlEncode(s string) string {
 // RangePath is the embed path of a "<path>.limit" range key: the tree path
 // without its last word (QueryParams.hs pRequestRange).
 func RangePath(key string) ([]string, *apierr.Error) {
+	if key == "limit" {
+		return nil, nil
+	}
 	tp, err := runParser(theGrammar().treePath, "tree path", key, key)
 	if err != nil {
 		return nil, err.ToError()
