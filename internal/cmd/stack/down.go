@@ -57,7 +57,14 @@ func newDown(f *cmdutil.Factory) *cobra.Command {
 						return fmt.Errorf("delete %s: %w", d, err)
 					}
 				}
-				fmt.Fprintf(f.Out, "deleted %s and %s\n", stack.DataDir(c.StateDir), stack.LogDir(c.StateDir))
+				standby := ""
+				if _, err := os.Stat(stack.ReplicaDataDir(c.StateDir)); err == nil {
+					if err := os.RemoveAll(stack.ReplicaDataDir(c.StateDir)); err != nil {
+						return fmt.Errorf("delete %s: %w", stack.ReplicaDataDir(c.StateDir), err)
+					}
+					standby = " and the standby's copy " + stack.ReplicaDataDir(c.StateDir)
+				}
+				fmt.Fprintf(f.Out, "deleted %s and %s%s\n", stack.DataDir(c.StateDir), stack.LogDir(c.StateDir), standby)
 			}
 			return nil
 		},

@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/signal"
 	"slices"
-	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -15,17 +14,31 @@ import (
 	"github.com/authstack/authstack/internal/stack"
 )
 
-var logNames = []string{"stack", stack.CompPG, "migrate", stack.CompAPI, stack.CompCaddy}
+// logNames are the logs under .stack/logs: the combined stream, each
+// component's (api-2 ... for more engines, pg-replica and api-read with a
+// standby) and the migrations'.
+var logNames = func() []string {
+	names := []string{"stack", stack.CompPG, stack.CompPGReplica, "migrate", stack.CompAPI}
+	for i := 2; i <= stack.MaxAPIReplicas; i++ {
+		names = append(names, fmt.Sprintf("%s-%d", stack.CompAPI, i))
+	}
+	return append(names, stack.CompAPIRead, stack.CompCaddy)
+}()
+
+// logNamesHelp is logNames in short, for messages.
+var logNamesHelp = fmt.Sprintf("stack, pg, pg-replica, migrate, api, api-2 ... api-%d, api-read, caddy", stack.MaxAPIReplicas)
 
 func newLogs(f *cmdutil.Factory) *cobra.Command {
 	var follow bool
 	var lines int
 	cmd := &cobra.Command{
-		Use:   "logs [stack|pg|migrate|api|caddy]...",
+		Use:   "logs [stack|pg|pg-replica|migrate|api|api-N|api-read|caddy]...",
 		Short: "Print the native stack's logs (default: the combined, prefixed stream); several components are prefixed; -f follows",
 		Long: `Print one log file as it is (default: stack, the combined stream), or several components'
 files with each line prefixed by its component ("api    | ..."): without -f the files one after
-another, with -f all of them as lines arrive, until Ctrl-C.`,
+another, with -f all of them as lines arrive, until Ctrl-C. api is the first API engine; with
+--api-replicas N the others are api-2 ... api-N, and with --pg-replicas 1 the standby and its
+engine are pg-replica and api-read.`,
 		ValidArgs: logNames,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if lines < 0 {
@@ -38,7 +51,7 @@ another, with -f all of them as lines arrive, until Ctrl-C.`,
 			var uniq []string
 			for _, name := range names {
 				if !slices.Contains(logNames, name) {
-					return fmt.Errorf("unknown component %q: use one or more of %s", name, strings.Join(logNames, ", "))
+					return fmt.Errorf("unknown component %q: use one or more of %s", name, logNamesHelp)
 				}
 				if !slices.Contains(uniq, name) {
 					uniq = append(uniq, name)

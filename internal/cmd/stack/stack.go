@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -37,6 +38,9 @@ type upOpts struct {
 	detach, noSeed, docker, supervise, quiet bool
 	postgrest, caddy, restart                string
 	timeout                                  time.Duration
+	// apiReplicas is --api-replicas (0: not given, POSTGREST_REPLICAS or
+	// 1); pgReplicas is --pg-replicas
+	apiReplicas, pgReplicas int
 	// progressFD is the supervisor's end of the pipe startDetached reads
 	// the start steps from (0: none)
 	progressFD int
@@ -64,9 +68,24 @@ after 1 s, doubling to 30 s, at most 10 times in a row; a run of 30 s resets bot
 restarted on the same data directory, and a postmaster started outside the supervisor (pg_ctl
 restart) is supervised by its pid. --restart no stops the whole stack instead.
 
-With --docker it runs compose.yaml instead: docker compose up -d --build, then migrate and seed.`,
+--api-replicas N runs N API engines behind Caddy (default POSTGREST_REPLICAS from .env, else 1),
+engine i on 127.0.0.i with the same two ports (POSTGREST_PORT, POSTGREST_ADMIN_PORT); Caddy
+checks each one's /ready every second and retries a GET or HEAD (never a POST that reached an
+engine) on another, so losing one engine loses no read. --pg-replicas 1 adds a streaming standby
+(pg_basebackup, on STACK_PG_REPLICA_PORT, default STACK_PG_PORT+1, made afresh at each up) and an
+engine on it (api-read): Caddy sends GET and HEAD on /rest/* there, everything else to the
+primary's engines, and reads to the primary's engines while the standby is down. Reads from the
+standby can lag behind a write: docs/stack.md says how an app reads its own writes.
+
+With --docker it runs compose.yaml instead: docker compose up -d --build (--api-replicas N adds
+--scale postgrest=N), then migrate and seed.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if !cmd.Flags().Changed("api-replicas") {
+				o.apiReplicas = 0
+			} else if o.apiReplicas < 1 || o.apiReplicas > stack.MaxAPIReplicas {
+				return fmt.Errorf("--api-replicas %d: give a number of API engines from 1 to %d", o.apiReplicas, stack.MaxAPIReplicas)
+			}
 			return runUp(cmd.Context(), f, o)
 		},
 	}
@@ -79,6 +98,8 @@ With --docker it runs compose.yaml instead: docker compose up -d --build, then m
 	fl.BoolVarP(&o.quiet, "quiet", "q", false, "print only errors and, once the stack is up, its URL (no progress, no banner)")
 	fl.DurationVar(&o.timeout, "timeout", 120*time.Second, "how long to wait for the stack to become healthy")
 	fl.StringVar(&o.restart, "restart", stack.DefaultRestartPolicy().String(), "when a component exits: no (stop the stack), on-failure[:N] (restart it, at most N times in a row) or always")
+	fl.IntVar(&o.apiReplicas, "api-replicas", 1, "API engines behind Caddy, each on its own 127.0.0.x (default: POSTGREST_REPLICAS from .env, else 1)")
+	fl.IntVar(&o.pgReplicas, "pg-replicas", 0, "1: a streaming PostgreSQL standby with an engine on it for GET/HEAD on /rest/* (native only)")
 	fl.BoolVar(&o.supervise, "supervise", false, "run as the detached supervisor (internal)")
 	_ = fl.MarkHidden("supervise")
 	fl.IntVar(&o.progressFD, "progress-fd", 0, "write start steps to this file descriptor (internal)")
@@ -154,7 +175,13 @@ func runUp(ctx context.Context, f *cmdutil.Factory, o *upOpts) error {
 	if _, err := f.Project(); err != nil {
 		return err
 	}
-	// a wrong --postgrest or --caddy changes nothing either
+	// a wrong --postgrest, --caddy or --pg-replicas changes nothing either
+	if o.docker && o.pgReplicas != 0 {
+		return errors.New("--pg-replicas is for the native stack: compose.yaml runs one PostgreSQL (replicated PostgreSQL belongs to an operator: deploy/kubernetes)")
+	}
+	if o.pgReplicas < 0 || o.pgReplicas > stack.MaxPGReplicas {
+		return fmt.Errorf("--pg-replicas %d: the native stack runs 0 or 1 standby", o.pgReplicas)
+	}
 	if !o.docker {
 		if err := resolveBinaries(ctx, o); err != nil {
 			return err
@@ -173,6 +200,9 @@ func runUp(ctx context.Context, f *cmdutil.Factory, o *upOpts) error {
 	}
 	if o.docker {
 		return runDockerUp(ctx, f, c, o)
+	}
+	if err := setScale(f, c, o); err != nil {
+		return err
 	}
 	policy, err := stack.ParseRestartPolicy(o.restart)
 	if err != nil {
@@ -200,6 +230,21 @@ func runUp(ctx context.Context, f *cmdutil.Factory, o *upOpts) error {
 		return startDetached(f, c, o)
 	}
 	return runSupervisor(ctx, f, c, o, policy)
+}
+
+// setScale applies --api-replicas (or POSTGREST_REPLICAS) and --pg-replicas.
+func setScale(f *cmdutil.Factory, c *stack.Config, o *upOpts) error {
+	if o.apiReplicas == 0 {
+		n, err := stack.DefaultAPIReplicas()
+		if err != nil {
+			return envError(f, err)
+		}
+		o.apiReplicas = n
+	}
+	if err := c.SetScale(o.apiReplicas, o.pgReplicas); err != nil {
+		return envError(f, err)
+	}
+	return nil
 }
 
 // resolveBinaries makes --postgrest and --caddy absolute paths of
@@ -367,7 +412,8 @@ func startDetached(f *cmdutil.Factory, c *stack.Config, o *upOpts) error {
 	}
 	defer lf.Close()
 	args := []string{"--env-file", f.EnvFile, "up", "--supervise", "--detach", "--postgrest", c.Postgrest,
-		"--caddy", o.caddy, "--timeout", o.timeout.String(), "--restart", o.restart, "--progress-fd", "3"}
+		"--caddy", o.caddy, "--timeout", o.timeout.String(), "--restart", o.restart, "--progress-fd", "3",
+		"--api-replicas", strconv.Itoa(c.APIReplicas), "--pg-replicas", strconv.Itoa(c.PGReplicas)}
 	if o.noSeed {
 		args = append(args, "--no-seed")
 	}
@@ -511,6 +557,9 @@ func runDockerUp(ctx context.Context, f *cmdutil.Factory, c *stack.Config, o *up
 		return err
 	}
 	cmds := stack.DockerCommands(c.Exe, o.noSeed)
+	if o.apiReplicas > 0 {
+		cmds[0] = append(cmds[0], "--scale", fmt.Sprintf("postgrest=%d", o.apiReplicas))
+	}
 	run := func(argv []string, env []string) error {
 		fmt.Fprintf(f.ErrOut, "stackctl: running %s\n", strings.Join(argv, " "))
 		cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)

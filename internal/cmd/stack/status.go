@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -27,6 +29,8 @@ type statusReport struct {
 	URL           string             `json:"url"`
 	Detached      bool               `json:"detached"`
 	Restart       string             `json:"restart"`
+	APIReplicas   int                `json:"api_replicas"`
+	PGReplicas    int                `json:"pg_replicas"`
 	Components    []stack.Health     `json:"components"`
 	Secret        *stack.SecretCheck `json:"secret"`
 	StrayPostgres *strayReport       `json:"stray_postgres"`
@@ -97,6 +101,7 @@ func statusOf(ctx context.Context, f *cmdutil.Factory) (*statusReport, error) {
 	sc := stack.CheckSecret(ctx, st, c.JWTSecret, c.DatabaseURL())
 	rep.Running, rep.Status, rep.SupervisorPID, rep.URL = true, st.Status, st.SupervisorPID, st.URL
 	rep.Detached, rep.Restart, rep.Secret = st.Detached, st.Restart, &sc
+	rep.APIReplicas, rep.PGReplicas = max(st.APIReplicas, 1), st.PGReplicas
 	if hs != nil {
 		rep.Components = hs
 	}
@@ -152,7 +157,7 @@ func printStatus(w io.Writer, st *statusReport) {
 	fmt.Fprintf(w, "stack %s at %s (supervisor pid %d, %s%s)\n", st.Status, st.URL, st.SupervisorPID,
 		map[bool]string{true: "detached", false: "foreground"}[st.Detached], restart)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "COMPONENT\tPID\tPORT\tHEALTH\tRESTARTS\tLAST EXIT\tCHECK")
+	fmt.Fprintln(tw, "COMPONENT\tPID\tADDRESS\tHEALTH\tRESTARTS\tLAST EXIT\tCHECK")
 	for _, h := range st.Components {
 		last := "-"
 		if h.LastExit != "" {
@@ -161,7 +166,11 @@ func printStatus(w io.Writer, st *statusReport) {
 				last += " at " + h.LastExitAt.Format(time.RFC3339)
 			}
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%d\t%s\t%s\n", h.Component, h.PID, h.Port,
+		name := h.Component
+		if h.Role != "" {
+			name += " (" + h.Role + ")"
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%d\t%s\t%s\n", name, h.PID, net.JoinHostPort(h.Host, strconv.Itoa(h.Port)),
 			map[bool]string{true: "healthy", false: "UNHEALTHY"}[h.Healthy], h.Restarts, last, h.Detail)
 	}
 	tw.Flush()
