@@ -238,6 +238,14 @@ func TestProjectCaddyfileReadReplica(t *testing.T) {
 		reader.mu.Unlock()
 	})
 
+	t.Run("X-Read-Primary sends a read to the primary's engines", func(t *testing.T) {
+		res := st.do(t, call{path: "/rest/task", cookie: cookie, headers: map[string]string{"X-Read-Primary": "1"}})
+		if res.status != 200 || res.header.Get("X-Engine") == reader.host || reader.take("GET /task") != 0 {
+			t.Fatalf("GET with X-Read-Primary: %d from %q", res.status, res.header.Get("X-Engine"))
+		}
+		fromPrimaries("GET /task")
+	})
+
 	t.Run("a read answered 503 by the read engine is served by the primary's", func(t *testing.T) {
 		reader.status.Store(http.StatusServiceUnavailable)
 		defer reader.status.Store(0)
