@@ -15,8 +15,7 @@ func validCookie() string {
 
 // Three engines behind the project's Caddyfile: requests are spread over
 // them; a GET whose engine dies mid-request is answered by another one; a
-// login that reached an engine is never sent twice; a dead engine takes no
-// traffic and takes it again once it is back and ready.
+// login that reached an engine is never sent twice.
 func TestProjectCaddyfileEnginesFailover(t *testing.T) {
 	set := newEngines(t, 1, 3)
 	st := startEngines(t, set, nil)
@@ -76,6 +75,17 @@ func TestProjectCaddyfileEnginesFailover(t *testing.T) {
 		}
 	})
 
+}
+
+// A dead engine takes no traffic; restarted, it takes none until its
+// /ready says 200, then takes traffic again; /healthz says whether any
+// engine is ready.
+func TestProjectCaddyfileEngineDeadAndBack(t *testing.T) {
+	set := newEngines(t, 1, 3)
+	st := startEngines(t, set, nil)
+	cookie := validCookie()
+	get := func() result { return st.do(t, call{path: "/rest/task", cookie: cookie}) }
+	login := func() result { return st.do(t, call{method: "POST", path: "/rpc/login"}) }
 	dead := set.engines[2]
 	t.Run("a dead engine takes no traffic, logins included", func(t *testing.T) {
 		dead.kill()

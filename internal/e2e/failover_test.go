@@ -88,6 +88,25 @@ func servedSinceStart(t *testing.T, logPath string) int {
 	return strings.Count(s, `"GET /task`)
 }
 
+// load runs workers loops of req until ctx ends, counting into stats the
+// answers with status want and the others as failures.
+func load(ctx context.Context, wg *sync.WaitGroup, workers int, t0 time.Time, stats *loadStats, what string, want int, req func() *http.Request) {
+	client := &http.Client{Timeout: time.Minute, Transport: &http.Transport{MaxIdleConnsPerHost: 16}}
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ctx.Err() == nil {
+				if got, ok := do(client, req(), want); ok {
+					stats.ok.Add(1)
+				} else {
+					stats.fail(t0, what+" "+got)
+				}
+			}
+		}()
+	}
+}
+
 // Three engines behind Caddy under authenticated GETs and logins for 30 s;
 // one engine is killed with SIGKILL in the middle. No GET fails; at most the
 // logins in flight on the killed engine fail (LOGIN_MAX_INFLIGHT=1 per
@@ -115,34 +134,14 @@ func TestFailoverThreeEngines(t *testing.T) {
 	t0 := time.Now()
 	var gets, logins loadStats
 	var wg sync.WaitGroup
-	for w := 0; w < 3; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for ctx.Err() == nil {
-				req, _ := http.NewRequest(http.MethodGet, p.base()+"/rest/task?select=id,title", nil)
-				req.Header.Set("Cookie", cookie)
-				if what, ok := do(client, req, http.StatusOK); ok {
-					gets.ok.Add(1)
-				} else {
-					gets.fail(t0, "GET "+what)
-				}
-			}
-		}()
-	}
-	for w := 0; w < 2; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for ctx.Err() == nil {
-				if what, ok := do(client, loginRequest(context.Background(), p.base()), http.StatusNoContent); ok {
-					logins.ok.Add(1)
-				} else {
-					logins.fail(t0, "login "+what)
-				}
-			}
-		}()
-	}
+	load(ctx, &wg, 3, t0, &gets, "GET", http.StatusOK, func() *http.Request {
+		req, _ := http.NewRequest(http.MethodGet, p.base()+"/rest/task?select=id,title", nil)
+		req.Header.Set("Cookie", cookie)
+		return req
+	})
+	load(ctx, &wg, 2, t0, &logins, "login", http.StatusNoContent, func() *http.Request {
+		return loginRequest(context.Background(), p.base())
+	})
 
 	time.Sleep(10 * time.Second)
 	killedAt := time.Since(t0)
