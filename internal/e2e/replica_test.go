@@ -18,6 +18,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/authstack/authstack/internal/pgserver"
+	"github.com/authstack/authstack/internal/stack"
 )
 
 // addTask writes a task through Caddy (a POST: the primary's engines).
@@ -128,6 +129,13 @@ func TestReadReplica(t *testing.T) {
 	standbyDies(t, p, client, cookie)
 	if ok, err := hasTask(client, p.base(), cookie, "written while the standby was down"); err != nil || !ok {
 		t.Errorf("the standby did not catch up with the row written while it was down: %v %v", ok, err)
+	}
+	// down stops the standby and its engine too
+	st := p.state()
+	p.mustRun(2*time.Minute, "down")
+	p.assertGone(st)
+	if err := stack.CheckPortFree(replicaPort, "STACK_PG_REPLICA_PORT", "test"); err != nil {
+		t.Errorf("the standby's port after down: %v", err)
 	}
 }
 
