@@ -154,6 +154,9 @@ type Cache struct {
 	Timezones      map[string]bool                   // pg_timezone_names, for Prefer: timezone
 	// Relationships are the embeddable relationships by origin.
 	Relationships map[RelKey][]*Relationship
+	// mediaHandlers are the media type handlers of the database
+	// (mediahandlers.go).
+	mediaHandlers map[handlerKey]*MediaHandler
 }
 
 // Table looks up a relation.
@@ -465,6 +468,9 @@ func Load(ctx context.Context, q Querier, schemas, extraSearchPath []string) (*C
 		return nil, err
 	}
 	if err := c.AddViewKeys(ctx, q, extraSearchPath); err != nil {
+		return nil, err
+	}
+	if err := c.loadMediaHandlers(ctx, q); err != nil {
 		return nil, err
 	}
 	return c, nil
