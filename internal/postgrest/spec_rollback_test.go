@@ -3,6 +3,7 @@ package postgrest
 import (
 	"encoding/json"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -210,6 +211,48 @@ func TestRollbackConcurrent(t *testing.T) {
 	for _, row := range rows {
 		if row.ID%2 == 1 {
 			t.Errorf("a rolled back insert persisted: %d", row.ID)
+		}
+	}
+}
+
+// TestRollbackInterplay: tx= with handling=strict (accepted, so never
+// PGRST122, even where db-tx-end ignores it: ApiRequest/Preferences.hs
+// acceptedPrefs@v16.2) and with an EXPLAIN ANALYZE plan, which runs the
+// mutation inside the transaction that tx= ends (MainTx.hs actionResult
+// optionalRollback).
+func TestRollbackInterplay(t *testing.T) {
+	e := newEngine(t, rollbackFixtureSQL, func(env map[string]string) {
+		env["PGRST_DB_TX_END"] = "commit"
+		env["PGRST_DB_PLAN_ENABLED"] = "true"
+	})
+	r := e.do("POST", "/items", map[string]string{"Prefer": "handling=strict, tx=rollback"}, `{"id":-1}`)
+	if r.status != 201 || r.header.Get("Preference-Applied") != "handling=strict" {
+		t.Fatalf("strict with an ignored tx=: %d %q %s", r.status, r.header.Get("Preference-Applied"), r.body)
+	}
+	if r := e.do("GET", "/items?id=eq.-1", nil, ""); r.body != `[{"id":-1}]` {
+		t.Fatalf("db-tx-end commit ignores tx=rollback: %s", r.body)
+	}
+	r = e.do("POST", "/items", map[string]string{"Prefer": "handling=strict, tx=maybe"}, `{"id":-2}`)
+	if r.status != 400 || !jsonEq(r.body, errBody("PGRST122", "Invalid preferences given with handling=strict", "Invalid preferences: tx=maybe", nil)) {
+		t.Fatalf("unknown tx value: %d %s", r.status, r.body)
+	}
+
+	e = newEngine(t, rollbackFixtureSQL, func(env map[string]string) {
+		env["PGRST_DB_TX_END"] = "commit-allow-override"
+		env["PGRST_DB_PLAN_ENABLED"] = "true"
+	})
+	analyze := "application/vnd.pgrst.plan+json; options=analyze"
+	for _, c := range []struct {
+		pref    string
+		persist bool
+	}{{"tx=rollback", false}, {"tx=commit", true}} {
+		r := e.do("POST", "/items", map[string]string{"Prefer": c.pref, "Accept": analyze}, `{"id":-3}`)
+		if r.status != 200 || !strings.Contains(r.body, "Actual Total Time") {
+			t.Fatalf("%s: %d %s", c.pref, r.status, r.body)
+		}
+		got := e.do("GET", "/items?id=eq.-3", nil, "").body
+		if (got == `[{"id":-3}]`) != c.persist {
+			t.Errorf("[T:RollbackSpec.hs, PlanSpec.hs] analyze with %s: the insert persisted = %v", c.pref, got != "[]")
 		}
 	}
 }
