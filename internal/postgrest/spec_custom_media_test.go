@@ -125,10 +125,16 @@ create aggregate numbers_agg (numbers) (initcond = '', stype = "*/*", sfunc = nu
 // overrides) are in spec_postgis_test.go.
 func TestSpecCustomMedia(t *testing.T) {
 	e := newEngine(t, mediaFixtureSQL, nil)
+	runCases(t, e, customMediaCases())
+	runCases(t, e, customMediaOverrideCases())
+	t.Run("handlers follow schema reloads", func(t *testing.T) { handlersReload(t, e) })
+}
+
+func customMediaCases() []tc {
 	const cite = "T:Query/CustomMediaSpec.hs"
 	tsv := "id\tlabel\tmaker_id\n1\tLamp\t1\n2\tDesk, oak\t1\n3\tChair \"Eames\"\t\n"
 	png, _ := base64.StdEncoding.DecodeString("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAY=")
-	cases := []tc{
+	return []tc{
 		// tables with an aggregate
 		{name: "table aggregate", cite: cite + ":16", method: "GET", path: "/gadgets?order=id", hdr: accept("text/tab-separated-values"),
 			status: 200, wantHdr: map[string]string{"Content-Type": "text/tab-separated-values"}, check: both(raw(tsv), contentLength)},
@@ -171,6 +177,15 @@ func TestSpecCustomMedia(t *testing.T) {
 			hdr: accept("text/tab-separated-values"), status: 200, check: raw(tsv)},
 		{name: "function of a table without aggregate", cite: cite + ":166", method: "GET", path: "/rpc/get_gadgets",
 			hdr: accept("application/octet-stream"), status: 406, wantBody: notAvailable("application/octet-stream")},
+	}
+}
+
+// customMediaOverrideCases: overriding builtins, matching the requested
+// type, select= and the any handler.
+func customMediaOverrideCases() []tc {
+	const cite = "T:Query/CustomMediaSpec.hs"
+	png, _ := base64.StdEncoding.DecodeString("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAY=")
+	return []tc{
 		// overriding
 		{name: "override application/json", cite: cite + ":185", method: "GET", path: "/json_override", hdr: accept("application/json"),
 			status: 200, wantBody: `{"overridden": "true"}`,
@@ -239,27 +254,26 @@ func TestSpecCustomMedia(t *testing.T) {
 		{name: "HEAD keeps the negotiated type", cite: "T:Query/RpcSpec.hs:144", method: "HEAD", path: "/rpc/get_gadgets",
 			hdr: accept("text/csv"), status: 200, wantHdr: map[string]string{"Content-Type": "text/csv; charset=utf-8"}, check: raw("")},
 	}
-	runCases(t, e, cases)
+}
 
-	// The handlers are read with the schema cache: a handler created later
-	// serves after a reload, and only then.
-	t.Run("handlers follow schema reloads", func(t *testing.T) {
-		if r := e.do("GET", "/numbers?val=eq.1", accept("text/plain"), ""); r.status != 200 || !strings.HasPrefix(r.body, "anything") {
-			t.Fatalf("the any handler of numbers answers every type: %d %q", r.status, r.body)
-		}
-		if r := e.do("GET", "/csv_lines", accept("text/plain"), ""); r.status != 406 {
-			t.Fatalf("before: %d %s", r.status, r.body)
-		}
-		exec(t, e, `create function lines_text_trans(state "text/plain", next csv_lines) returns "text/plain" language sql as $$
-			select (state || next.name)::"text/plain" $$;
-			create aggregate lines_text (csv_lines) (initcond = '', stype = "text/plain", sfunc = lines_text_trans)`)
-		if r := e.do("GET", "/csv_lines?order=id", accept("text/plain"), ""); r.status != 406 {
-			t.Fatalf("served before the reload: %d %s", r.status, r.body)
-		}
-		reload(t, e)
-		r := e.do("GET", "/csv_lines?order=id", accept("text/plain"), "")
-		if r.status != 200 || r.body != "firstsecond" || r.header.Get("Content-Type") != "text/plain; charset=utf-8" {
-			t.Fatalf("after the reload: %d %q %q", r.status, r.body, r.header.Get("Content-Type"))
-		}
-	})
+// handlersReload: the handlers are read with the schema cache; a handler
+// created later serves after a reload, and only then.
+func handlersReload(t *testing.T, e *engine) {
+	if r := e.do("GET", "/numbers?val=eq.1", accept("text/plain"), ""); r.status != 200 || !strings.HasPrefix(r.body, "anything") {
+		t.Fatalf("the any handler of numbers answers every type: %d %q", r.status, r.body)
+	}
+	if r := e.do("GET", "/csv_lines", accept("text/plain"), ""); r.status != 406 {
+		t.Fatalf("before: %d %s", r.status, r.body)
+	}
+	exec(t, e, `create function lines_text_trans(state "text/plain", next csv_lines) returns "text/plain" language sql as $$
+		select (state || next.name)::"text/plain" $$;
+		create aggregate lines_text (csv_lines) (initcond = '', stype = "text/plain", sfunc = lines_text_trans)`)
+	if r := e.do("GET", "/csv_lines?order=id", accept("text/plain"), ""); r.status != 406 {
+		t.Fatalf("served before the reload: %d %s", r.status, r.body)
+	}
+	reload(t, e)
+	r := e.do("GET", "/csv_lines?order=id", accept("text/plain"), "")
+	if r.status != 200 || r.body != "firstsecond" || r.header.Get("Content-Type") != "text/plain; charset=utf-8" {
+		t.Fatalf("after the reload: %d %q %q", r.status, r.body, r.header.Get("Content-Type"))
+	}
 }

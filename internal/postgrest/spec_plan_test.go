@@ -116,29 +116,23 @@ func tiobeRows(n int) string {
 // statement with the for=, options= parameters.
 func TestSpecPlan(t *testing.T) {
 	e := newEngine(t, planFixtureSQL, func(env map[string]string) { env["PGRST_DB_PLAN_ENABLED"] = "true" })
-	const cite = "T:Query/PlanSpec.hs"
 	pj := `application/vnd.pgrst.plan+json; for="application/json"; charset=utf-8`
 	pjOpts := func(o string) string {
 		return `application/vnd.pgrst.plan+json; for="application/json"; options=` + o + `; charset=utf-8`
 	}
+	runCases(t, e, planReadCases(pj, pjOpts))
+	runCases(t, e, planWriteAndCallCases(pj))
+	planCountCosts(t, e, pjOpts("analyze"))
+	// EXPLAIN without ANALYZE changes nothing
+	if r := e.do("GET", "/projects?id=eq.100", nil, ""); r.body != "[]" {
+		t.Errorf("the planned insert ran: %s", r.body)
+	}
+}
+
+func planReadCases(pj string, pjOpts func(string) string) []tc {
+	const cite = "T:Query/PlanSpec.hs"
 	planHdr := accept("application/vnd.pgrst.plan+json")
-	below := func(max float64) func(t *testing.T, r result) {
-		return func(t *testing.T, r result) {
-			t.Helper()
-			if c := planCost(t, r); c <= 0 || c >= max {
-				t.Errorf("total cost %v, want in (0, %v)", c, max)
-			}
-		}
-	}
-	contains := func(s string, want bool) func(t *testing.T, r result) {
-		return func(t *testing.T, r result) {
-			t.Helper()
-			if strings.Contains(r.body, s) != want {
-				t.Errorf("plan contains %q: %v, want %v:\n%s", s, !want, want, r.body)
-			}
-		}
-	}
-	runCases(t, e, []tc{
+	return []tc{
 		{name: "table", cite: cite + ":25", method: "GET", path: "/projects?id=in.(1,2,3)", hdr: planHdr, status: 200, check: planCheck(pj)},
 		{name: "view", cite: cite + ":40", method: "GET", path: "/projects_view?id=gt.2", hdr: planHdr, status: 200, check: planCheck(pj)},
 		{name: "buffers", cite: cite + ":54", method: "GET", path: "/projects", hdr: accept("application/vnd.pgrst.plan+json; options=buffers"),
@@ -181,6 +175,29 @@ func TestSpecPlan(t *testing.T) {
 		{name: "for an unknown type", cite: "Plan/Negotiate.hs matchMT@v16.2", method: "GET", path: "/projects",
 			hdr: accept(`application/vnd.pgrst.plan+json; for="text/unknown"`), status: 406,
 			wantBody: notAvailable(`application/vnd.pgrst.plan+json; for="text/unknown"`)},
+	}
+}
+
+func planWriteAndCallCases(pj string) []tc {
+	const cite = "T:Query/PlanSpec.hs"
+	planHdr := accept("application/vnd.pgrst.plan+json")
+	below := func(max float64) func(t *testing.T, r result) {
+		return func(t *testing.T, r result) {
+			t.Helper()
+			if c := planCost(t, r); c <= 0 || c >= max {
+				t.Errorf("total cost %v, want in (0, %v)", c, max)
+			}
+		}
+	}
+	contains := func(s string, want bool) func(t *testing.T, r result) {
+		return func(t *testing.T, r result) {
+			t.Helper()
+			if strings.Contains(r.body, s) != want {
+				t.Errorf("plan contains %q: %v, want %v:\n%s", s, !want, want, r.body)
+			}
+		}
+	}
+	return []tc{
 		// writes
 		{name: "insert", cite: cite + ":140", method: "POST", path: "/projects", hdr: planHdr, body: `{"id":100, "name": "Project 100"}`,
 			status: 200, check: planCheck(pj)},
@@ -235,9 +252,14 @@ func TestSpecPlan(t *testing.T) {
 					t.Errorf("output %s, want %s", got, want)
 				}
 			}},
-	})
-	// count=exact costs (PlanSpec.hs:478-556): one count aggregate without
-	// limits, more with a limit; the rows are inserted for real first.
+	}
+}
+
+// planCountCosts: count=exact costs (PlanSpec.hs:478-556): one count
+// aggregate without limits, more with a limit; the rows are inserted for
+// real first.
+func planCountCosts(t *testing.T, e *engine, ct string) {
+	const cite = "T:Query/PlanSpec.hs"
 	exec(t, e, "insert into tiobe_pls select 'Lang '||i, i from generate_series(20, 1020) i; analyze tiobe_pls")
 	aggregates := func(r result) int { return strings.Count(r.body, "Aggregate") }
 	countHdr := map[string]string{"Prefer": "count=exact", "Accept": `application/vnd.pgrst.plan+json; for="application/json"; options=analyze;`}
@@ -246,16 +268,12 @@ func TestSpecPlan(t *testing.T) {
 		one  bool
 	}{{"/tiobe_pls", true}, {"/tiobe_pls?limit=1000", false}, {"/rpc/get_tiobe_pls", true}, {"/rpc/get_tiobe_pls?limit=1000", false}} {
 		r := e.do("GET", c.path, countHdr, "")
-		if r.status != 200 || r.header.Get("Content-Type") != pjOpts("analyze") {
+		if r.status != 200 || r.header.Get("Content-Type") != ct {
 			t.Fatalf("%s: %d %s", c.path, r.status, r.header.Get("Content-Type"))
 		}
 		if n := aggregates(r); c.one && n != 1 || !c.one && n <= 1 {
 			t.Errorf("[%s:478] %s: %d count aggregates", cite, c.path, n)
 		}
-	}
-	// EXPLAIN without ANALYZE changes nothing
-	if r := e.do("GET", "/projects?id=eq.100", nil, ""); r.body != "[]" {
-		t.Errorf("the planned insert ran: %s", r.body)
 	}
 }
 

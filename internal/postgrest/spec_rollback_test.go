@@ -90,7 +90,6 @@ func rollbackCases(t *testing.T, e *engine, s rollbackSpec, pref string) {
 			t.Errorf("Preference-Applied %q, want %q", got, applied)
 		}
 	}
-	commit := map[string]string{"Prefer": "tx=commit"}
 	runCases(t, e, []tc{
 		{name: "GET", cite: cite + ":51", method: "GET", path: "/items?id=eq.1", hdr: hdr, status: 200, wantBody: `[{"id":1}]`, check: readApplied},
 		{name: "HEAD", cite: cite + ":60", method: "HEAD", path: "/items?id=eq.1", hdr: hdr, status: 200,
@@ -107,7 +106,15 @@ func rollbackCases(t *testing.T, e *engine, s rollbackSpec, pref string) {
 			wantBody: `{"hint":null,"details":"Key (col)=(1) already exists.","code":"23505","message":"duplicate key value violates unique constraint \"deferrable_unique_constraint_col_key\""}`,
 			wantHdr:  map[string]string{"Preference-Applied": ""}},
 	})
-	persist := s.persists(pref)
+	rollbackMutations(t, e, s, hdr, s.persists(pref), prefApplied("return=representation"))
+}
+
+// rollbackMutations: POST, PUT, PATCH and DELETE, and whether each
+// persisted (RollbackSpec.hs shouldPersistMutations and
+// shouldNotPersistMutations).
+func rollbackMutations(t *testing.T, e *engine, s rollbackSpec, hdr map[string]string, persist bool, applied func(*testing.T, result)) {
+	const cite = "T:RollbackSpec.hs"
+	commit := map[string]string{"Prefer": "tx=commit"}
 	gone, kept := `[]`, `[{"id":0}]`
 	want := func(b bool, yes, no string) string {
 		if b {
@@ -115,13 +122,13 @@ func rollbackCases(t *testing.T, e *engine, s rollbackSpec, pref string) {
 		}
 		return no
 	}
-	step := func(name, method, path, body string, status int, respBody string, extra string) {
+	step := func(name, method, path, body string, status int, respBody string) {
 		t.Helper()
 		r := e.do(method, path, hdr, body)
 		if r.status != status || !jsonEq(r.body, respBody) {
 			t.Fatalf("[%s] %s: %d %s", cite, name, r.status, r.body)
 		}
-		prefApplied(extra)(t, r)
+		applied(t, r)
 	}
 	cleanup := func() {
 		r := e.do("DELETE", "/items?id=lte.0", commit, "")
@@ -132,21 +139,21 @@ func rollbackCases(t *testing.T, e *engine, s rollbackSpec, pref string) {
 	// a committed row 0 is removed again between the steps (PostgREST's
 	// deleteItems; its tx=commit applies only where a commit is possible)
 	overridable := s.txEnd == "rollback-allow-override" || s.txEnd == "commit"
-	step("post", "POST", "/items", `{"id":0}`, 201, kept, "return=representation")
+	step("post", "POST", "/items", `{"id":0}`, 201, kept)
 	if got := e.do("GET", "/items?id=eq.0", nil, "").body; !jsonEq(got, want(persist, kept, gone)) {
 		t.Errorf("[%s:130] post persisted: %s", cite, got)
 	}
 	if overridable {
 		cleanup()
 	}
-	step("put", "PUT", "/items?id=eq.0", `{"id":0}`, 201, kept, "return=representation")
+	step("put", "PUT", "/items?id=eq.0", `{"id":0}`, 201, kept)
 	if got := e.do("GET", "/items?id=eq.0", nil, "").body; !jsonEq(got, want(persist, kept, gone)) {
 		t.Errorf("[%s:141] put persisted: %s", cite, got)
 	}
 	if overridable {
 		cleanup()
 	}
-	step("patch", "PATCH", "/items?id=eq.1", `{"id":0}`, 200, kept, "return=representation")
+	step("patch", "PATCH", "/items?id=eq.1", `{"id":0}`, 200, kept)
 	one := e.do("GET", "/items?id=eq.1", nil, "").body
 	if got := e.do("GET", "/items?id=eq.0", nil, "").body; !jsonEq(got, want(persist, kept, gone)) || !jsonEq(one, want(persist, gone, `[{"id":1}]`)) {
 		t.Errorf("[%s:152] patch persisted: 0 %s, 1 %s", cite, got, one)
@@ -160,7 +167,7 @@ func rollbackCases(t *testing.T, e *engine, s rollbackSpec, pref string) {
 	if r.status != 200 || !jsonEq(r.body, `[{"id":1}]`) {
 		t.Fatalf("[%s:173] delete: %d %s", cite, r.status, r.body)
 	}
-	prefApplied("return=representation")(t, r)
+	applied(t, r)
 	if got := e.do("GET", "/items?id=eq.1", nil, "").body; !jsonEq(got, want(persist, gone, `[{"id":1}]`)) {
 		t.Errorf("[%s:181] delete persisted: %s", cite, got)
 	}
