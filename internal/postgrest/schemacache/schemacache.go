@@ -157,6 +157,9 @@ type Cache struct {
 	// mediaHandlers are the media type handlers of the database
 	// (mediahandlers.go).
 	mediaHandlers map[handlerKey]*MediaHandler
+	// representations map (source, target) types to a cast function
+	// (representations.go).
+	representations map[[2]string]string
 }
 
 // Table looks up a relation.
@@ -471,6 +474,9 @@ func Load(ctx context.Context, q Querier, schemas, extraSearchPath []string) (*C
 		return nil, err
 	}
 	if err := c.loadMediaHandlers(ctx, q); err != nil {
+		return nil, err
+	}
+	if err := c.loadRepresentations(ctx, q); err != nil {
 		return nil, err
 	}
 	return c, nil
