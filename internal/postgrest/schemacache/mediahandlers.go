@@ -72,8 +72,8 @@ select * from (
 order by 1, 2, 3, 4, 5, 6`
 
 // loadMediaHandlers reads the handlers of the exposed schemas.
-func (c *Cache) loadMediaHandlers(ctx context.Context, q Querier) error {
-	rows, err := q.Query(ctx, mediaHandlersSQL, c.Schemas)
+func (c *Cache) loadMediaHandlers(ctx context.Context, q Querier, schemas []string) error {
+	rows, err := q.Query(ctx, mediaHandlersSQL, schemas)
 	if err != nil {
 		return err
 	}

@@ -20,7 +20,7 @@ where c.castcontext = 'i' and c.castmethod = 'f' and has_function_privilege(c.ca
 // loadRepresentations reads the data representations; the types print as
 // regtype does under the schema cache's voided search_path, like the
 // columns' types (format_type).
-func (c *Cache) loadRepresentations(ctx context.Context, q Querier) error {
+func (c *Cache) loadRepresentations(ctx context.Context, q Querier, _ []string) error {
 	rows, err := q.Query(ctx, representationsSQL)
 	if err != nil {
 		return err

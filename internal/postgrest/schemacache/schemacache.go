@@ -473,11 +473,10 @@ func Load(ctx context.Context, q Querier, schemas, extraSearchPath []string) (*C
 	if err := c.AddViewKeys(ctx, q, extraSearchPath); err != nil {
 		return nil, err
 	}
-	if err := c.loadMediaHandlers(ctx, q); err != nil {
-		return nil, err
-	}
-	if err := c.loadRepresentations(ctx, q); err != nil {
-		return nil, err
+	for _, step := range []func(context.Context, Querier, []string) error{c.loadMediaHandlers, c.loadRepresentations} {
+		if err := step(ctx, q, schemas); err != nil {
+			return nil, err
+		}
 	}
 	return c, nil
 }
