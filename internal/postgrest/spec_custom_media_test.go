@@ -2,7 +2,9 @@ package postgrest
 
 import (
 	"encoding/base64"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -275,5 +277,34 @@ func handlersReload(t *testing.T, e *engine) {
 	r := e.do("GET", "/csv_lines?order=id", accept("text/plain"), "")
 	if r.status != 200 || r.body != "firstsecond" || r.header.Get("Content-Type") != "text/plain; charset=utf-8" {
 		t.Fatalf("after the reload: %d %q %q", r.status, r.body, r.header.Get("Content-Type"))
+	}
+}
+
+// TestCustomMediaDuringReloads: requests negotiating database handlers
+// race with schema cache reloads; every answer is the handler's, whole.
+func TestCustomMediaDuringReloads(t *testing.T) {
+	e := newEngine(t, mediaFixtureSQL, nil)
+	tsv := "id\tlabel\tmaker_id\n1\tLamp\t1\n"
+	var wg sync.WaitGroup
+	errs := make(chan string, 200)
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 25; i++ {
+				r := e.do("GET", "/gadgets?id=eq.1", accept("text/tab-separated-values"), "")
+				if r.status != 200 || r.body != tsv || r.header.Get("Content-Type") != "text/tab-separated-values" {
+					errs <- fmt.Sprintf("%d %q %q", r.status, r.body, r.header.Get("Content-Type"))
+				}
+			}
+		}()
+	}
+	for i := 0; i < 5; i++ {
+		reload(t, e)
+	}
+	wg.Wait()
+	close(errs)
+	for s := range errs {
+		t.Error(s)
 	}
 }
