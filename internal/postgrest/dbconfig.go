@@ -21,7 +21,7 @@ order by s.setdatabase`
 // role-level pgrst.* settings override the environment. An invalid result
 // is logged and the previous configuration kept.
 func (s *Server) loadDBConfig(ctx context.Context) error {
-	rows, err := s.pool.Query(ctx, dbConfigSQL)
+	rows, err := (uncached{s.pool}).Query(ctx, dbConfigSQL)
 	if err != nil {
 		return err
 	}

@@ -184,7 +184,7 @@ func (s *Server) querySchemaCache(ctx context.Context) (*schemacache.Cache, erro
 	if _, err := tx.Exec(ctx, "set local schema ''"); err != nil {
 		return nil, err
 	}
-	sc, err := schemacache.Load(ctx, tx, s.conf().DBSchemas, s.conf().DBExtraSearchPath)
+	sc, err := schemacache.Load(ctx, uncached{tx}, s.conf().DBSchemas, s.conf().DBExtraSearchPath)
 	if err != nil {
 		return nil, err
 	}
@@ -213,7 +213,7 @@ func (s *Server) LoadSchemaCache(ctx context.Context) error {
 	s.connLost.Store(false)
 	if !s.connected.Swap(true) {
 		var version string
-		if err := s.pool.QueryRow(ctx, "select version()").Scan(&version); err == nil {
+		if err := (uncached{s.pool}).QueryRow(ctx, "select version()").Scan(&version); err == nil {
 			s.logf(lvlCrit, "Successfully connected to %s", version)
 		}
 	}
@@ -227,7 +227,8 @@ func (s *Server) LoadSchemaCache(ctx context.Context) error {
 	}
 	ms := float64(time.Since(start).Microseconds()) / 1000
 	s.logf(lvlCrit, "Schema cache queried in %.1f milliseconds ", ms)
-	s.logf(lvlCrit, "Schema cache loaded %d Relations, 0 Relationships, %d Functions, 0 Domain Representations, 0 Media Type Handlers, %d Timezones", n, f, len(sc.Timezones))
+	s.logf(lvlCrit, "Schema cache loaded %d Relations, 0 Relationships, %d Functions, %d Domain Representations, %d Media Type Handlers, %d Timezones", n, f, sc.RepresentationCount(),
+		sc.MediaHandlerCount(), len(sc.Timezones))
 	s.logf(lvlCrit, "Schema cache loaded in %.1f milliseconds", float64(time.Since(start).Microseconds())/1000)
 	return nil
 }

@@ -15,7 +15,8 @@ type PayloadKind int
 // Payload kinds.
 const (
 	// ProcessedJSON is a JSON object, or an array of objects with the same
-	// keys (also a urlencoded body for a relation, as a JSON object).
+	// keys (also a urlencoded body for a relation, as a JSON object, and a
+	// CSV body, as an array of objects).
 	ProcessedJSON PayloadKind = iota
 	// ProcessedURLEncoded is a urlencoded body for a function: its pairs
 	// bind like query-string arguments.
@@ -73,6 +74,8 @@ func (a *ApiRequest) payload(body []byte) *apierr.Error {
 			break
 		}
 		p, e = jsonPayload(body, isProc)
+	case ct.Kind == mediatype.CSV:
+		p, e = csvPayload(body)
 	case ct.Kind == mediatype.URLEncoded:
 		p, e = formPayload(body, isProc)
 	case isProc && (ct.Kind == mediatype.TextPlain || ct.Kind == mediatype.TextXML || ct.Kind == mediatype.OctetStream):

@@ -198,8 +198,12 @@ func (t Tx) beginSQL() string {
 }
 
 // mainFormats: the body is read in binary (its raw bytes, whatever its
-// type, as PostgREST's bytea decoder), the rest in text.
-var mainFormats = []int16{0, 0, 0, 1, 0, 0, 0}
+// type, as PostgREST's bytea decoder), the rest in text; readFormats is
+// the same without the Location column.
+var (
+	mainFormats = []int16{0, 0, 0, 1, 0, 0, 0}
+	readFormats = []int16{0, 0, 1, 0, 0, 0}
+)
 
 func runPipeline(ctx context.Context, pc *pgconn.PgConn, cache *StmtCache, t Tx, steps []step, res *ResultSet) error {
 	p := pc.StartPipeline(ctx)
@@ -211,7 +215,10 @@ func runPipeline(ctx context.Context, pc *pgconn.PgConn, cache *StmtCache, t Tx,
 	for _, s := range steps {
 		formats := []int16(nil)
 		if s.kind == stepMain && !t.Explain {
-			formats = mainFormats
+			formats = readFormats
+			if t.Main.HasLocation {
+				formats = mainFormats
+			}
 		}
 		vals := encodeArgs(s.stmt.Args)
 		if !t.Prepared {
@@ -321,10 +328,16 @@ func readResult(rr *pgconn.ResultReader, kind stepKind, explain bool, res *Resul
 	return nil
 }
 
-// decodeMain reads the main statement's row (MainTx.hs standardRow).
+// decodeMain reads the main statement's row (MainTx.hs standardRow): seven
+// columns for writes, six without the Location for reads and calls
+// (standardRow noLocation).
 func (res *ResultSet) decodeMain(row [][]byte) error {
-	if len(row) < 7 {
-		return errors.New("maintx: the main statement returned fewer columns than expected")
+	switch len(row) {
+	case 6:
+		row = append(row[:2:2], append([][]byte{nil}, row[2:]...)...)
+	case 7:
+	default:
+		return errors.New("maintx: the main statement returned an unexpected number of columns")
 	}
 	var err error
 	if res.TableTotal, err = optInt(row[0]); err != nil {

@@ -134,9 +134,9 @@ func compressedRels(rels []*schemacache.Relationship) []apierr.RelCandidate {
 }
 
 // expandStars turns "*" into the node's columns when an aggregate is in
-// the node or above it, or the node is a to-many spread (Plan.hs
-// expandStars; data representations are not supported). count() in a
-// spread counts the whole row.
+// the node or above it, the node is a to-many spread, or a column has a
+// data representation to JSON (Plan.hs expandStars). count() in a spread
+// counts the whole row.
 func expandStars(ctx resolver, hasAgg bool, n *ReadPlan) {
 	newHasAgg := hasAgg || n.RelSpread != nil && n.RelSpread.ToMany
 	for _, s := range n.Select {
@@ -144,11 +144,11 @@ func expandStars(ctx resolver, hasAgg bool, n *ReadPlan) {
 			newHasAgg = true
 		}
 	}
-	if newHasAgg {
-		qi := n.From
-		if qi.Schema == "" && qi.Name == sourceCTE && n.FromAlias != "" {
-			qi = QI{Schema: ctx.qi.Schema, Name: n.FromAlias}
-		}
+	qi := n.From
+	if qi.Schema == "" && qi.Name == sourceCTE && n.FromAlias != "" {
+		qi = QI{Schema: ctx.qi.Schema, Name: n.FromAlias}
+	}
+	if newHasAgg || hasOutputRep(ctx.at(qi)) {
 		expandStarsFor(ctx.at(qi), n)
 	}
 	for _, c := range n.Children {
@@ -177,7 +177,7 @@ func expandStarsFor(ctx resolver, n *ReadPlan) {
 			}
 			for _, c := range t.Columns {
 				s2 := s
-				s2.Field = CoercibleField{Name: c.Name, IRType: c.Type, BaseType: c.BaseType, Default: c.Default}
+				s2.Field = ctx.output(CoercibleField{Name: c.Name, IRType: c.Type, BaseType: c.BaseType, Default: c.Default})
 				out = append(out, s2)
 			}
 		case spread && s.Field.Name == "*" && len(s.Field.JSONPath) == 0 && s.Aggregate == "count":
@@ -190,8 +190,24 @@ func expandStarsFor(ctx resolver, n *ReadPlan) {
 	n.Select = out
 }
 
-// addAliases names JSON path selects by their last key, and aggregates in
-// spreads by the function (Plan.hs addAliases).
+// hasOutputRep: a column of the relation has a data representation to
+// JSON (expandStarsForTable hasDataRepresentation).
+func hasOutputRep(ctx resolver) bool {
+	t, ok := ctx.sc.Table(ctx.qi.Schema, ctx.qi.Name)
+	if !ok {
+		return false
+	}
+	for _, c := range t.Columns {
+		if _, ok := ctx.sc.Representation(c.Type, "json"); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// addAliases names JSON path selects by their last key, aggregates in
+// spreads by the function, and fields with a data representation by
+// their name (Plan.hs addAliases).
 func addAliases(n *ReadPlan) {
 	for i := range n.Select {
 		s := &n.Select[i]
@@ -205,6 +221,8 @@ func addAliases(n *ReadPlan) {
 			if k, ok := lastJSONKey(s.Field); ok {
 				s.Alias = k
 			}
+		case s.Field.Transform != "":
+			s.Alias = s.Field.Name
 		}
 	}
 	for _, c := range n.Children {

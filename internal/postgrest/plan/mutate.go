@@ -91,7 +91,7 @@ func mutatePlan(qi QI, a *apirequest.ApiRequest, sc *schemacache.Cache, rp *Read
 		if !ok {
 			return nil, apierr.ColumnNotFound(name, t.Name)
 		}
-		m.Cols = append(m.Cols, CoercibleField{Name: c.Name, IRType: c.Type, BaseType: c.BaseType, Default: c.Default})
+		m.Cols = append(m.Cols, ctx.jsonParse(CoercibleField{Name: c.Name, IRType: c.Type, BaseType: c.BaseType, Default: c.Default}))
 	}
 	if a.Mutation == apirequest.MutationSingleUpsert {
 		m.ApplyDefaults = false

@@ -36,12 +36,17 @@ type resolved struct {
 	mt mediatype.MediaType
 }
 
-// builtinHandlers are the handlers every relation has (SchemaCache.hs
-// initialMediaHandlers): JSON for application/json and */*.
+// builtinHandler is one of the handlers every relation has (SchemaCache.hs
+// initialMediaHandlers@v16.2): JSON for application/json and */*, CSV,
+// GeoJSON. Handlers of the database override them.
 func builtinHandler(mt mediatype.MediaType) (resolved, bool) {
 	switch mt.Kind {
 	case mediatype.Any, mediatype.JSON:
 		return resolved{Handler{Kind: OvAggJSON}, mediatype.MTJSON}, true
+	case mediatype.CSV:
+		return resolved{Handler{Kind: OvAggCSV}, mediatype.MTCSV}, true
+	case mediatype.GeoJSON:
+		return resolved{Handler{Kind: OvAggGeoJSON}, mediatype.MTGeoJSON}, true
 	}
 	return resolved{}, false
 }
@@ -50,8 +55,9 @@ func builtinHandler(mt mediatype.MediaType) (resolved, bool) {
 // (Plan/Negotiate.hs negotiateContent). The vendored JSON types cannot be
 // overridden; HEAD and writes without a representation need no body.
 func negotiate(a *apirequest.ApiRequest, qi QI, sc *schemacache.Cache, defaultSelect bool, o Options) (Handler, mediatype.MediaType, *apierr.Error) {
+	lk := lookup{qi: qi, sc: sc, defaultSelect: defaultSelect}
 	for _, m := range a.Accept {
-		r, ok := matchMedia(m, o)
+		r, ok := lk.match(m, o)
 		if !ok {
 			continue
 		}
@@ -66,7 +72,16 @@ func negotiate(a *apirequest.ApiRequest, qi QI, sc *schemacache.Cache, defaultSe
 	return Handler{}, mediatype.MediaType{}, notAcceptable(a.Accept)
 }
 
-func matchMedia(m mediatype.MediaType, o Options) (resolved, bool) {
+// lookup finds handlers for one relation (or function) of the request.
+type lookup struct {
+	qi            QI
+	sc            *schemacache.Cache
+	defaultSelect bool
+}
+
+// match is negotiateContent's matchMT: the vendored types first, the plan
+// only with db-plan-enabled, anything else through lookupHandler.
+func (lk lookup) match(m mediatype.MediaType, o Options) (resolved, bool) {
 	switch m.Kind {
 	case mediatype.VndSingularJSON:
 		return resolved{Handler{Kind: AggSingleJSON, Strip: m.Strip}, m}, true
@@ -82,8 +97,35 @@ func matchMedia(m mediatype.MediaType, o Options) (resolved, bool) {
 		case mediatype.VndArrayJSONStrip:
 			return resolved{Handler{Kind: AggArrayJSONStrip}, m}, true
 		}
-		r, ok := builtinHandler(*m.For)
+		r, ok := lk.handler(*m.For)
 		return resolved{r.h, m}, ok
 	}
-	return builtinHandler(m)
+	return lk.handler(m)
+}
+
+// handler is negotiateContent's lookupHandler: with the default select
+// (select=*, no embeds) the relation's own "*/*" handler, then its handler
+// for the media type; then an anyelement handler, then the builtins.
+func (lk lookup) handler(mt mediatype.MediaType) (resolved, bool) {
+	if lk.defaultSelect {
+		if h, ok := lk.sc.MediaHandler(&lk.qi, mediatype.MTAny); ok {
+			return custom(h), true
+		}
+		if h, ok := lk.sc.MediaHandler(&lk.qi, mt); ok {
+			return custom(h), true
+		}
+	}
+	if h, ok := lk.sc.MediaHandler(nil, mt); ok {
+		return custom(h), true
+	}
+	return builtinHandler(mt)
+}
+
+func custom(h *schemacache.MediaHandler) resolved {
+	out := Handler{Kind: CustomFunc, Func: h.Func}
+	if !h.AnyElement {
+		t := h.Target
+		out.Target = &t
+	}
+	return resolved{out, h.Resolved}
 }

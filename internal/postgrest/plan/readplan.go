@@ -53,6 +53,24 @@ func (r resolver) field(f queryparams.Field, tsv bool, lang string) CoercibleFie
 	return cf
 }
 
+// transform installs the data representation from source to target,
+// if any (Plan.hs withTransformer).
+func (r resolver) transform(f CoercibleField, source, target string) CoercibleField {
+	if fn, ok := r.sc.Representation(source, target); ok && source != "" && target != "" {
+		f.IRType, f.Transform = source, fn
+	}
+	return f
+}
+
+// output maps the field's type to JSON (withOutputFormat).
+func (r resolver) output(f CoercibleField) CoercibleField { return r.transform(f, f.IRType, "json") }
+
+// textParse maps a query-string value to the field's type (withTextParse).
+func (r resolver) textParse(f CoercibleField) CoercibleField { return r.transform(f, "text", f.IRType) }
+
+// jsonParse maps a payload value to the field's type (withJsonParse).
+func (r resolver) jsonParse(f CoercibleField) CoercibleField { return r.transform(f, "json", f.IRType) }
+
 func isFts(op string) bool {
 	switch op {
 	case "fts", "plfts", "phfts", "wfts":
@@ -63,7 +81,7 @@ func isFts(op string) bool {
 
 func (r resolver) filter(f queryparams.Filter) Filter {
 	o := f.Operation
-	return Filter{Field: r.field(f.Field, isFts(o.Op), o.Lang), Operation: o}
+	return Filter{Field: r.textParse(r.field(f.Field, isFts(o.Op), o.Lang)), Operation: o}
 }
 
 func (r resolver) logic(t queryparams.LogicTree) LogicTree {
@@ -134,7 +152,8 @@ func addSelectItems(ctx resolver, n *ReadPlan, items []queryparams.SelectItem) {
 	for _, it := range items {
 		switch it.Kind {
 		case queryparams.SelectField:
-			n.Select = append(n.Select, SelectField{Field: ctx.at(n.From).field(it.Field, false, ""),
+			rc := ctx.at(n.From)
+			n.Select = append(n.Select, SelectField{Field: rc.output(rc.field(it.Field, false, "")),
 				Aggregate: it.Aggregate, AggregateCast: it.AggregateCast, Cast: it.Cast, Alias: it.Alias})
 		default:
 			c := &ReadPlan{From: QI{Schema: ctx.qi.Schema, Name: it.Relation}, RelName: it.Relation, RelHint: it.Hint,

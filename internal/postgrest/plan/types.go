@@ -24,6 +24,11 @@ type CoercibleField struct {
 	BaseType   string // the base type of a domain, else the type
 	Default    string // the column default ("" for none)
 	FullRow    bool   // the whole row (count() in a spread)
+	// Transform is the data representation function applied (Plan.hs
+	// withTransformer): to the selected value (domain → json), to a
+	// filter's value (text → domain) or to a payload column (json →
+	// domain); IRType is then the transform's source type.
+	Transform string
 }
 
 // SelectField is one element of a node's select list

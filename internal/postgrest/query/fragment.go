@@ -97,10 +97,21 @@ func as(alias string) string {
 	return " AS " + Ident(alias)
 }
 
-// selectItem renders one select field (pgFmtSelectItem).
+// selectItem renders one select field (pgFmtSelectItem), through its
+// data representation if any (pgFmtTableCoerce).
 func selectItem(qi plan.QI, f plan.SelectField) Snippet {
-	s := applyAggregate(f.Aggregate, f.AggregateCast, applyCast(f.Cast, field(qi, f.Field)))
+	s := applyAggregate(f.Aggregate, f.AggregateCast, applyCast(f.Cast, callUnary(f.Field.Transform, field(qi, f.Field))))
 	return *s.S(as(f.Alias))
+}
+
+// callUnary is fn(x), or x without a function (pgFmtCallUnary). The
+// function name comes from pg_cast through regproc, as PostgREST's.
+func callUnary(fn string, x Snippet) Snippet {
+	if fn == "" {
+		return x
+	}
+	var s Snippet
+	return *s.S(fn, "(").A(x).S(")")
 }
 
 // fullSelName is "alias".name, "alias".* for "*".
@@ -177,7 +188,7 @@ func filter(qi plan.QI, f plan.Filter) Snippet {
 		if len(o.List) == 1 && o.List[0] == "" {
 			s.S(" = ANY('{}') ")
 		} else {
-			s.S(" = ANY (").P(Text(ArrayLiteral(o.List))).S(") ")
+			s.S(" = ANY (").A(arrayLiteralFor(f.Field, o.List)).S(") ")
 		}
 	case "fts", "plfts", "phfts", "wfts":
 		s.S(" ", ftsOps[o.Op], "(")
@@ -191,16 +202,31 @@ func filter(qi plan.QI, f plan.Filter) Snippet {
 			val = strings.ReplaceAll(val, "*", "%")
 		}
 		s.S(" ", simpleOps[o.Op], " ")
+		var lit Snippet
+		lit.P(Text(val))
+		if o.Op != "like" && o.Op != "ilike" {
+			lit = callUnary(f.Field.Transform, lit) // pgFmtUnknownLiteralForField
+		}
 		switch o.Quantifier {
 		case "any":
-			s.S("ANY(").P(Text(val)).S(")")
+			s.S("ANY(").A(lit).S(")")
 		case "all":
-			s.S("ALL(").P(Text(val)).S(")")
+			s.S("ALL(").A(lit).S(")")
 		default:
-			s.P(Text(val))
+			s.A(lit)
 		}
 	}
 	return s
+}
+
+// arrayLiteralFor is the in.(…) array, each element through the field's
+// text → domain representation if any (pgFmtArrayLiteralForField).
+func arrayLiteralFor(f plan.CoercibleField, vals []string) Snippet {
+	var s Snippet
+	if f.Transform == "" {
+		return *s.P(Text(ArrayLiteral(vals)))
+	}
+	return *s.S("(SELECT ", f.Transform, "(unnest(").P(Text(ArrayLiteral(vals))).S("::text[])))")
 }
 
 // logicTree renders an and/or tree (pgFmtLogicTree).

@@ -57,7 +57,10 @@ func (j jsonBody) snippet() Snippet {
 	names := make([]string, len(j.fields))
 	typed := make([]string, len(j.fields))
 	for i, f := range j.fields {
-		names[i] = Ident(f.Name)
+		names[i] = Ident(f.Name) // pgFmtCoerceNamed: through the json → domain representation
+		if f.Transform != "" {
+			names[i] = f.Transform + "(" + Ident(f.Name) + ") AS " + Ident(f.Name)
+		}
 		typed[i] = Ident(f.Name) + " " + f.IRType
 	}
 	s.S("LATERAL (SELECT ", strings.Join(names, ", "), " FROM ")

@@ -11,7 +11,8 @@ import (
 
 // The main statements (Query/Statements.hs@v16.2). Each selects, in this
 // order: the total count (NULL when not counted), the page count, the
-// Location of an insert (text[]), the body, response.headers,
+// Location of an insert (text[], writes only, as PostgREST's: an EXPLAIN
+// VERBOSE shows the same output columns), the body, response.headers,
 // response.status and the number of upserted rows (NULL when not
 // counted).
 
@@ -29,6 +30,8 @@ type MainQuery struct {
 	// Explain is the planner's row estimate of the count query, run after
 	// the main statement (Prefer: count=planned|estimated).
 	Explain *Stmt
+	// HasLocation: Main selects the Location column (writes, the root).
+	HasLocation bool
 }
 
 // Options are the configuration values the statements need.
@@ -54,12 +57,14 @@ func Build(p *plan.Plan, a Request, o Options) MainQuery {
 		}
 	case plan.MutateRead:
 		main = mainWrite(p, a.Return)
+		mq.HasLocation = true
 	case plan.CallRead:
 		main = mainCall(p, a.Count, o.MaxRows)
 	case plan.Inspect:
 		// $1 is written in the text: bind it by hand.
 		main = SQL(strings.ReplaceAll(privilegesSQL, "$1", string(paramMark)))
 		main.args = []any{p.Schema, p.Schema, p.Schema, p.Schema}
+		mq.HasLocation = true
 	}
 	if p.Explain {
 		main = explainMedia(p.Media, main)
@@ -102,7 +107,7 @@ func mainRead(p *plan.Plan, count Snippet, pref string, maxRows int) Snippet {
 	cte, total := countCTE(count, page, pref, maxRows, p.Read)
 	var s Snippet
 	s.S("WITH ", sourceCTE, " AS ( ").A(ReadPlanToQuery(p.Read)).S(" ) ").A(cte).S(" SELECT ", total, " AS total_result_set, ",
-		page, " AS page_total, NULL::text[] AS header, ", handler(nil, p.Handler), " AS body, ", responseHeaders,
+		page, " AS page_total, ", handler(nil, p.Handler), " AS body, ", responseHeaders,
 		" AS response_headers, ", responseStatus, " AS response_status, NULL::bigint AS response_inserted FROM ( SELECT * FROM ",
 		sourceCTE, " ) _postgrest_t")
 	return s
@@ -139,7 +144,7 @@ func mainCall(p *plan.Plan, pref string, maxRows int) Snippet {
 	cte, total := countCTE(ReadPlanToCountQuery(p.Read), page, pref, maxRows, p.Read)
 	var s Snippet
 	s.S("WITH ", sourceCTE, " AS (").A(CallPlanToQuery(p.Call)).S(") ").A(cte).S("SELECT ", total, " AS total_result_set, ",
-		page, " AS page_total, NULL::text[] AS header, ", handler(p.Proc, p.Handler), " AS body, ", responseHeaders,
+		page, " AS page_total, ", handler(p.Proc, p.Handler), " AS body, ", responseHeaders,
 		" AS response_headers, ", responseStatus, " AS response_status, NULL::bigint AS response_inserted FROM (").
 		A(ReadPlanToQuery(p.Read)).S(") _postgrest_t")
 	return s

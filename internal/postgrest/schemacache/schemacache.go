@@ -154,6 +154,12 @@ type Cache struct {
 	Timezones      map[string]bool                   // pg_timezone_names, for Prefer: timezone
 	// Relationships are the embeddable relationships by origin.
 	Relationships map[RelKey][]*Relationship
+	// mediaHandlers are the media type handlers of the database
+	// (mediahandlers.go).
+	mediaHandlers map[handlerKey]*MediaHandler
+	// representations map (source, target) types to a cast function
+	// (representations.go).
+	representations map[[2]string]string
 }
 
 // Table looks up a relation.
@@ -466,6 +472,11 @@ func Load(ctx context.Context, q Querier, schemas, extraSearchPath []string) (*C
 	}
 	if err := c.AddViewKeys(ctx, q, extraSearchPath); err != nil {
 		return nil, err
+	}
+	for _, step := range []func(context.Context, Querier, []string) error{c.loadMediaHandlers, c.loadRepresentations} {
+		if err := step(ctx, q, schemas); err != nil {
+			return nil, err
+		}
 	}
 	return c, nil
 }

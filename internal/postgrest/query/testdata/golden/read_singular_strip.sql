@@ -8,5 +8,5 @@ select set_config('search_path', $1, true), set_config('role', $2, true), set_co
 -- $6 = "{}"
 -- $7 = "{}"
 -- main
-WITH pgrst_source AS ( SELECT "public"."task".* FROM "public"."task" WHERE  "public"."task"."id" = $1    )  SELECT null::bigint AS total_result_set, pg_catalog.count(_postgrest_t) AS page_total, NULL::text[] AS header, coalesce(json_strip_nulls(json_agg(_postgrest_t)->0), 'null') AS body, nullif(current_setting('response.headers', true), '') AS response_headers, nullif(current_setting('response.status', true), '') AS response_status, NULL::bigint AS response_inserted FROM ( SELECT * FROM pgrst_source ) _postgrest_t
+WITH pgrst_source AS ( SELECT "public"."task".* FROM "public"."task" WHERE  "public"."task"."id" = $1    )  SELECT null::bigint AS total_result_set, pg_catalog.count(_postgrest_t) AS page_total, coalesce(json_strip_nulls(json_agg(_postgrest_t)->0), 'null') AS body, nullif(current_setting('response.headers', true), '') AS response_headers, nullif(current_setting('response.status', true), '') AS response_status, NULL::bigint AS response_inserted FROM ( SELECT * FROM pgrst_source ) _postgrest_t
 -- $1 = "1"
