@@ -257,7 +257,12 @@ select n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod), no
   coalesce(case when t.typbasetype <> 0 and not exists (select from pg_attrdef ad where ad.adrelid = a.attrelid and ad.adnum = a.attnum)
                   then pg_get_expr(t.typdefaultbin, 0)
                 when a.attidentity = 'd'
-                  then format('nextval(%L)', pg_get_serial_sequence(format('%I.%I', n.nspname, c.relname), a.attname)::regclass)
+                  -- the identity's sequence through pg_depend, as PostgREST's
+                  -- tablesSqlQuery@v16.2: pg_get_serial_sequence would need
+                  -- USAGE on the schema, which the authenticator may lack
+                  then (select format('nextval(%L)', d.objid::regclass) from pg_depend d
+                        where d.refobjid = a.attrelid and d.refobjsubid = a.attnum and d.deptype = 'i'
+                          and d.classid = 'pg_class'::regclass limit 1)
                 when a.attgenerated = 's' then null
                 else (select pg_get_expr(ad.adbin, ad.adrelid) from pg_attrdef ad
                       where ad.adrelid = a.attrelid and ad.adnum = a.attnum) end, '')
