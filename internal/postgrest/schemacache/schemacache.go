@@ -321,47 +321,74 @@ func Load(ctx context.Context, q Querier, schemas, extraSearchPath []string) (*C
 	if err := q.QueryRow(ctx, `select current_setting('server_version_num')::int`).Scan(&c.Version); err != nil {
 		return nil, err
 	}
-	rows, err := q.Query(ctx, `select n.nspname, obj_description(n.oid, 'pg_namespace') from pg_namespace n where n.nspname = any($1)`, schemas)
+	for _, step := range []func(context.Context, Querier, []string) error{
+		c.loadSchemaComments, c.loadTables, c.loadColumns, c.loadFunctions, c.loadTimezones, c.loadRoleSettings,
+	} {
+		if err := step(ctx, q, schemas); err != nil {
+			return nil, err
+		}
+	}
+	vc, err := readViewColumns(ctx, q, append(append([]string{}, schemas...), extraSearchPath...))
 	if err != nil {
 		return nil, err
+	}
+	if err := c.addViewKeys(ctx, q, vc); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// loadSchemaComments reads the exposed schemas' comments.
+func (c *Cache) loadSchemaComments(ctx context.Context, q Querier, schemas []string) error {
+	rows, err := q.Query(ctx, `select n.nspname, obj_description(n.oid, 'pg_namespace') from pg_namespace n where n.nspname = any($1)`, schemas)
+	if err != nil {
+		return err
 	}
 	for rows.Next() {
 		var name string
 		var comment *string
 		if err := rows.Scan(&name, &comment); err != nil {
-			return nil, err
+			return err
 		}
 		c.SchemaComments[name] = comment
 	}
 	if err := rows.Err(); err != nil {
-		return nil, err
+		return err
 	}
+	return nil
+}
 
-	rows, err = q.Query(ctx, tablesSQL, schemas)
+// loadTables reads the relations of the exposed schemas.
+func (c *Cache) loadTables(ctx context.Context, q Querier, schemas []string) error {
+	rows, err := q.Query(ctx, tablesSQL, schemas)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	for rows.Next() {
 		t := &Table{colIdx: map[string]int{}}
 		if err := rows.Scan(&t.Schema, &t.Name, &t.Kind, &t.Description, &t.Insertable, &t.Updatable, &t.Deletable); err != nil {
-			return nil, err
+			return err
 		}
 		c.Tables[t.Schema][t.Name] = t
 	}
 	if err := rows.Err(); err != nil {
-		return nil, err
+		return err
 	}
+	return nil
+}
 
-	rows, err = q.Query(ctx, columnsSQL, schemas)
+// loadColumns reads the columns of the cached relations.
+func (c *Cache) loadColumns(ctx context.Context, q Querier, schemas []string) error {
+	rows, err := q.Query(ctx, columnsSQL, schemas)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	for rows.Next() {
 		var schema, table, fk string
 		var col Column
 		if err := rows.Scan(&schema, &table, &col.Name, &col.Type, &col.Nullable, &col.HasDefault, &col.PrimaryKey,
 			&col.Description, &col.Position, &col.Enum, &col.MaxLen, &fk, &col.BaseType, &col.DataType, &col.Default); err != nil {
-			return nil, err
+			return err
 		}
 		if fk != "" {
 			col.FKTable, col.FKColumn, _ = strings.Cut(fk, "|")
@@ -371,12 +398,16 @@ func Load(ctx context.Context, q Querier, schemas, extraSearchPath []string) (*C
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, err
+		return err
 	}
+	return nil
+}
 
-	rows, err = q.Query(ctx, functionsSQL, schemas)
+// loadFunctions reads the callable functions of the exposed schemas.
+func (c *Cache) loadFunctions(ctx context.Context, q Querier, schemas []string) error {
+	rows, err := q.Query(ctx, functionsSQL, schemas)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	for rows.Next() {
 		f := &Function{Settings: map[string]string{}}
@@ -386,7 +417,7 @@ func Load(ctx context.Context, q Querier, schemas, extraSearchPath []string) (*C
 		var ndefaults int
 		if err := rows.Scan(&oid, &f.Schema, &f.Name, &f.Description, &f.Volatility, &f.ReturnsSet, &isVoid,
 			&isComposite, &f.ReturnType, &names, &modes, &types, &ndefaults, &config, &f.ReturnTypeSchema, &f.ReturnTypeName); err != nil {
-			return nil, err
+			return err
 		}
 		f.OID = uint32(oid)
 		switch {
@@ -427,34 +458,42 @@ func Load(ctx context.Context, q Querier, schemas, extraSearchPath []string) (*C
 		c.Functions[f.Schema][f.Name] = append(c.Functions[f.Schema][f.Name], f)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, err
+		return err
 	}
+	return nil
+}
 
-	rows, err = q.Query(ctx, `select name from pg_catalog.pg_timezone_names`)
+// loadTimezones reads the time zone names (Prefer: timezone).
+func (c *Cache) loadTimezones(ctx context.Context, q Querier, schemas []string) error {
+	rows, err := q.Query(ctx, `select name from pg_catalog.pg_timezone_names`)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	c.Timezones = map[string]bool{}
 	for rows.Next() {
 		var name string
 		if err := rows.Scan(&name); err != nil {
-			return nil, err
+			return err
 		}
 		c.Timezones[name] = true
 	}
 	if err := rows.Err(); err != nil {
-		return nil, err
+		return err
 	}
+	return nil
+}
 
-	rows, err = q.Query(ctx, roleSettingsSQL)
+// loadRoleSettings reads the per-role settings (ALTER ROLE … SET).
+func (c *Cache) loadRoleSettings(ctx context.Context, q Querier, schemas []string) error {
+	rows, err := q.Query(ctx, roleSettingsSQL)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	for rows.Next() {
 		var role string
 		var cfg []string
 		if err := rows.Scan(&role, &cfg); err != nil {
-			return nil, err
+			return err
 		}
 		m := c.RoleSettings[role]
 		if m == nil {
@@ -467,10 +506,7 @@ func Load(ctx context.Context, q Querier, schemas, extraSearchPath []string) (*C
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, err
+		return err
 	}
-	if err := c.AddViewKeys(ctx, q, extraSearchPath); err != nil {
-		return nil, err
-	}
-	return c, nil
+	return nil
 }

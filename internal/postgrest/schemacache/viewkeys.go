@@ -127,6 +127,53 @@ func addTarget(out map[int]colRef, fields string) {
 	}
 }
 
+// viewColumns are the views of the exposed schemas and of
+// db-extra-search-path and where their columns come from.
+type viewColumns struct {
+	names map[int64]QI
+	// final is the base-table column each view column ends at, through
+	// views over views (of the followed schemas only).
+	final map[colRef]colRef
+}
+
+// readViewColumns reads the stored query of every view of the followed
+// schemas and follows each top-level column to its table column.
+func readViewColumns(ctx context.Context, q Querier, followed []string) (*viewColumns, error) {
+	origins := viewOrigins{}
+	vc := &viewColumns{names: map[int64]QI{}, final: map[colRef]colRef{}}
+	rows, err := q.Query(ctx, viewRulesSQL, followed)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var oid int64
+		var n QI
+		var action string
+		if err := rows.Scan(&oid, &n.Schema, &n.Name, &action); err != nil {
+			return nil, err
+		}
+		vc.names[oid] = n
+		for resno, ref := range topLevelTargets(action) {
+			origins[colRef{oid, resno}] = ref
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for c := range origins {
+		ref, ok := c, true
+		for hops := 0; ok && vc.isView(ref.rel) && hops < 64; hops++ {
+			ref, ok = origins[ref]
+		}
+		if ok && !vc.isView(ref.rel) {
+			vc.final[c] = ref
+		}
+	}
+	return vc, nil
+}
+
+func (vc *viewColumns) isView(oid int64) bool { _, ok := vc.names[oid]; return ok }
+
 // AddViewKeys gives the columns of the cached views the primary-key and
 // foreign-key roles of their origin columns. A view gets a table's primary
 // key only when every column of that key is exposed (no partial keys); a
@@ -137,34 +184,19 @@ func addTarget(out map[int]colRef, fields string) {
 // key, while base tables count in every schema. Load calls it; it is
 // idempotent.
 func (c *Cache) AddViewKeys(ctx context.Context, q Querier, extraSearchPath []string) error {
-	origins := viewOrigins{}
-	isView := map[int64]bool{}
-	type named struct{ schema, name string }
-	names := map[int64]named{}
 	followed := append(append([]string{}, c.Schemas...), extraSearchPath...)
-	rows, err := q.Query(ctx, viewRulesSQL, followed)
+	vc, err := readViewColumns(ctx, q, followed)
 	if err != nil {
 		return err
 	}
-	for rows.Next() {
-		var oid int64
-		var n named
-		var action string
-		if err := rows.Scan(&oid, &n.schema, &n.name, &action); err != nil {
-			return err
-		}
-		isView[oid] = true
-		names[oid] = n
-		for resno, ref := range topLevelTargets(action) {
-			origins[colRef{oid, resno}] = ref
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
+	return c.addViewKeys(ctx, q, vc)
+}
+
+func (c *Cache) addViewKeys(ctx context.Context, q Querier, vc *viewColumns) error {
+	final := vc.final
 	keys := map[colRef]keyInfo{}
 	pkSize := map[int64]int{} // base table -> number of primary key columns
-	rows, err = q.Query(ctx, keyColumnsSQL)
+	rows, err := q.Query(ctx, keyColumnsSQL)
 	if err != nil {
 		return err
 	}
@@ -186,19 +218,8 @@ func (c *Cache) AddViewKeys(ctx context.Context, q Querier, extraSearchPath []st
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	// ultimate table origin of every view column
-	final := map[colRef]colRef{}
-	for vc := range origins {
-		ref, ok := vc, true
-		for hops := 0; ok && isView[ref.rel] && hops < 64; hops++ {
-			ref, ok = origins[ref]
-		}
-		if ok && !isView[ref.rel] {
-			final[vc] = ref
-		}
-	}
-	for oid, n := range names {
-		t, ok := c.Tables[n.schema][n.name]
+	for oid, n := range vc.names {
+		t, ok := c.Tables[n.Schema][n.Name]
 		if !ok {
 			continue
 		}
