@@ -227,7 +227,7 @@ func (s *Server) LoadSchemaCache(ctx context.Context) error {
 	}
 	ms := float64(time.Since(start).Microseconds()) / 1000
 	s.logf(lvlCrit, "Schema cache queried in %.1f milliseconds ", ms)
-	s.logf(lvlCrit, "Schema cache loaded %d Relations, 0 Relationships, %d Functions, 0 Domain Representations, 0 Media Type Handlers, %d Timezones", n, f, len(sc.Timezones))
+	s.logf(lvlCrit, "Schema cache loaded %d Relations, %d Relationships, %d Functions, 0 Domain Representations, 0 Media Type Handlers, %d Timezones", n, len(sc.Relationships), f, len(sc.Timezones))
 	s.logf(lvlCrit, "Schema cache loaded in %.1f milliseconds", float64(time.Since(start).Microseconds())/1000)
 	return nil
 }

@@ -1,6 +1,16 @@
 package postgrest
 
-import "testing"
+import (
+	"bytes"
+	"context"
+	"net"
+	"regexp"
+	"strconv"
+	"sync"
+	"testing"
+
+	"github.com/authstack/authstack/internal/pgtest"
+)
 
 // PostgREST's spec harness connects as a minimally privileged
 // authenticator: it may not even use the exposed schema, only the roles it
@@ -27,4 +37,91 @@ func TestSpecSchemaCacheUnprivilegedAuthenticator(t *testing.T) {
 			hdr:    map[string]string{"Prefer": "return=representation, missing=default", "Content-Type": "application/json"},
 			status: 201, wantBody: `[{"id":2,"name":"second"},{"id":3,"name":null}]`},
 	})
+}
+
+// logBuffer collects the engine's log lines (safe for its goroutines).
+type logBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+var relationshipsLine = regexp.MustCompile(`Schema cache loaded \d+ Relations, (\d+) Relationships`)
+
+// lastRelationshipCount is the count of the last summary line, -1 if none.
+func lastRelationshipCount(log string) int {
+	m := relationshipsLine.FindAllStringSubmatch(log, -1)
+	if len(m) == 0 {
+		return -1
+	}
+	n, _ := strconv.Atoi(m[len(m)-1][1])
+	return n
+}
+
+// The summary line counts relationships as PostgREST's showSummary does
+// (the origins of the exposed schemas), and a reload picks up a new foreign
+// key (SchemaCache.hs querySchemaCache@v16.2).
+func TestSpecSchemaCacheRelationshipsReload(t *testing.T) {
+	db := pgtest.NewDatabase(t)
+	pool := pgtest.NewPool(t, db)
+	ctx := context.Background()
+	if _, err := pool.Exec(ctx, rolesSQL+embedFixtureSQL); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{
+		"PGRST_DB_URI": pgtest.WithUser(db, "authenticator", "authpw"), "PGRST_DB_SCHEMAS": "cinema",
+		"PGRST_DB_ANON_ROLE": "anon", "PGRST_JWT_SECRET": testSecret, "PGRST_LOG_LEVEL": "crit",
+	}
+	cfg, err := LoadConfig(func(k string) (string, bool) { v, ok := env[k]; return v, ok }, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &logBuffer{}
+	srv := New(cfg, logs)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(runCtx, ln, nil) }()
+	t.Cleanup(func() { cancel(); <-done })
+	e := &engine{t: t, srv: srv, url: "http://" + ln.Addr().String(), db: db}
+	eventually(t, "schema cache", func() bool { return srv.SchemaCache() != nil && lastRelationshipCount(logs.String()) >= 0 })
+
+	before := lastRelationshipCount(logs.String())
+	if want := len(srv.SchemaCache().Relationships); before != want || before == 0 {
+		t.Fatalf("summary counts %d relationships, the cache has %d origins", before, want)
+	}
+	if r := e.do("GET", "/festivals?select=name,venues(city)", nil, ""); r.status != 404 {
+		t.Fatalf("before: %d %s", r.status, r.body)
+	}
+	if _, err := pool.Exec(ctx, `create table cinema.venues (id int primary key, city text);
+		create table cinema.festivals (id int primary key, name text, venue_id int references cinema.venues);
+		grant select on cinema.venues, cinema.festivals to anon;
+		insert into cinema.venues values (1, 'Cannes'); insert into cinema.festivals values (1, 'Festival de Cannes', 1);
+		notify pgrst, 'reload schema'`); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "reload with the new foreign key", func() bool {
+		return e.do("GET", "/festivals?select=name,venues(city)", nil, "").status == 200
+	})
+	if r := e.do("GET", "/festivals?select=name,venues(city)", nil, ""); !jsonEq(r.body, `[{"name":"Festival de Cannes","venues":{"city":"Cannes"}}]`) {
+		t.Fatalf("after reload: %s", r.body)
+	}
+	// both new tables are origins now (festivals -> venues, venues -> festivals)
+	if after := lastRelationshipCount(logs.String()); after != before+2 {
+		t.Fatalf("relationships after reload: %d, want %d", after, before+2)
+	}
 }

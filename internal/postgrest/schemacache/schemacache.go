@@ -335,6 +335,9 @@ func Load(ctx context.Context, q Querier, schemas, extraSearchPath []string) (*C
 	if err := c.addViewKeys(ctx, q, vc); err != nil {
 		return nil, err
 	}
+	if err := c.addRelationships(ctx, q, vc); err != nil {
+		return nil, err
+	}
 	return c, nil
 }
 
