@@ -150,22 +150,43 @@ func sortedKeys(keys []int) string {
 	return fmt.Sprint(s)
 }
 
-// addRelationships reads and derives the relationships of the exposed
-// schemas (c.Schemas); Load calls it after the view keys.
-func (c *Cache) addRelationships(ctx context.Context, q Querier, views *viewColumns) error {
-	cons, err := loadConstraints(ctx, q)
-	if err != nil {
-		return err
-	}
+// addRelationships derives the relationships of the exposed schemas
+// (c.Schemas) from the key constraints and the views' key dependencies,
+// and reads the computed ones; Load calls it after the view keys.
+func (c *Cache) addRelationships(ctx context.Context, q Querier, cons []constraint, deps []viewKeyDep) error {
 	comp, err := loadComputedRels(ctx, q)
 	if err != nil {
 		return err
 	}
-	deps := viewKeyDeps(c, views, cons)
 	rels := fkRels(cons)
 	rels = addViewM2OAndO2ORels(deps, rels)
 	rels = addM2MRels(c, cons, rels)
 	rels = addInverseRels(rels)
 	c.Relationships = relationshipsMap(c.Schemas, rels, comp)
 	return nil
+}
+
+// ForeignKey is the table and column a column of t references, for the
+// OpenAPI note (OpenAPI.hs makeProperty@v16.2): the first many-to-one or
+// one-to-one relationship of t in its schema whose foreign key is that
+// single column, tables before views. Keys to other schemas, and those a
+// computed relationship overrides, give none.
+func (c *Cache) ForeignKey(t *Table, col string) (table, column string, ok bool) {
+	var tables, views []*Relationship
+	for _, r := range c.Relationships[RelKey{Origin: QI{Schema: t.Schema, Name: t.Name}, Schema: t.Schema}] {
+		switch {
+		case r.Computed:
+		case r.FTableIsView:
+			views = append(views, r)
+		default:
+			tables = append(tables, r)
+		}
+	}
+	for _, r := range append(tables, views...) {
+		toOne := r.Cardinality == M2O || r.Cardinality == O2O && !r.IsParent
+		if toOne && len(r.Columns) == 1 && r.Columns[0].Col == col {
+			return r.ForeignTable.Name, r.Columns[0].FCol, true
+		}
+	}
+	return "", "", false
 }

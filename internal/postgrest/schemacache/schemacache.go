@@ -23,8 +23,6 @@ type Column struct {
 	Position    int
 	Enum        []string
 	MaxLen      *int
-	FKTable     string // referenced table (same schema) when a single-column FK
-	FKColumn    string
 	BaseType    string // format_type of the domain's base type (else of the type itself), no typmod
 	// DataType is PostgREST's data_type (SchemaCache.hs@v16.2): pg_catalog
 	// types (and domains over them) without their type modifier, e.g.
@@ -241,11 +239,6 @@ select n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod), no
   coalesce((select array_agg(e.enumlabel::text order by e.enumsortorder) from pg_enum e
             where e.enumtypid = coalesce(nullif(t.typbasetype, 0), a.atttypid)), '{}'),
   information_schema._pg_char_max_length(information_schema._pg_truetypid(a.*, t.*), information_schema._pg_truetypmod(a.*, t.*)),
-  coalesce((select fc.relname || '|' || fa.attname from pg_constraint k
-            join pg_class fc on fc.oid = k.confrelid
-            join pg_attribute fa on fa.attrelid = k.confrelid and fa.attnum = k.confkey[1]
-            where k.contype = 'f' and k.conrelid = c.oid and array_length(k.conkey, 1) = 1
-              and k.conkey[1] = a.attnum limit 1), ''),
   format_type(bt.oid, null),
   case when t.typtype = 'd' then
     case when bt.typnamespace = 'pg_catalog'::regnamespace then format_type(bt.oid, null)
@@ -332,10 +325,13 @@ func Load(ctx context.Context, q Querier, schemas, extraSearchPath []string) (*C
 	if err != nil {
 		return nil, err
 	}
-	if err := c.addViewKeys(ctx, q, vc); err != nil {
+	cons, err := loadConstraints(ctx, q)
+	if err != nil {
 		return nil, err
 	}
-	if err := c.addRelationships(ctx, q, vc); err != nil {
+	deps := viewKeyDeps(c, vc, cons)
+	c.addViewPrimaryKeys(deps)
+	if err := c.addRelationships(ctx, q, cons, deps); err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -387,14 +383,11 @@ func (c *Cache) loadColumns(ctx context.Context, q Querier, schemas []string) er
 		return err
 	}
 	for rows.Next() {
-		var schema, table, fk string
+		var schema, table string
 		var col Column
 		if err := rows.Scan(&schema, &table, &col.Name, &col.Type, &col.Nullable, &col.HasDefault, &col.PrimaryKey,
-			&col.Description, &col.Position, &col.Enum, &col.MaxLen, &fk, &col.BaseType, &col.DataType, &col.Default); err != nil {
+			&col.Description, &col.Position, &col.Enum, &col.MaxLen, &col.BaseType, &col.DataType, &col.Default); err != nil {
 			return err
-		}
-		if fk != "" {
-			col.FKTable, col.FKColumn, _ = strings.Cut(fk, "|")
 		}
 		if t, ok := c.Tables[schema][table]; ok {
 			t.AddColumn(col)
