@@ -159,6 +159,8 @@ func Parse(rawQuery string, opts ParseOptions) (*Params, error) {
 	}
 	if items, ok := fastSelect(sel); ok {
 		out.Select = items
+	} else if items, ok := fastEmbedSelect(sel); ok {
+		out.Select = items
 	} else {
 		v, perr := runParser(g.forest, "select parameter", sel, sel)
 		if perr != nil {
