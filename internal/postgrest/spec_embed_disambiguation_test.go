@@ -64,6 +64,16 @@ func TestSpecEmbedDisambiguation(t *testing.T) {
 			cite: "QueryBuilder.hs getJoins@v16.2 (aggregate aliases collide)", method: "GET",
 			path:   "/orders?select=name,addresses!billing(city),addresses!shipping(city)",
 			status: 400, wantBody: errBody("42712", `table name "orders_addresses_1" specified more than once`, nil, nil)},
+	})
+}
+
+// Every kind of relationship SchemaCache.hs@v16.2 detects, embedded from
+// both sides: composite keys, one-to-one, many-to-many, partitioned
+// tables, views (renamed keys, views over views, view to view) and
+// materialized views.
+func TestSpecEmbedRelationshipKinds(t *testing.T) {
+	e := embedEngine(t, nil)
+	runCases(t, e, []tc{
 		{name: "a composite foreign key joins on every column",
 			cite: "T:Query/QuerySpec.hs:709@v16.2", method: "GET", path: "/screenings?select=id,screens(seats)&order=id",
 			status: 200, wantBody: `[{"id":1,"screens":{"seats":40}},{"id":2,"screens":{"seats":250}},{"id":3,"screens":{"seats":100}}]`},
@@ -78,6 +88,14 @@ func TestSpecEmbedDisambiguation(t *testing.T) {
 		{name: "many-to-many through a junction whose key holds both foreign keys",
 			cite: "T:Query/QuerySpec.hs:679@v16.2", method: "GET", path: "/films?select=title,competitions(name)&id=eq.3",
 			status: 200, wantBody: `[{"title":"Lost in Translation","competitions":[{"name":"Academy Awards"}]}]`},
+		{name: "the junction table as hint picks a many-to-many",
+			cite: "T:Query/EmbedDisambiguationSpec.hs:307@v16.2", method: "GET",
+			path:   "/films?select=title,actors!roles(last_name)&actors.order=id&id=eq.1",
+			status: 200, wantBody: `[{"title":"Reservoir Dogs","actors":[{"last_name":"Keitel"},{"last_name":"Roth"}]}]`},
+		{name: "a hint that matches nothing is PGRST200 naming the hint",
+			cite: "T:Query/EmbedDisambiguationSpec.hs:216@v16.2", method: "GET", path: "/films?select=title,actors!nominations(last_name)",
+			status: 400, wantBody: errBody("PGRST200", "Could not find a relationship between 'films' and 'actors' in the schema cache",
+				"Searched for a foreign key relationship between 'films' and 'actors' using the hint 'nominations' in the schema 'cinema', but no matches were found.", nil)},
 		{name: "a partitioned table embeds both ways",
 			cite: "T:Query/QuerySpec.hs:797@v16.2", method: "GET",
 			path:   "/films?select=title,box_office(gross)&box_office.order=bo_date&id=eq.3",
