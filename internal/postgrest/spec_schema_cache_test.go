@@ -3,7 +3,9 @@ package postgrest
 import (
 	"bytes"
 	"context"
+	"io"
 	"net"
+	"net/http"
 	"regexp"
 	"strconv"
 	"sync"
@@ -123,5 +125,49 @@ func TestSpecSchemaCacheRelationshipsReload(t *testing.T) {
 	// both new tables are origins now (festivals -> venues, venues -> festivals)
 	if after := lastRelationshipCount(logs.String()); after != before+2 {
 		t.Fatalf("relationships after reload: %d, want %d", after, before+2)
+	}
+}
+
+// Requests embedding while the schema cache reloads see a whole snapshot,
+// old or new, never a half-built one: every answer is the same 200.
+func TestSpecSchemaCacheReloadWhileEmbedding(t *testing.T) {
+	e := embedEngine(t, nil)
+	pool := pgtest.NewPool(t, e.db)
+	const path = "/directors?select=last_name,films(title,roles(character))&films.order=id&films.roles.order=actor_id&id=eq.2"
+	want := e.do("GET", path, nil, "")
+	if want.status != 200 || !jsonEq(want.body, `[{"last_name":"Coppola","films":[{"title":"Lost in Translation",
+		"roles":[{"character":"Bob Harris"},{"character":"Charlotte"}]}]}]`) {
+		t.Fatalf("before: %d %s", want.status, want.body)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan string, 8)
+	for w := 0; w < 8; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 40; i++ {
+				resp, err := http.Get(e.url + path)
+				if err != nil {
+					errs <- err.Error()
+					return
+				}
+				body, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != 200 || string(body) != want.body {
+					errs <- string(body)
+					return
+				}
+			}
+		}()
+	}
+	for i := 0; i < 10; i++ {
+		if _, err := pool.Exec(context.Background(), `notify pgrst, 'reload schema'`); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for b := range errs {
+		t.Errorf("during reloads: %s", b)
 	}
 }
