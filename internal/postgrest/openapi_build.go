@@ -47,8 +47,8 @@ func (s *Server) buildOpenAPI(sc *schemacache.Cache, schema string, p *privs) ([
 		for _, c := range t.Columns {
 			oc := openapi.Column{Name: c.Name, Type: c.DataType, Description: c.Description, Nullable: c.Nullable,
 				HasDefault: c.HasDefault, Default: c.Default, PrimaryKey: c.PrimaryKey, Enum: c.Enum, MaxLen: c.MaxLen}
-			if c.FKTable != "" {
-				oc.ForeignKey = &openapi.FK{Table: c.FKTable, Column: c.FKColumn}
+			if ft, fc, ok := sc.ForeignKey(t, c.Name); ok {
+				oc.ForeignKey = &openapi.FK{Table: ft, Column: fc}
 			}
 			ot.Columns = append(ot.Columns, oc)
 		}

@@ -227,8 +227,8 @@ func (s *Server) LoadSchemaCache(ctx context.Context) error {
 	}
 	ms := float64(time.Since(start).Microseconds()) / 1000
 	s.logf(lvlCrit, "Schema cache queried in %.1f milliseconds ", ms)
-	s.logf(lvlCrit, "Schema cache loaded %d Relations, 0 Relationships, %d Functions, %d Domain Representations, %d Media Type Handlers, %d Timezones", n, f, sc.RepresentationCount(),
-		sc.MediaHandlerCount(), len(sc.Timezones))
+	s.logf(lvlCrit, "Schema cache loaded %d Relations, %d Relationships, %d Functions, %d Domain Representations, %d Media Type Handlers, %d Timezones", n, len(sc.Relationships), f,
+		sc.RepresentationCount(), sc.MediaHandlerCount(), len(sc.Timezones))
 	s.logf(lvlCrit, "Schema cache loaded in %.1f milliseconds", float64(time.Since(start).Microseconds())/1000)
 	return nil
 }

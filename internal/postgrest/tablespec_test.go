@@ -264,17 +264,19 @@ func TestViewKeys(t *testing.T) {
 	}
 	desc := func(def, col string) any { return doc.Definitions[def].Properties[col]["description"] }
 	pk := "Note:\nThis is a Primary Key.<pk/>"
-	fk := "Note:\nThis is a Foreign Key to `owner.id`.<fk table='owner' column='id'/>"
+	// The foreign key note comes from the view's relationships in its own
+	// schema (OpenAPI.hs makeProperty@v16.2): owner is in the hidden schema,
+	// so PostgREST gives no note (spec_openapi_test.go has notes on views).
 	for _, c := range []struct {
 		def, col string
 		want     any
 	}{
-		{"pets", "id", pk}, {"pets", "owner_id", fk}, {"pets_renamed", "pet id", pk}, {"pets_vv", "pet id", pk},
-		{"pets_vv", "owner_id", fk}, {"pets_computed", "id", nil}, {"pair_half", "a", nil}, {"pair_full", "a", pk},
+		{"pets", "id", pk}, {"pets", "owner_id", nil}, {"pets_renamed", "pet id", pk}, {"pets_vv", "pet id", pk},
+		{"pets_vv", "owner_id", nil}, {"pets_computed", "id", nil}, {"pair_half", "a", nil}, {"pair_full", "a", pk},
 		{"pets_sub", "name", nil}, {"pets_twice", "id", pk}, {"pets_twice", "again", nil},
 	} {
 		if got := desc(c.def, c.col); got != c.want {
-			t.Errorf("[T:OpenApi/OpenApiSpec.hs:180@v16.2] %s.%s description %q, want %v", c.def, c.col, got, c.want)
+			t.Errorf("[T:OpenApi/OpenApiSpec.hs:179@v16.2] %s.%s description %q, want %v", c.def, c.col, got, c.want)
 		}
 	}
 }

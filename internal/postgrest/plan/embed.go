@@ -72,13 +72,10 @@ func relMatches(r *schemacache.Relationship, target, hint string) bool {
 func noRelHint(sc *schemacache.Cache, schema, parent, child string) string {
 	rels, found := sc.Relationships[schemacache.RelKey{Origin: QI{Schema: schema, Name: parent}, Schema: schema}]
 	if found {
+		// the foreign tables' names, also of computed relationships
 		var names []string
 		for _, r := range rels {
-			if r.Computed {
-				names = append(names, r.Function.Name)
-			} else {
-				names = append(names, r.ForeignTable.Name)
-			}
+			names = append(names, r.ForeignTable.Name)
 		}
 		if best, ok := fuzzyChild(names, child); ok {
 			return "Perhaps you meant '" + best + "' instead of '" + child + "'."

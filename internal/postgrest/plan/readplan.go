@@ -262,9 +262,12 @@ func addRanges(a *apirequest.ApiRequest, o Options, root *ReadPlan) *apierr.Erro
 	sort.Sort(sort.Reverse(sort.StringSlice(keys)))
 	for _, k := range keys {
 		r := a.Query.Ranges[k]
-		path, e := queryparams.RangePath(k)
-		if e != nil {
-			return e
+		var path []string
+		if k != "limit" { // the root's range needs no parse
+			var e *apierr.Error
+			if path, e = queryparams.RangePath(k); e != nil {
+				return e
+			}
 		}
 		if e := updateNode(root, path, o.LegacyTargetNames, func(n *ReadPlan) { n.Range = r }); e != nil {
 			return e

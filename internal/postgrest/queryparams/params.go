@@ -188,6 +188,10 @@ func (q *qsParser) selects() *apierr.Error {
 		q.out.Select = items
 		return nil
 	}
+	if items, ok := fastEmbedSelect(sel); ok {
+		q.out.Select = items
+		return nil
+	}
 	v, err := runParser(q.g.forest, "select parameter", sel, sel)
 	if err != nil {
 		return err.ToError()

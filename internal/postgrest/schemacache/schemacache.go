@@ -23,8 +23,6 @@ type Column struct {
 	Position    int
 	Enum        []string
 	MaxLen      *int
-	FKTable     string // referenced table (same schema) when a single-column FK
-	FKColumn    string
 	BaseType    string // format_type of the domain's base type (else of the type itself), no typmod
 	// DataType is PostgREST's data_type (SchemaCache.hs@v16.2): pg_catalog
 	// types (and domains over them) without their type modifier, e.g.
@@ -247,11 +245,6 @@ select n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod), no
   coalesce((select array_agg(e.enumlabel::text order by e.enumsortorder) from pg_enum e
             where e.enumtypid = coalesce(nullif(t.typbasetype, 0), a.atttypid)), '{}'),
   information_schema._pg_char_max_length(information_schema._pg_truetypid(a.*, t.*), information_schema._pg_truetypmod(a.*, t.*)),
-  coalesce((select fc.relname || '|' || fa.attname from pg_constraint k
-            join pg_class fc on fc.oid = k.confrelid
-            join pg_attribute fa on fa.attrelid = k.confrelid and fa.attnum = k.confkey[1]
-            where k.contype = 'f' and k.conrelid = c.oid and array_length(k.conkey, 1) = 1
-              and k.conkey[1] = a.attnum limit 1), ''),
   format_type(bt.oid, null),
   case when t.typtype = 'd' then
     case when bt.typnamespace = 'pg_catalog'::regnamespace then format_type(bt.oid, null)
@@ -263,7 +256,12 @@ select n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod), no
   coalesce(case when t.typbasetype <> 0 and not exists (select from pg_attrdef ad where ad.adrelid = a.attrelid and ad.adnum = a.attnum)
                   then pg_get_expr(t.typdefaultbin, 0)
                 when a.attidentity = 'd'
-                  then format('nextval(%L)', pg_get_serial_sequence(format('%I.%I', n.nspname, c.relname), a.attname)::regclass)
+                  -- the identity's sequence through pg_depend, as PostgREST's
+                  -- tablesSqlQuery@v16.2: pg_get_serial_sequence would need
+                  -- USAGE on the schema, which the authenticator may lack
+                  then (select format('nextval(%L)', d.objid::regclass) from pg_depend d
+                        where d.refobjid = a.attrelid and d.refobjsubid = a.attnum and d.deptype = 'i'
+                          and d.classid = 'pg_class'::regclass limit 1)
                 when a.attgenerated = 's' then null
                 else (select pg_get_expr(ad.adbin, ad.adrelid) from pg_attrdef ad
                       where ad.adrelid = a.attrelid and ad.adnum = a.attnum) end, '')
@@ -308,7 +306,7 @@ order by s.setdatabase` // database-specific settings come last and win
 
 // Load reads a snapshot for the given exposed schemas; extraSearchPath
 // (db-extra-search-path) widens the views that view keys are followed
-// through (AddViewKeys).
+// through (viewKeyDeps).
 func Load(ctx context.Context, q Querier, schemas, extraSearchPath []string) (*Cache, error) {
 	c := &Cache{
 		Schemas: schemas, SchemaComments: map[string]*string{},
@@ -322,62 +320,97 @@ func Load(ctx context.Context, q Querier, schemas, extraSearchPath []string) (*C
 	if err := q.QueryRow(ctx, `select current_setting('server_version_num')::int`).Scan(&c.Version); err != nil {
 		return nil, err
 	}
-	rows, err := q.Query(ctx, `select n.nspname, obj_description(n.oid, 'pg_namespace') from pg_namespace n where n.nspname = any($1)`, schemas)
+	for _, step := range []func(context.Context, Querier, []string) error{
+		c.loadSchemaComments, c.loadTables, c.loadColumns, c.loadFunctions, c.loadTimezones, c.loadRoleSettings,
+		c.loadMediaHandlers, c.loadRepresentations,
+	} {
+		if err := step(ctx, q, schemas); err != nil {
+			return nil, err
+		}
+	}
+	vc, err := readViewColumns(ctx, q, append(append([]string{}, schemas...), extraSearchPath...))
 	if err != nil {
 		return nil, err
+	}
+	cons, err := loadConstraints(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	deps := viewKeyDeps(c, vc, cons)
+	c.addViewPrimaryKeys(deps)
+	if err := c.addRelationships(ctx, q, cons, deps); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// loadSchemaComments reads the exposed schemas' comments.
+func (c *Cache) loadSchemaComments(ctx context.Context, q Querier, schemas []string) error {
+	rows, err := q.Query(ctx, `select n.nspname, obj_description(n.oid, 'pg_namespace') from pg_namespace n where n.nspname = any($1)`, schemas)
+	if err != nil {
+		return err
 	}
 	for rows.Next() {
 		var name string
 		var comment *string
 		if err := rows.Scan(&name, &comment); err != nil {
-			return nil, err
+			return err
 		}
 		c.SchemaComments[name] = comment
 	}
 	if err := rows.Err(); err != nil {
-		return nil, err
+		return err
 	}
+	return nil
+}
 
-	rows, err = q.Query(ctx, tablesSQL, schemas)
+// loadTables reads the relations of the exposed schemas.
+func (c *Cache) loadTables(ctx context.Context, q Querier, schemas []string) error {
+	rows, err := q.Query(ctx, tablesSQL, schemas)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	for rows.Next() {
 		t := &Table{colIdx: map[string]int{}}
 		if err := rows.Scan(&t.Schema, &t.Name, &t.Kind, &t.Description, &t.Insertable, &t.Updatable, &t.Deletable); err != nil {
-			return nil, err
+			return err
 		}
 		c.Tables[t.Schema][t.Name] = t
 	}
 	if err := rows.Err(); err != nil {
-		return nil, err
+		return err
 	}
+	return nil
+}
 
-	rows, err = q.Query(ctx, columnsSQL, schemas)
+// loadColumns reads the columns of the cached relations.
+func (c *Cache) loadColumns(ctx context.Context, q Querier, schemas []string) error {
+	rows, err := q.Query(ctx, columnsSQL, schemas)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	for rows.Next() {
-		var schema, table, fk string
+		var schema, table string
 		var col Column
 		if err := rows.Scan(&schema, &table, &col.Name, &col.Type, &col.Nullable, &col.HasDefault, &col.PrimaryKey,
-			&col.Description, &col.Position, &col.Enum, &col.MaxLen, &fk, &col.BaseType, &col.DataType, &col.Default); err != nil {
-			return nil, err
-		}
-		if fk != "" {
-			col.FKTable, col.FKColumn, _ = strings.Cut(fk, "|")
+			&col.Description, &col.Position, &col.Enum, &col.MaxLen, &col.BaseType, &col.DataType, &col.Default); err != nil {
+			return err
 		}
 		if t, ok := c.Tables[schema][table]; ok {
 			t.AddColumn(col)
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, err
+		return err
 	}
+	return nil
+}
 
-	rows, err = q.Query(ctx, functionsSQL, schemas)
+// loadFunctions reads the callable functions of the exposed schemas.
+func (c *Cache) loadFunctions(ctx context.Context, q Querier, schemas []string) error {
+	rows, err := q.Query(ctx, functionsSQL, schemas)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	for rows.Next() {
 		f := &Function{Settings: map[string]string{}}
@@ -387,7 +420,7 @@ func Load(ctx context.Context, q Querier, schemas, extraSearchPath []string) (*C
 		var ndefaults int
 		if err := rows.Scan(&oid, &f.Schema, &f.Name, &f.Description, &f.Volatility, &f.ReturnsSet, &isVoid,
 			&isComposite, &f.ReturnType, &names, &modes, &types, &ndefaults, &config, &f.ReturnTypeSchema, &f.ReturnTypeName); err != nil {
-			return nil, err
+			return err
 		}
 		f.OID = uint32(oid)
 		switch {
@@ -428,34 +461,42 @@ func Load(ctx context.Context, q Querier, schemas, extraSearchPath []string) (*C
 		c.Functions[f.Schema][f.Name] = append(c.Functions[f.Schema][f.Name], f)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, err
+		return err
 	}
+	return nil
+}
 
-	rows, err = q.Query(ctx, `select name from pg_catalog.pg_timezone_names`)
+// loadTimezones reads the time zone names (Prefer: timezone).
+func (c *Cache) loadTimezones(ctx context.Context, q Querier, schemas []string) error {
+	rows, err := q.Query(ctx, `select name from pg_catalog.pg_timezone_names`)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	c.Timezones = map[string]bool{}
 	for rows.Next() {
 		var name string
 		if err := rows.Scan(&name); err != nil {
-			return nil, err
+			return err
 		}
 		c.Timezones[name] = true
 	}
 	if err := rows.Err(); err != nil {
-		return nil, err
+		return err
 	}
+	return nil
+}
 
-	rows, err = q.Query(ctx, roleSettingsSQL)
+// loadRoleSettings reads the per-role settings (ALTER ROLE … SET).
+func (c *Cache) loadRoleSettings(ctx context.Context, q Querier, schemas []string) error {
+	rows, err := q.Query(ctx, roleSettingsSQL)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	for rows.Next() {
 		var role string
 		var cfg []string
 		if err := rows.Scan(&role, &cfg); err != nil {
-			return nil, err
+			return err
 		}
 		m := c.RoleSettings[role]
 		if m == nil {
@@ -468,15 +509,7 @@ func Load(ctx context.Context, q Querier, schemas, extraSearchPath []string) (*C
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, err
+		return err
 	}
-	if err := c.AddViewKeys(ctx, q, extraSearchPath); err != nil {
-		return nil, err
-	}
-	for _, step := range []func(context.Context, Querier, []string) error{c.loadMediaHandlers, c.loadRepresentations} {
-		if err := step(ctx, q, schemas); err != nil {
-			return nil, err
-		}
-	}
-	return c, nil
+	return nil
 }

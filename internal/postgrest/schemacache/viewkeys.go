@@ -9,12 +9,12 @@ import (
 
 // Views have no keys of their own. PostgREST gives a view column the
 // primary-key and foreign-key roles of the table column it comes from
-// (SchemaCache.hs viewKeyDependencies / addViewPrimaryKeys@v16.2), so that
-// Location, PUT and the OpenAPI notes work on views like on tables
-// (T:Query/InsertSpec.hs:770, T:OpenApi/OpenApiSpec.hs:180@v16.2). The
-// origin of each view column is read from the view's stored query
+// (SchemaCache.hs allViewsKeyDependencies@v16.2; viewdeps.go). The origin
+// of each view column is read from the view's stored query
 // (pg_rewrite.ev_action, TARGETENTRY :resorigtbl/:resorigcol), following
-// views over views.
+// views over views of the exposed schemas and db-extra-search-path only: a
+// view in any other schema ends the chain, while base tables count in
+// every schema.
 
 const viewRulesSQL = `
 select c.oid::int8, n.nspname, c.relname, r.ev_action::text
@@ -23,28 +23,9 @@ join pg_namespace n on n.oid = c.relnamespace
 join pg_rewrite r on r.ev_class = c.oid and r.rulename = '_RETURN'
 where c.relkind in ('v', 'm') and n.nspname = any($1::text[])`
 
-const keyColumnsSQL = `
-select c.oid::int8, a.attnum::int,
-  exists (select from pg_constraint k where k.conrelid = c.oid and k.contype = 'p' and a.attnum = any(k.conkey)),
-  coalesce((select fc.relname || '|' || fa.attname from pg_constraint k
-            join pg_class fc on fc.oid = k.confrelid
-            join pg_attribute fa on fa.attrelid = k.confrelid and fa.attnum = k.confkey[1]
-            where k.contype = 'f' and k.conrelid = c.oid and array_length(k.conkey, 1) = 1
-              and k.conkey[1] = a.attnum limit 1), '')
-from pg_class c
-join pg_namespace n on n.oid = c.relnamespace
-join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
-where c.relkind in ('r', 'p') and n.nspname not in ('pg_catalog', 'information_schema')
-  and exists (select from pg_constraint k where k.conrelid = c.oid and k.contype in ('p', 'f') and a.attnum = any(k.conkey))`
-
 type colRef struct {
 	rel int64
 	col int
-}
-
-type keyInfo struct {
-	pk           bool
-	fkTab, fkCol string
 }
 
 // viewOrigins maps (view oid, view column number) to the column it comes
@@ -127,111 +108,74 @@ func addTarget(out map[int]colRef, fields string) {
 	}
 }
 
-// AddViewKeys gives the columns of the cached views the primary-key and
-// foreign-key roles of their origin columns. A view gets a table's primary
-// key only when every column of that key is exposed (no partial keys); a
-// computed column has no origin. Like PostgREST's allViewsKeyDependencies
-// (SchemaCache.hs:814-1012@v16.2), it follows a column only through views
-// of the exposed schemas (c.Schemas) and of extraSearchPath
-// (db-extra-search-path): a view in any other schema ends the chain with no
-// key, while base tables count in every schema. Load calls it; it is
-// idempotent.
-func (c *Cache) AddViewKeys(ctx context.Context, q Querier, extraSearchPath []string) error {
+// viewColumns are the views of the exposed schemas and of
+// db-extra-search-path and where their columns come from.
+type viewColumns struct {
+	names map[int64]QI
+	// final is the base-table column each view column ends at, through
+	// views over views (of the followed schemas only).
+	final map[colRef]colRef
+}
+
+// readViewColumns reads the stored query of every view of the followed
+// schemas and follows each top-level column to its table column.
+func readViewColumns(ctx context.Context, q Querier, followed []string) (*viewColumns, error) {
 	origins := viewOrigins{}
-	isView := map[int64]bool{}
-	type named struct{ schema, name string }
-	names := map[int64]named{}
-	followed := append(append([]string{}, c.Schemas...), extraSearchPath...)
+	vc := &viewColumns{names: map[int64]QI{}, final: map[colRef]colRef{}}
 	rows, err := q.Query(ctx, viewRulesSQL, followed)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for rows.Next() {
 		var oid int64
-		var n named
+		var n QI
 		var action string
-		if err := rows.Scan(&oid, &n.schema, &n.name, &action); err != nil {
-			return err
+		if err := rows.Scan(&oid, &n.Schema, &n.Name, &action); err != nil {
+			return nil, err
 		}
-		isView[oid] = true
-		names[oid] = n
+		vc.names[oid] = n
 		for resno, ref := range topLevelTargets(action) {
 			origins[colRef{oid, resno}] = ref
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return err
+		return nil, err
 	}
-	keys := map[colRef]keyInfo{}
-	pkSize := map[int64]int{} // base table -> number of primary key columns
-	rows, err = q.Query(ctx, keyColumnsSQL)
-	if err != nil {
-		return err
-	}
-	for rows.Next() {
-		var ref colRef
-		var k keyInfo
-		var fk string
-		if err := rows.Scan(&ref.rel, &ref.col, &k.pk, &fk); err != nil {
-			return err
-		}
-		if fk != "" {
-			k.fkTab, k.fkCol, _ = strings.Cut(fk, "|")
-		}
-		keys[ref] = k
-		if k.pk {
-			pkSize[ref.rel]++
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	// ultimate table origin of every view column
-	final := map[colRef]colRef{}
-	for vc := range origins {
-		ref, ok := vc, true
-		for hops := 0; ok && isView[ref.rel] && hops < 64; hops++ {
+	for c := range origins {
+		ref, ok := c, true
+		for hops := 0; ok && vc.isView(ref.rel) && hops < 64; hops++ {
 			ref, ok = origins[ref]
 		}
-		if ok && !isView[ref.rel] {
-			final[vc] = ref
+		if ok && !vc.isView(ref.rel) {
+			vc.final[c] = ref
 		}
 	}
-	for oid, n := range names {
-		t, ok := c.Tables[n.schema][n.name]
+	return vc, nil
+}
+
+func (vc *viewColumns) isView(oid int64) bool { _, ok := vc.names[oid]; return ok }
+
+// addViewPrimaryKeys gives a view the primary key columns of the tables
+// whose whole primary key it exposes (SchemaCache.hs addViewPrimaryKeys
+// @v16.2): Location, PUT and the OpenAPI notes then work on views
+// (T:Query/InsertSpec.hs:770, T:OpenApi/OpenApiSpec.hs:180@v16.2). A key
+// column exposed twice counts once, the first time (takeFirstPK).
+func (c *Cache) addViewPrimaryKeys(deps []viewKeyDep) {
+	for _, d := range deps {
+		if d.typ != pkDep {
+			continue
+		}
+		t, ok := c.Table(d.view.Schema, d.view.Name)
 		if !ok {
 			continue
 		}
-		// which primary key columns of each base table the view exposes
-		exposed := map[int64]map[int]bool{}
-		for i := range t.Columns {
-			ref, ok := final[colRef{oid, t.Columns[i].Position}]
-			if !ok || !keys[ref].pk {
+		for _, kc := range d.cols {
+			if len(kc.viewCols) == 0 {
 				continue
 			}
-			if exposed[ref.rel] == nil {
-				exposed[ref.rel] = map[int]bool{}
-			}
-			exposed[ref.rel][ref.col] = true
-		}
-		taken := map[colRef]bool{}
-		for i := range t.Columns {
-			col := &t.Columns[i]
-			ref, ok := final[colRef{oid, col.Position}]
-			if !ok {
-				continue
-			}
-			k := keys[ref]
-			// a key column exposed twice counts once, the first time
-			// (SchemaCache.hs takeFirstPK@v16.2)
-			if k.pk && len(exposed[ref.rel]) == pkSize[ref.rel] && !taken[ref] {
+			if col, ok := t.Column(kc.viewCols[0]); ok {
 				col.PrimaryKey = true
-				taken[ref] = true
-			}
-			if k.fkTab != "" && col.FKTable == "" {
-				col.FKTable, col.FKColumn = k.fkTab, k.fkCol
 			}
 		}
 	}
-	return nil
 }

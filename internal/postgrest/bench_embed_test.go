@@ -1,0 +1,285 @@
+package postgrest
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/authstack/authstack/internal/pgtest"
+	"github.com/authstack/authstack/internal/postgrest/apirequest"
+	"github.com/authstack/authstack/internal/postgrest/plan"
+	"github.com/authstack/authstack/internal/postgrest/query"
+)
+
+// embedBenchSQL: 10 parents, each with an owner (to-one), 10 kids
+// (to-many), and a deeper tree for the shape benchmark: 100 children per
+// parent, 10 grandchildren for the first 10 children of each parent, 10
+// great-grandchildren for each grandchild.
+const embedBenchSQL = `
+create schema bench;
+grant usage on schema bench to basic_subscriber;
+-- pgx prepares a batch's statements before sending it, as the
+-- authenticator, before the role switch
+grant usage on schema bench to authenticator;
+create table bench.owners (id int primary key, name text);
+create table bench.parents (id int primary key, name text, owner_id int references bench.owners);
+create table bench.kids (id int primary key, parent_id int references bench.parents, label text);
+create table bench.children (id int primary key, parent_id int references bench.parents, label text);
+create table bench.grandchildren (id int primary key, child_id int references bench.children, label text);
+create table bench.ggc (id int primary key, grandchild_id int references bench.grandchildren, label text);
+create index on bench.kids (parent_id);
+create index on bench.children (parent_id);
+create index on bench.grandchildren (child_id);
+create index on bench.ggc (grandchild_id);
+insert into bench.owners select g, 'owner ' || g from generate_series(1, 10) g;
+insert into bench.parents select g, 'parent ' || g, g from generate_series(1, 10) g;
+insert into bench.kids select g, (g - 1) / 10 + 1, 'kid ' || g from generate_series(1, 100) g;
+insert into bench.children select g, (g - 1) / 100 + 1, 'child ' || g from generate_series(1, 1000) g;
+insert into bench.grandchildren select row_number() over (), c.id, 'grandchild'
+  from bench.children c, generate_series(1, 10) where (c.id - 1) % 100 < 10;
+insert into bench.ggc select row_number() over (), gc.id, 'ggc' from bench.grandchildren gc, generate_series(1, 10);
+grant select on all tables in schema bench to basic_subscriber;
+analyze;
+`
+
+// embedBenchPath is the issue's request: 10 parents with a to-one and a
+// to-many embed of 10 rows each.
+const embedBenchPath = "/parents?select=id,name,owners(name),kids(id,label)&order=id"
+
+// embedStatements renders the transaction the engine runs for a request,
+// with the same stages and inputs as Server.transaction, so that the
+// baseline sends exactly the engine's SQL.
+func embedStatements(tb testing.TB, s *Server, path string, hdr http.Header) (begin string, stmts []query.Stmt) {
+	tb.Helper()
+	conf := s.conf()
+	res, e := s.authn().Authenticate(hdr)
+	if e != nil {
+		tb.Fatal(e)
+	}
+	sc := s.cache.Load()
+	r := httptest.NewRequest("GET", path, nil)
+	r.Header = hdr.Clone()
+	a, e := apirequest.Parse(r, nil, apirequest.Options{Schemas: conf.DBSchemas, TxAllowOverride: conf.TxAllowOverride()})
+	if e != nil {
+		tb.Fatal(e)
+	}
+	p, e := plan.Build(a, sc, plan.Options{MaxRows: conf.DBMaxRows, AggregatesEnabled: conf.DBAggregatesEnabled,
+		LegacyTargetNames: conf.URLUseLegacyTargetNames, HoistedTxSettings: conf.DBHoistedTxSettings})
+	if e != nil {
+		tb.Fatal(e)
+	}
+	roleSettings, _ := s.roleSettings(sc, res.Role)
+	mq := query.Build(p, query.Request{
+		Schema: a.Schema, ExtraSearchPath: conf.DBExtraSearchPath, Role: res.Role, RoleSettings: roleSettings, Claims: res.Claims,
+		Method: a.Method, Path: a.Path, Headers: a.Headers, Cookies: a.Cookies, Timezone: a.Timezone(),
+		AppSettings: appSettings(conf), PreRequest: conf.DBPreRequest, Count: a.Prefs.Count, Return: a.Prefs.Return,
+	}, query.Options{MaxRows: conf.DBMaxRows})
+	stmts = []query.Stmt{mq.TxVars}
+	if mq.PreReq != nil {
+		stmts = append(stmts, *mq.PreReq)
+	}
+	return "BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY", append(stmts, mq.Main)
+}
+
+type embedBench struct {
+	e      *engine
+	hdr    http.Header
+	client *http.Client
+	pool   *pgxpool.Pool
+}
+
+func newEmbedBench(b *testing.B) *embedBench {
+	e := newEngine(b, embedBenchSQL, func(env map[string]string) { env["PGRST_DB_SCHEMAS"] = "bench" })
+	tok := tok(b, map[string]any{"role": "basic_subscriber", "exp": time.Now().Unix() + 3600})
+	pool, err := pgxpool.New(context.Background(), pgtest.WithUser(e.db, "authenticator", "authpw"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(pool.Close)
+	tr := &http.Transport{MaxIdleConnsPerHost: 16}
+	b.Cleanup(tr.CloseIdleConnections)
+	return &embedBench{e: e, hdr: http.Header{"Authorization": {"Bearer " + tok}}, client: &http.Client{Transport: tr}, pool: pool}
+}
+
+// engineOnce: one request over HTTP, body read; rows is the number of
+// top-level rows expected.
+func (eb *embedBench) engineOnce(path string) func() error {
+	return func() error {
+		req, _ := http.NewRequest("GET", eb.e.url+path, nil)
+		req.Header = eb.hdr.Clone()
+		resp, err := eb.client.Do(req)
+		if err != nil {
+			return err
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			return fmt.Errorf("status %d", resp.StatusCode)
+		}
+		return nil
+	}
+}
+
+// pgxOnce: the engine's statements through a raw pgx pool as one
+// pipelined batch (BEGIN, transaction variables, main statement, COMMIT),
+// the body read as raw bytes.
+func (eb *embedBench) pgxOnce(b *testing.B, path string) func() error {
+	begin, stmts := embedStatements(b, eb.e.srv, path, eb.hdr)
+	return func() error {
+		ctx := context.Background()
+		batch := &pgx.Batch{}
+		batch.Queue(begin)
+		for _, s := range stmts {
+			batch.Queue(s.SQL, s.Args...)
+		}
+		batch.Queue("COMMIT")
+		br := eb.pool.SendBatch(ctx, batch)
+		for i := 0; i < len(stmts); i++ {
+			if _, err := br.Exec(); err != nil {
+				br.Close()
+				return err
+			}
+		}
+		rows, err := br.Query()
+		if err != nil {
+			br.Close()
+			return err
+		}
+		n := 0
+		for rows.Next() {
+			n += len(rows.RawValues()[3])
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			br.Close()
+			return err
+		}
+		if n == 0 {
+			br.Close()
+			return fmt.Errorf("empty body")
+		}
+		if _, err := br.Exec(); err != nil {
+			br.Close()
+			return err
+		}
+		return br.Close()
+	}
+}
+
+// compare runs engine and baseline interleaved in rounds (both see the
+// same machine load) at the given concurrency and reports both rates and
+// their ratio.
+func compare(b *testing.B, clients int, engineOnce, pgxOnce func() error) {
+	run := func(f func() error, n int) time.Duration {
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		var failed atomic.Value
+		start := time.Now()
+		for c := 0; c < clients; c++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for next.Add(1) <= int64(n) {
+					if err := f(); err != nil {
+						failed.Store(err)
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		if err, ok := failed.Load().(error); ok {
+			b.Fatal(err)
+		}
+		return time.Since(start)
+	}
+	b.ResetTimer()
+	var de, dp time.Duration
+	const rounds = 10
+	for r := 0; r < rounds; r++ {
+		n := b.N / rounds
+		if r == rounds-1 {
+			n = b.N - n*(rounds-1)
+		}
+		de += run(engineOnce, n)
+		dp += run(pgxOnce, n)
+	}
+	b.StopTimer()
+	engRate, pgxRate := float64(b.N)/de.Seconds(), float64(b.N)/dp.Seconds()
+	b.ReportMetric(engRate, "engine-req/s")
+	b.ReportMetric(pgxRate, "pgx-req/s")
+	b.ReportMetric(engRate/pgxRate, "ratio")
+	b.ReportMetric(float64(de.Microseconds())/float64(b.N)*float64(clients), "engine-µs/req")
+}
+
+// BenchmarkEmbedRead: authenticated GET of 10 parents with a to-one and a
+// to-many (10 children each) embed through the engine (HTTP, JWT, plan,
+// one pipelined transaction) against the same statements through a raw
+// pgx pool, at 1 and 8 clients.
+func BenchmarkEmbedRead(b *testing.B) {
+	eb := newEmbedBench(b)
+	engineOnce, pgxOnce := eb.engineOnce(embedBenchPath), eb.pgxOnce(b, embedBenchPath)
+	if err := engineOnce(); err != nil {
+		b.Fatal(err)
+	}
+	if err := pgxOnce(); err != nil {
+		b.Fatal(err)
+	}
+	for _, clients := range []int{1, 8} {
+		b.Run(fmt.Sprintf("clients=%d", clients), func(b *testing.B) { compare(b, clients, engineOnce, pgxOnce) })
+	}
+}
+
+// shapePath embeds depth levels of the tree, each limited to fanout rows
+// (depth 0: the parents alone).
+func shapePath(depth, fanout int) string {
+	if depth == 0 {
+		return "/parents?select=id,name&order=id"
+	}
+	levels := []string{"children", "grandchildren", "ggc"}
+	sel := "id,label"
+	for d := depth - 1; d >= 0; d-- {
+		sel = fmt.Sprintf("%s(%s)", levels[d], sel)
+		if d > 0 {
+			sel = "id," + sel
+		}
+	}
+	q := "/parents?select=id,name," + sel + "&order=id"
+	prefix := ""
+	for d := 0; d < depth; d++ {
+		prefix += levels[d]
+		q += fmt.Sprintf("&%s.order=id&%s.limit=%d", prefix, prefix, fanout)
+		prefix += "."
+	}
+	return q
+}
+
+// BenchmarkEmbedShape: how the time of a request grows with the depth of
+// the embedding (fan-out 10 at every level) and with the fan-out (depth
+// 1), from the parents alone (depth 0), engine against the same statements
+// through pgx, 1 client.
+func BenchmarkEmbedShape(b *testing.B) {
+	eb := newEmbedBench(b)
+	shapes := [][2]int{{0, 0}, {1, 1}, {1, 10}, {1, 50}, {1, 100}, {2, 10}, {3, 10}}
+	for _, s := range shapes {
+		path := shapePath(s[0], s[1])
+		if s[0] > 0 && !strings.Contains(path, "children") {
+			b.Fatal(path)
+		}
+		engineOnce, pgxOnce := eb.engineOnce(path), eb.pgxOnce(b, path)
+		if err := engineOnce(); err != nil {
+			b.Fatalf("%s: %v", path, err)
+		}
+		b.Run(fmt.Sprintf("depth=%d/fanout=%d", s[0], s[1]), func(b *testing.B) { compare(b, 1, engineOnce, pgxOnce) })
+	}
+}
