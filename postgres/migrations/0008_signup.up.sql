@@ -64,7 +64,7 @@ declare
   wait_s integer;
 begin
   select c.role into role_ from auth.signup_config c;
-  if role_ is null or not auth.role_allowed(role_) then
+  if role_ is null or role_ = 'anon' or not auth.role_allowed(role_) then
     -- the same for every name: nothing to enumerate
     raise exception using errcode = 'PT500',
       message = 'sign-up is not available: SIGNUP_ROLE is not a role users may have (run stackctl migrate up)';
@@ -118,7 +118,9 @@ begin
     end if;
     return 'unchanged';
   end if;
-  if role_ is null or not auth.role_allowed(role_) then
+  -- anon is what requests without a token run as (stackctl user add
+  -- refuses it too, internal/authdb/names.go)
+  if role_ is null or role_ = 'anon' or not auth.role_allowed(role_) then
     raise exception 'SIGNUP_ROLE=% is not a role users may have', coalesce(role_, '')
       using errcode = '22023',
         hint = 'use a role that exists, is granted to authenticator and is not a superuser or otherwise privileged (as for stackctl user add --role); the default is basic_subscriber';
