@@ -240,7 +240,7 @@ func BenchmarkPreRequest(b *testing.B) {
 			}
 			b.ResetTimer()
 			d := make([]time.Duration, len(engines))
-			const rounds = 12
+			const rounds = 30
 			for r := 0; r < rounds; r++ {
 				n := b.N / rounds
 				if r == rounds-1 {

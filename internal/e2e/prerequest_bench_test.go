@@ -77,7 +77,7 @@ func BenchmarkPreRequestThroughCaddy(b *testing.B) {
 			}
 			b.ResetTimer()
 			var dw, dwo time.Duration
-			const rounds = 10
+			const rounds = 30
 			for r := 0; r < rounds; r++ {
 				n := b.N / rounds
 				if r == rounds-1 {
