@@ -2,7 +2,8 @@
 # Runs every test of the project on a fresh Debian/Ubuntu machine with Go:
 # installs what the tests need when missing (scripts/install-deps.sh), then
 # checks formatting and vet, then runs `go test ./...` against real
-# PostgreSQL servers, real Caddy and real HTTP that the tests start.
+# PostgreSQL servers, real Caddy and real HTTP that the tests start, then the
+# deploy module's offline Kubernetes tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,3 +18,8 @@ if [ -n "$unformatted" ]; then
 fi
 go vet ./...
 go test -count=1 -timeout 40m "$@" ./...
+
+# deploy/ is a Go module of its own (the Kubernetes libraries stay out of the
+# main one): the offline tests of the kustomize base (docs/kubernetes.md).
+# gofmt above already covers its files.
+(cd deploy && go mod download && go vet ./... && go test -count=1 -timeout 10m "$@" ./...)

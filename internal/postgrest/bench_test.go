@@ -5,28 +5,41 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/authstack/authstack/internal/pgtest"
-	"github.com/authstack/authstack/internal/postgrest/maintx"
+	"github.com/authstack/authstack/internal/postgrest/apirequest"
+	"github.com/authstack/authstack/internal/postgrest/plan"
+	"github.com/authstack/authstack/internal/postgrest/query"
 )
 
 // BenchmarkTaskRead measures authenticated `GET /task?select=*&limit=10`
-// through the engine (real HTTP on 127.0.0.1, JWT check, maintx
-// transaction) against a raw pgx pool running the same transaction
-// statements (BEGIN … READ ONLY, the set_config select, the same main
-// statement, COMMIT) at the same concurrency, in the same run, interleaved
-// in rounds. It reports
-// both throughputs and their ratio (engine / pgx).
+// through the engine (real HTTP on 127.0.0.1, JWT check, the stages, one
+// pipelined transaction) against two raw pgx baselines that run the very
+// statements the engine renders for that request (BEGIN … READ ONLY, the
+// settings, the main statement, COMMIT):
+//
+//   - pgx: each statement its own round trip, as a pgx.Tx would;
+//   - pipelined: all four in one pgx batch, one round trip — the floor for
+//     a PostgREST-shaped request;
+//   - http-floor: a net/http handler that runs that batch and answers its
+//     body — the floor for an engine served over HTTP.
+//
+// The three run at the same concurrency in interleaved rounds (so they see
+// the same machine load) and the benchmark reports their rates and the
+// ratios engine/pgx and engine/pipelined.
 func BenchmarkTaskRead(b *testing.B) {
 	e := newStackEngineTB(b)
-	key := flowKey()
-	tok := sign(b, key, nil, map[string]any{"role": "basic_subscriber", "sub": "alice", "exp": time.Now().Unix() + 3600})
+	tok := sign(b, flowKey(), nil, map[string]any{"role": "basic_subscriber", "sub": "alice", "exp": time.Now().Unix() + 3600})
+	stmts := taskReadStatements(b, e, tok)
 	basePool, err := pgxpool.New(context.Background(), pgtest.WithUser(e.db, "authenticator", "authpw"))
 	if err != nil {
 		b.Fatal(err)
@@ -50,81 +63,145 @@ func BenchmarkTaskRead(b *testing.B) {
 		}
 		return nil
 	}
-	hdr := http.Header{"Authorization": {"Bearer " + tok}}
-	mainSQL := `WITH pgrst_source AS (SELECT * FROM "public"."task" LIMIT 10 OFFSET 0) SELECT NULL::bigint, pg_catalog.count(_postgrest_t), ` +
-		`coalesce(json_agg(_postgrest_t), '[]')::text, ` + gucCols + ` FROM (SELECT * FROM pgrst_source) _postgrest_t`
 	pgxOnce := func() error {
 		ctx := context.Background()
-		tx, err := maintx.Begin(ctx, basePool, maintx.Request{
-			Schema: "public", Role: "basic_subscriber", Claims: map[string]any{"role": "basic_subscriber", "sub": "alice"},
-			Method: "GET", Path: "/task", Headers: hdr, AppSettings: map[string]string{"JWT_EXP": "3600"}, ReadOnly: true,
-		})
+		conn, err := basePool.Acquire(ctx)
 		if err != nil {
 			return err
 		}
-		var total *int64
-		var n int64
-		var body, h, s *string
-		var ins *int64
-		if err := tx.QueryRow(ctx, mainSQL).Scan(&total, &n, &body, &h, &s, &ins); err != nil {
-			tx.Rollback(ctx)
+		defer conn.Release()
+		for _, s := range stmts {
+			if _, err := conn.Exec(ctx, s.SQL, s.Args...); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	pipelinedOnce := func() error {
+		batch := &pgx.Batch{}
+		for _, s := range stmts {
+			batch.Queue(s.SQL, s.Args...)
+		}
+		return basePool.SendBatch(context.Background(), batch).Close()
+	}
+	// The floor of any HTTP engine: a handler that runs the same pipelined
+	// batch and answers its body, with no authentication, parsing or
+	// planning.
+	var mainIdx = 2
+	floor := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		batch := &pgx.Batch{}
+		var body []byte
+		for i, s := range stmts {
+			q := batch.Queue(s.SQL, s.Args...)
+			if i == mainIdx {
+				q.QueryRow(func(row pgx.Row) error {
+					var a, c, d, e, f any
+					var n int64
+					return row.Scan(&a, &n, &c, &body, &d, &e, &f)
+				})
+			}
+		}
+		if err := basePool.SendBatch(r.Context(), batch).Close(); err != nil {
+			http.Error(w, err.Error(), 500)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		_, _ = w.Write(body)
+	}))
+	defer floor.Close()
+	floorOnce := func() error {
+		resp, err := client.Get(floor.URL + "/task?select=*&limit=10")
+		if err != nil {
 			return err
 		}
-		if n != 10 {
-			return fmt.Errorf("rows %d", n)
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			return fmt.Errorf("floor status %d", resp.StatusCode)
 		}
-		return tx.Commit(ctx)
+		return nil
 	}
-	if err := engineOnce(); err != nil {
-		b.Fatal(err)
-	}
-	if err := pgxOnce(); err != nil {
-		b.Fatal(err)
+	for _, f := range []func() error{engineOnce, pgxOnce, pipelinedOnce, floorOnce} {
+		if err := f(); err != nil {
+			b.Fatal(err)
+		}
 	}
 	for _, clients := range []int{1, 8} {
 		b.Run(fmt.Sprintf("clients=%d", clients), func(b *testing.B) {
-			run := func(f func() error, n int) time.Duration {
-				var next atomic.Int64
-				var wg sync.WaitGroup
-				var failed atomic.Value
-				start := time.Now()
-				for c := 0; c < clients; c++ {
-					wg.Add(1)
-					go func() {
-						defer wg.Done()
-						for next.Add(1) <= int64(n) {
-							if err := f(); err != nil {
-								failed.Store(err)
-								return
-							}
-						}
-					}()
-				}
-				wg.Wait()
-				if err, ok := failed.Load().(error); ok {
-					b.Fatal(err)
-				}
-				return time.Since(start)
-			}
-			// Interleave engine and baseline in rounds so that both see the
-			// same machine load.
-			b.ResetTimer()
-			var de, dp time.Duration
-			const rounds = 10
-			for r := 0; r < rounds; r++ {
-				n := b.N / rounds
-				if r == rounds-1 {
-					n = b.N - n*(rounds-1)
-				}
-				de += run(engineOnce, n)
-				dp += run(pgxOnce, n)
-			}
-			b.StopTimer()
-			engRate := float64(b.N) / de.Seconds()
-			pgxRate := float64(b.N) / dp.Seconds()
-			b.ReportMetric(engRate, "engine-req/s")
-			b.ReportMetric(pgxRate, "pgx-req/s")
-			b.ReportMetric(engRate/pgxRate, "ratio")
+			rates := interleave(b, clients, engineOnce, pgxOnce, pipelinedOnce, floorOnce)
+			b.ReportMetric(rates[0], "engine-req/s")
+			b.ReportMetric(rates[1], "pgx-req/s")
+			b.ReportMetric(rates[2], "pipelined-req/s")
+			b.ReportMetric(rates[3], "http-floor-req/s")
+			b.ReportMetric(rates[0]/rates[1], "ratio-pgx")
+			b.ReportMetric(rates[0]/rates[2], "ratio-pipelined")
+			b.ReportMetric(rates[0]/rates[3], "ratio-http-floor")
 		})
 	}
+}
+
+// taskReadStatements renders, with the engine's own stages, the
+// statements of the benchmark's request as basic_subscriber.
+func taskReadStatements(b testing.TB, e *engine, tok string) []query.Stmt {
+	conf := e.srv.conf()
+	r := &http.Request{Method: "GET", URL: &url.URL{Path: "/task", RawQuery: "select=*&limit=10"}, Host: "127.0.0.1",
+		Header: http.Header{"Authorization": {"Bearer " + tok}}}
+	a, ae := apirequest.Parse(r, nil, apirequest.Options{Schemas: conf.DBSchemas})
+	if ae != nil {
+		b.Fatal(ae)
+	}
+	p, ae := plan.Build(a, e.srv.SchemaCache(), plan.Options{MaxRows: conf.DBMaxRows})
+	if ae != nil {
+		b.Fatal(ae)
+	}
+	mq := query.Build(p, query.Request{Schema: a.Schema, ExtraSearchPath: conf.DBExtraSearchPath, Role: "basic_subscriber",
+		Claims: map[string]any{"role": "basic_subscriber", "sub": "alice"}, Method: "GET", Path: "/task", Headers: a.Headers,
+		Cookies: a.Cookies, AppSettings: appSettings(conf)}, query.Options{MaxRows: conf.DBMaxRows})
+	return []query.Stmt{{SQL: "BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY"}, mq.TxVars, mq.Main, {SQL: "COMMIT"}}
+}
+
+// interleave runs each f b.N times with the given concurrency, in ten
+// rounds that alternate between them, and returns their requests/second.
+func interleave(b *testing.B, clients int, fs ...func() error) []float64 {
+	run := func(f func() error, n int) time.Duration {
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		var failed atomic.Value
+		start := time.Now()
+		for c := 0; c < clients; c++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for next.Add(1) <= int64(n) {
+					if err := f(); err != nil {
+						failed.Store(err)
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		if err, ok := failed.Load().(error); ok {
+			b.Fatal(err)
+		}
+		return time.Since(start)
+	}
+	b.ResetTimer()
+	d := make([]time.Duration, len(fs))
+	const rounds = 10
+	for r := 0; r < rounds; r++ {
+		n := b.N / rounds
+		if r == rounds-1 {
+			n = b.N - n*(rounds-1)
+		}
+		for i, f := range fs {
+			d[i] += run(f, max(n, 1))
+		}
+	}
+	b.StopTimer()
+	out := make([]float64, len(fs))
+	for i := range fs {
+		out[i] = float64(b.N) / d[i].Seconds()
+	}
+	return out
 }

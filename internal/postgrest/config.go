@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/authstack/authstack/internal/postgrest/apirequest"
 	"github.com/authstack/authstack/internal/postgrest/auth"
 )
 
@@ -44,12 +45,31 @@ type Config struct {
 	ClientErrorVerbosity     string            // PGRST_CLIENT_ERROR_VERBOSITY: verbose|minimal, default verbose
 	ServerTimingEnabled      bool              // PGRST_SERVER_TIMING_ENABLED: Server-Timing header, default false
 	ServerMaxBodySize        int               // PGRST_SERVER_MAX_BODY_SIZE (authstack extension): request body limit in bytes, default 1 MiB
+	DBAggregatesEnabled      bool              // PGRST_DB_AGGREGATES_ENABLED, default false
+	DBPlanEnabled            bool              // PGRST_DB_PLAN_ENABLED: application/vnd.pgrst.plan, default false
+	DBTxEnd                  string            // PGRST_DB_TX_END: commit|commit-allow-override|rollback|rollback-allow-override
+	DBHoistedTxSettings      []string          // PGRST_DB_HOISTED_TX_SETTINGS
+	DBPoolMaxLifetime        int               // PGRST_DB_POOL_MAX_LIFETIME seconds, default 1800
+	DBPoolMaxIdletime        int               // PGRST_DB_POOL_MAX_IDLETIME seconds, default 30
+	ServerTraceHeader        string            // PGRST_SERVER_TRACE_HEADER
+	URLUseLegacyTargetNames  bool              // PGRST_URL_USE_LEGACY_TARGET_NAMES, default true
 
 	roleClaim auth.Path
 	rawSecret string
 	lookup    Lookup
 	environ   []string
 }
+
+// defaultHoistedTxSettings are db-hoisted-tx-settings' default
+// (Config.hs defaultHoistedAllowList).
+var defaultHoistedTxSettings = []string{"statement_timeout", "plan_filter.statement_cost_limit", "default_transaction_isolation"}
+
+// TxAllowOverride is db-tx-end's "-allow-override": Prefer: tx= is honoured.
+func (c *Config) TxAllowOverride() bool { return strings.HasSuffix(c.DBTxEnd, "-allow-override") }
+
+// TxRollbackAll is db-tx-end rollback*: every transaction ends in ROLLBACK
+// unless Prefer: tx=commit overrides it.
+func (c *Config) TxRollbackAll() bool { return strings.HasPrefix(c.DBTxEnd, "rollback") }
 
 // Lookup reads one variable.
 type Lookup func(string) (string, bool)
@@ -65,12 +85,22 @@ func LoadConfig(lookup Lookup, environ []string) (*Config, error) {
 		DBPool: 10, DBPoolAcquireTimeout: 10, DBPreparedStatements: true, DBConfig: true,
 		DBChannel: "pgrst", DBChannelEnabled: true, JWTRoleClaimKey: "$.role", JWTCacheMaxEntries: 1000,
 		AppSettings: map[string]string{}, ServerHost: "!4", ServerPort: 3000, OpenAPIMode: "follow-privileges",
-		LogLevel: "error", ClientErrorVerbosity: "verbose", ServerMaxBodySize: DefaultMaxBodySize,
-		lookup: lookup, environ: environ,
+		LogLevel: "error", ClientErrorVerbosity: "verbose", ServerMaxBodySize: apirequest.DefaultMaxBodySize,
+		DBTxEnd: "commit", DBHoistedTxSettings: defaultHoistedTxSettings, DBPoolMaxLifetime: 1800, DBPoolMaxIdletime: 30,
+		URLUseLegacyTargetNames: true, lookup: lookup, environ: environ,
 	}
+	// Deprecated aliases, used when the current name is not set
+	// (Config.hs optWithAlias).
+	aliases := map[string]string{"DB_MAX_ROWS": "MAX_ROWS", "DB_PRE_REQUEST": "PRE_REQUEST",
+		"JWT_SECRET_IS_BASE64": "SECRET_IS_BASE64", "JWT_ROLE_CLAIM_KEY": "ROLE_CLAIM_KEY"}
 	get := func(name string) (string, bool) {
-		v, ok := lookup("PGRST_" + name)
-		return v, ok
+		if v, ok := lookup("PGRST_" + name); ok {
+			return v, true
+		}
+		if al, ok := aliases[name]; ok {
+			return lookup("PGRST_" + al)
+		}
+		return "", false
 	}
 	var errs []error
 	str := func(name string, dst *string) {
@@ -136,6 +166,15 @@ func LoadConfig(lookup Lookup, environ []string) (*Config, error) {
 	str("CLIENT_ERROR_VERBOSITY", &c.ClientErrorVerbosity)
 	boolean("SERVER_TIMING_ENABLED", &c.ServerTimingEnabled)
 	integer("SERVER_MAX_BODY_SIZE", &c.ServerMaxBodySize)
+	boolean("DB_AGGREGATES_ENABLED", &c.DBAggregatesEnabled)
+	boolean("DB_PLAN_ENABLED", &c.DBPlanEnabled)
+	str("DB_TX_END", &c.DBTxEnd)
+	list("DB_HOISTED_TX_SETTINGS", &c.DBHoistedTxSettings)
+	integer("DB_POOL_MAX_LIFETIME", &c.DBPoolMaxLifetime)
+	integer("DB_POOL_MAX_IDLETIME", &c.DBPoolMaxIdletime)
+	integer("DB_POOL_TIMEOUT", &c.DBPoolMaxIdletime) // wins over its alias db-pool-max-idletime
+	str("SERVER_TRACE_HEADER", &c.ServerTraceHeader)
+	boolean("URL_USE_LEGACY_TARGET_NAMES", &c.URLUseLegacyTargetNames)
 	for _, kv := range environ {
 		k, v, _ := strings.Cut(kv, "=")
 		if strings.HasPrefix(k, "PGRST_APP_SETTINGS_") && len(k) > len("PGRST_APP_SETTINGS_") {
@@ -200,6 +239,11 @@ func (c *Config) finish() error {
 	case "crit", "error", "warn", "info", "debug":
 	default:
 		return fmt.Errorf("Invalid logging level. Check your configuration.")
+	}
+	switch c.DBTxEnd { // Config.hs parseTxEnd
+	case "commit", "commit-allow-override", "rollback", "rollback-allow-override":
+	default:
+		return fmt.Errorf("Invalid transaction termination. Check your configuration.")
 	}
 	if c.DBPool < 1 {
 		return errors.New("db-pool must be at least 1")
@@ -271,14 +315,20 @@ func (c *Config) Dump(showSecret bool) string {
 	n := func(k string, v int) { fmt.Fprintf(&b, "%s = %d\n", k, v) }
 	bo := func(k string, v bool) { fmt.Fprintf(&b, "%s = %t\n", k, v) }
 	q("client-error-verbosity", c.ClientErrorVerbosity)
+	bo("db-aggregates-enabled", c.DBAggregatesEnabled)
 	q("db-anon-role", c.DBAnonRole)
 	bo("db-config", c.DBConfig)
 	q("db-extra-search-path", strings.Join(c.DBExtraSearchPath, ","))
+	q("db-hoisted-tx-settings", strings.Join(c.DBHoistedTxSettings, ","))
 	n("db-max-rows", c.DBMaxRows)
+	bo("db-plan-enabled", c.DBPlanEnabled)
 	n("db-pool", c.DBPool)
+	n("db-pool-max-idletime", c.DBPoolMaxIdletime)
+	n("db-pool-max-lifetime", c.DBPoolMaxLifetime)
 	q("db-pre-request", c.DBPreRequest)
 	bo("db-prepared-statements", c.DBPreparedStatements)
 	q("db-schemas", strings.Join(c.DBSchemas, ","))
+	q("db-tx-end", c.DBTxEnd)
 	q("db-uri", redactURI(c.DBURI, showSecret))
 	q("jwt-aud", c.JWTAud)
 	n("jwt-cache-max-entries", c.JWTCacheMaxEntries)
@@ -299,6 +349,8 @@ func (c *Config) Dump(showSecret bool) string {
 	bo("server-timing-enabled", c.ServerTimingEnabled)
 	n("server-max-body-size", c.ServerMaxBodySize)
 	q("server-host", c.ServerHost)
+	q("server-trace-header", c.ServerTraceHeader)
+	bo("url-use-legacy-target-names", c.URLUseLegacyTargetNames)
 	if c.AdminServerPort != 0 {
 		n("admin-server-port", c.AdminServerPort)
 	}

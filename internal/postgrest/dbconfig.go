@@ -17,15 +17,6 @@ where s.setrole = (select oid from pg_catalog.pg_roles where rolname = current_u
   and kv like 'pgrst.%=%'
 order by s.setdatabase`
 
-// dbSettable are the settings that may come from the database (a subset of
-// PostgREST's list: those this engine implements).
-var dbSettable = map[string]bool{
-	"db_anon_role": true, "db_extra_search_path": true, "db_max_rows": true, "db_pre_request": true,
-	"db_schemas": true, "jwt_aud": true, "jwt_role_claim_key": true, "jwt_secret": true,
-	"jwt_secret_is_base64": true, "jwt_cache_max_entries": true, "openapi_mode": true,
-	"openapi_server_proxy_uri": true, "client_error_verbosity": true, "server_cors_allowed_origins": true, "server_timing_enabled": true,
-}
-
 // loadDBConfig applies in-database configuration (db-config, default on):
 // role-level pgrst.* settings override the environment. An invalid result
 // is logged and the previous configuration kept.
@@ -41,9 +32,13 @@ func (s *Server) loadDBConfig(ctx context.Context) error {
 			rows.Close()
 			return err
 		}
-		if dbSettable[name] {
-			overlay["PGRST_"+strings.ToUpper(name)] = value
+		if w := dbSettingWarning(name); w != "" {
+			if _, seen := s.dbWarned.LoadOrStore(name, true); !seen {
+				s.logf(lvlCrit, "%s", w)
+			}
+			continue
 		}
+		overlay["PGRST_"+strings.ToUpper(name)] = value
 	}
 	if err := rows.Err(); err != nil {
 		return err

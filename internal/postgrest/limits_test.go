@@ -17,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/authstack/authstack/internal/pgtest"
+	"github.com/authstack/authstack/internal/postgrest/apirequest"
 )
 
 // errorBody checks PostgREST's four-key error body and returns its code.
@@ -174,16 +175,16 @@ func TestBodyLimitBoundsMemory(t *testing.T) {
 // PostgREST's error body, before the query string is parsed.
 func TestURIAndHeaderLimits(t *testing.T) {
 	e := newEngine(t, fixtureSQL, nil)
-	r := e.do("GET", "/items?select=id&name=eq."+strings.Repeat("a", MaxURIBytes), nil, "")
+	r := e.do("GET", "/items?select=id&name=eq."+strings.Repeat("a", apirequest.MaxURIBytes), nil, "")
 	if r.status != 414 || errorBody(t, r.body) != "PGRSTX02" {
 		t.Fatalf("long URI: %d %s", r.status, r.body)
 	}
-	r = e.do("GET", "/items?select=id", map[string]string{"X-Big": strings.Repeat("b", MaxHeaderBytes)}, "")
+	r = e.do("GET", "/items?select=id", map[string]string{"X-Big": strings.Repeat("b", apirequest.MaxHeaderBytes)}, "")
 	if r.status != 431 || errorBody(t, r.body) != "PGRSTX03" {
 		t.Fatalf("big header: %d %s", r.status, r.body)
 	}
 	// far over: net/http's own cap answers without reading it all
-	r = e.do("GET", "/items?select=id", map[string]string{"X-Big": strings.Repeat("b", 4*MaxHeaderBytes)}, "")
+	r = e.do("GET", "/items?select=id", map[string]string{"X-Big": strings.Repeat("b", 4*apirequest.MaxHeaderBytes)}, "")
 	if r.status != 431 {
 		t.Fatalf("huge header: %d %s", r.status, r.body)
 	}

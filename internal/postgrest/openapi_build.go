@@ -11,8 +11,7 @@ import (
 // buildOpenAPI fills the openapi package's Document from the schema cache,
 // keeping what the current role may use (openapi-mode=follow-privileges) or
 // everything (ignore-privileges).
-func (s *Server) buildOpenAPI(req *request, p *privs) ([]byte, error) {
-	sc := req.cache
+func (s *Server) buildOpenAPI(sc *schemacache.Cache, schema string, p *privs) ([]byte, error) {
 	follow := s.conf().OpenAPIMode == "follow-privileges"
 	type tp struct{ sel, ins, upd, del bool }
 	tprivs := map[string]tp{}
@@ -23,8 +22,8 @@ func (s *Server) buildOpenAPI(req *request, p *privs) ([]byte, error) {
 	for _, oid := range p.Functions {
 		fprivs[uint32(oid)] = true
 	}
-	doc := openapi.Document{Schema: req.schema, ServerProxyURI: s.conf().OpenAPIServerProxyURI}
-	if c := sc.SchemaComments[req.schema]; c != nil {
+	doc := openapi.Document{Schema: schema, ServerProxyURI: s.conf().OpenAPIServerProxyURI}
+	if c := sc.SchemaComments[schema]; c != nil {
 		doc.SchemaComment, doc.SchemaHasComment = *c, true
 	}
 	port := s.conf().ServerPort
@@ -36,8 +35,8 @@ func (s *Server) buildOpenAPI(req *request, p *privs) ([]byte, error) {
 		}
 	}
 	doc.Host = openapi.HostPort(s.conf().ServerHost, port)
-	for _, name := range sc.TableNames(req.schema) {
-		t := sc.Tables[req.schema][name]
+	for _, name := range sc.TableNames(schema) {
+		t := sc.Tables[schema][name]
 		pr := tprivs[name]
 		if follow && !(pr.sel || pr.ins || pr.upd || pr.del) {
 			continue
@@ -55,9 +54,9 @@ func (s *Server) buildOpenAPI(req *request, p *privs) ([]byte, error) {
 		}
 		doc.Tables = append(doc.Tables, ot)
 	}
-	for _, name := range sc.FunctionNames(req.schema) {
+	for _, name := range sc.FunctionNames(schema) {
 		var f *schemacache.Function
-		for _, cand := range sc.Functions[req.schema][name] {
+		for _, cand := range sc.Functions[schema][name] {
 			if !follow || fprivs[cand.OID] {
 				f = cand
 				break
@@ -67,7 +66,7 @@ func (s *Server) buildOpenAPI(req *request, p *privs) ([]byte, error) {
 			continue
 		}
 		of := openapi.Function{Name: f.Name, Description: f.Description, Volatility: f.Volatility, ReturnsSet: f.ReturnsSet,
-			SingleUnnamedJSON: isSingleUnnamed(f, "json")}
+			SingleUnnamedJSON: len(f.Params) == 1 && f.Params[0].Name == "" && (f.Params[0].Type == "json" || f.Params[0].Type == "jsonb")}
 		types := p.ArgTypes[strconv.FormatUint(uint64(f.OID), 10)]
 		for i, prm := range f.Params {
 			typ := prm.Type

@@ -3,21 +3,8 @@ package postgrest
 import (
 	"encoding/json"
 
-	"github.com/authstack/authstack/internal/postgrest/apierr"
+	"github.com/authstack/authstack/internal/postgrest/schemacache"
 )
-
-const privilegesSQL = `SELECT NULL::bigint, 0::bigint, json_build_object(
-  'tables', coalesce((SELECT json_agg(json_build_object('name', c.relname,
-      'select', has_table_privilege(c.oid, 'SELECT'), 'insert', has_table_privilege(c.oid, 'INSERT'),
-      'update', has_table_privilege(c.oid, 'UPDATE'), 'delete', has_table_privilege(c.oid, 'DELETE')))
-    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-    WHERE n.nspname = $1 AND c.relkind IN ('r','v','m','f','p')), '[]'),
-  'functions', coalesce((SELECT json_agg(p.oid::int8) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-    WHERE n.nspname = $1 AND has_function_privilege(p.oid, 'EXECUTE')), '[]'),
-  'schema_usage', has_schema_privilege($1, 'USAGE'),
-  'arg_types', coalesce((SELECT json_object_agg(p.oid, (SELECT coalesce(array_agg(a.t::regtype::text ORDER BY a.o), '{}')
-      FROM unnest(p.proargtypes::oid[]) WITH ORDINALITY AS a(t, o)))
-    FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = $1), '{}'))::text, ` + gucCols
 
 type privs struct {
 	Tables []struct {
@@ -36,22 +23,14 @@ type privs struct {
 	ArgTypes map[string][]string `json:"arg_types"`
 }
 
-// openAPI runs the privilege queries in the request transaction and builds
-// the document.
-func (s *Server) openAPI(req *request) ([]byte, *txResult, *apierr.Error) {
-	res, e := s.run(req.r.Context(), req, true, "", privilegesSQL, []any{req.schema})
-	if e != nil {
-		return nil, nil, e
-	}
+// openAPI builds the document from the privileges the request
+// transaction read (query's privileges statement).
+func (s *Server) openAPI(sc *schemacache.Cache, schema string, privileges []byte) ([]byte, error) {
 	var p privs
-	if res.body != nil {
-		if err := json.Unmarshal([]byte(*res.body), &p); err != nil {
-			return nil, nil, apierr.Internal(err)
+	if len(privileges) > 0 {
+		if err := json.Unmarshal(privileges, &p); err != nil {
+			return nil, err
 		}
 	}
-	doc, err := s.buildOpenAPI(req, &p)
-	if err != nil {
-		return nil, nil, apierr.Internal(err)
-	}
-	return doc, res, nil
+	return s.buildOpenAPI(sc, schema, &p)
 }

@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"regexp"
-	"strings"
 	"testing"
 
 	"github.com/lestrrat-go/jwx/v2/jwa"
@@ -310,19 +309,6 @@ func TestServerTiming(t *testing.T) {
 	d := newEngine(t, fixtureSQL, nil)
 	if r := d.do("GET", "/items", nil, ""); r.status != 200 || r.header.Get("Server-Timing") != "" {
 		t.Errorf("default: %d %q", r.status, r.header.Get("Server-Timing"))
-	}
-}
-
-// wai-extra parseHttpAccept: q descending, then semicolons minus stars.
-func TestParseAcceptOrder(t *testing.T) {
-	items := parseAccept([]string{"text/plain; q=0.5, text/html;charset=utf-8, text/*;q=0.8;ext=blah, text/x-dvi; q=0.8, text/x-c"})
-	var got []string
-	for _, it := range items {
-		got = append(got, it.raw)
-	}
-	want := []string{"text/html;charset=utf-8", "text/x-c", "text/x-dvi", "text/*", "text/plain"}
-	if strings.Join(got, " ") != strings.Join(want, " ") {
-		t.Fatalf("order %v, want %v", got, want)
 	}
 }
 

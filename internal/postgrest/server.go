@@ -25,6 +25,7 @@ import (
 
 	"github.com/authstack/authstack/internal/postgrest/apierr"
 	"github.com/authstack/authstack/internal/postgrest/auth"
+	"github.com/authstack/authstack/internal/postgrest/maintx"
 	"github.com/authstack/authstack/internal/postgrest/schemacache"
 )
 
@@ -48,6 +49,10 @@ type Server struct {
 	// port actually bound (for OpenAPI host when port 0 is used).
 	boundAddr atomic.Value
 	wg        sync.WaitGroup
+	// stmts names the statements prepared on each pooled connection.
+	stmts *maintx.StmtCache
+	// dbWarned are the in-database settings already warned about.
+	dbWarned sync.Map
 }
 
 const (
@@ -77,7 +82,7 @@ func New(cfg *Config, logOut io.Writer) *Server {
 	if logOut == nil {
 		logOut = io.Discard
 	}
-	s := &Server{cfg: cfg, log: log.New(logOut, "", 0), access: log.New(logOut, "", 0), level: levelOf(cfg.LogLevel), reloadCh: make(chan struct{}, 1)}
+	s := &Server{cfg: cfg, log: log.New(logOut, "", 0), access: log.New(logOut, "", 0), level: levelOf(cfg.LogLevel), reloadCh: make(chan struct{}, 1), stmts: maintx.NewStmtCache()}
 	s.setConfig(cfg)
 	return s
 }
@@ -131,7 +136,8 @@ func (s *Server) Connect(ctx context.Context) error {
 	}
 	pc.MaxConns = int32(s.cfg.DBPool)
 	pc.MinConns = 0
-	pc.MaxConnIdleTime = 30 * time.Minute
+	pc.MaxConnIdleTime = time.Duration(s.cfg.DBPoolMaxIdletime) * time.Second
+	pc.MaxConnLifetime = time.Duration(s.cfg.DBPoolMaxLifetime) * time.Second
 	if pc.ConnConfig.RuntimeParams == nil {
 		pc.ConnConfig.RuntimeParams = map[string]string{}
 	}
@@ -144,6 +150,7 @@ func (s *Server) Connect(ctx context.Context) error {
 		pc.ConnConfig.StatementCacheCapacity = 0
 		pc.ConnConfig.DescriptionCacheCapacity = 0
 	}
+	pc.BeforeClose = func(c *pgx.Conn) { s.stmts.Forget(c.PgConn()) }
 	pool, err := pgxpool.NewWithConfig(ctx, pc)
 	if err != nil {
 		return redactErr(err)
@@ -201,6 +208,7 @@ func (s *Server) LoadSchemaCache(ctx context.Context) error {
 		return err
 	}
 	s.cache.Store(sc)
+	s.stmts.Invalidate()
 	s.loads.Add(1)
 	s.connLost.Store(false)
 	if !s.connected.Swap(true) {
@@ -433,6 +441,9 @@ func (s *Server) Run(ctx context.Context) error {
 // Serve is Run on given listeners (adminLn may be nil).
 func (s *Server) Serve(ctx context.Context, ln, adminLn net.Listener) error {
 	s.logf(lvlCrit, "Starting PostgREST 16.2 (authstack engine)...")
+	for _, w := range EnvWarnings(s.cfg.environ) {
+		s.logf(lvlCrit, "%s", w)
+	}
 	if s.conf().RoleClaim().Deprecated {
 		k := s.conf().JWTRoleClaimKey
 		s.logf(lvlCrit, "WARNING: The config `jwt-role-claim-key=%s` is using the deprecated JSPath syntax.", k)

@@ -64,27 +64,38 @@ func norm2(g map[string]int) float64 {
 	return math.Sqrt(s)
 }
 
-type match struct {
-	score float64
-	value string
+// Match is one value with its score (1 is an exact match).
+type Match struct {
+	Score float64
+	Value string
 }
 
 // Best returns the best value scoring at least minScore.
 func (s *Set) Best(query string, minScore float64) (string, bool) {
-	if s == nil || len(s.values) == 0 {
+	ms := s.Matches(query, minScore)
+	if len(ms) == 0 {
 		return "", false
+	}
+	return ms[0].Value, true
+}
+
+// Matches returns the values scoring at least minScore, best first, as
+// fuzzyset's get: an exact match (case-insensitive) alone with score 1.
+func (s *Set) Matches(query string, minScore float64) []Match {
+	if s == nil || len(s.values) == 0 {
+		return nil
 	}
 	ql := strings.ToLower(query)
 	for i, l := range s.lower {
 		if l == ql {
-			return s.values[i], true
+			return []Match{{1, s.values[i]}}
 		}
 	}
 	q := normalize(query)
 	for size := 3; size >= 2; size-- {
 		qg := grams(q, size)
 		qn := norm2(qg)
-		var ms []match
+		var ms []Match
 		idx := map[string]int{}
 		for i, n := range s.norm {
 			vg := grams(n, size)
@@ -96,21 +107,27 @@ func (s *Set) Best(query string, minScore float64) (string, bool) {
 				continue
 			}
 			idx[s.values[i]] = i
-			ms = append(ms, match{float64(dot) / (qn * norm2(vg)), s.values[i]})
+			ms = append(ms, Match{float64(dot) / (qn * norm2(vg)), s.values[i]})
 		}
-		sort.SliceStable(ms, func(i, j int) bool { return ms[i].score > ms[j].score })
+		sort.SliceStable(ms, func(i, j int) bool { return ms[i].Score > ms[j].Score })
 		if len(ms) > 50 {
 			ms = ms[:50]
 		}
 		for i := range ms {
-			a := s.lower[idx[ms[i].value]]
+			a := s.lower[idx[ms[i].Value]]
 			l := max(len([]rune(a)), len([]rune(ql)))
-			ms[i].score = 1 - float64(levenshtein.ComputeDistance(a, ql))/float64(l)
+			ms[i].Score = 1 - float64(levenshtein.ComputeDistance(a, ql))/float64(l)
 		}
-		sort.SliceStable(ms, func(i, j int) bool { return ms[i].score > ms[j].score })
-		if len(ms) > 0 && ms[0].score >= minScore {
-			return ms[0].value, true
+		sort.SliceStable(ms, func(i, j int) bool { return ms[i].Score > ms[j].Score })
+		var out []Match
+		for _, m := range ms {
+			if m.Score >= minScore {
+				out = append(out, m)
+			}
+		}
+		if len(out) > 0 {
+			return out
 		}
 	}
-	return "", false
+	return nil
 }

@@ -40,11 +40,24 @@ type Table struct {
 	Insertable, Updatable, Deletable bool
 	Columns                          []Column
 	colIdx                           map[string]int
-	// JSONCols are the columns whose own type is json or jsonb (JSON paths
-	// apply to them directly, Plan.hs resolveTypeOrUnknown@v16.2); BaseTypes
-	// maps every column to its base type (full-text filters).
-	JSONCols  map[string]bool
-	BaseTypes map[string]string
+}
+
+// NewTable returns a relation with columns (tests and the cache loader).
+func NewTable(schema, name string, cols ...Column) *Table {
+	t := &Table{Schema: schema, Name: name, Kind: "r", Insertable: true, Updatable: true, Deletable: true}
+	for _, c := range cols {
+		t.AddColumn(c)
+	}
+	return t
+}
+
+// AddColumn appends a column.
+func (t *Table) AddColumn(c Column) {
+	if t.colIdx == nil {
+		t.colIdx = map[string]int{}
+	}
+	t.colIdx[c.Name] = len(t.Columns)
+	t.Columns = append(t.Columns, c)
 }
 
 // Column returns the named column.
@@ -93,8 +106,38 @@ type Function struct {
 	ReturnsSet                bool
 	Return                    ReturnKind
 	ReturnType                string // format_type of the (domain base) composite return type, else "record"
-	// Settings are the function's SET options (proconfig), name → value.
+	// ReturnTypeSchema and ReturnTypeName name the (domain base) return
+	// type: the relation of a row type, else the type (SchemaCache.hs
+	// funcsSqlQuery "schema", "name"@v16.2).
+	ReturnTypeSchema, ReturnTypeName string
+	// Settings are the function's SET options (proconfig), name → value;
+	// Config lists them as set ("name=value", in order).
 	Settings map[string]string
+	Config   []string
+}
+
+// ReturnsSingle is a function without SETOF (Routine.hs funcReturnsSingle).
+func (f *Function) ReturnsSingle() bool { return !f.ReturnsSet }
+
+// ReturnsScalar is a single scalar, void included (funcReturnsScalar).
+func (f *Function) ReturnsScalar() bool { return !f.ReturnsSet && f.Return != ReturnComposite }
+
+// ReturnsSetOfScalar is SETOF a scalar (funcReturnsSetOfScalar).
+func (f *Function) ReturnsSetOfScalar() bool { return f.ReturnsSet && f.Return != ReturnComposite }
+
+// ReturnsSingleComposite is one row (funcReturnsSingleComposite).
+func (f *Function) ReturnsSingleComposite() bool { return !f.ReturnsSet && f.Return == ReturnComposite }
+
+// ReturnsVoid is RETURNS void (funcReturnsVoid).
+func (f *Function) ReturnsVoid() bool { return !f.ReturnsSet && f.Return == ReturnVoid }
+
+// TableName is the name of the composite type a function returns, which
+// its results can embed from (Routine.hs funcTableName): "" for scalars.
+func (f *Function) TableName() string {
+	if f.Return != ReturnComposite {
+		return ""
+	}
+	return f.ReturnTypeName
 }
 
 // Isolation is the function's SET default_transaction_isolation, if any.
@@ -109,6 +152,8 @@ type Cache struct {
 	RoleSettings   map[string]map[string]string      // role → setting → value
 	Version        int                               // server_version_num
 	Timezones      map[string]bool                   // pg_timezone_names, for Prefer: timezone
+	// Relationships are the embeddable relationships by origin.
+	Relationships map[RelKey][]*Relationship
 }
 
 // Table looks up a relation.
@@ -233,7 +278,8 @@ select p.oid::int8, n.nspname, p.proname, coalesce(obj_description(p.oid, 'pg_pr
   case when rt.typtype = 'c' then format_type(rt.oid, null) else 'record' end,
   coalesce(p.proargnames, '{}'), coalesce(p.proargmodes::text[], '{}'),
   coalesce((select array_agg(format_type(x, null) order by o) from unnest(coalesce(p.proallargtypes, p.proargtypes::oid[])) with ordinality as u(x, o)), '{}'),
-  p.pronargdefaults::int, coalesce(p.proconfig, '{}')
+  p.pronargdefaults::int, coalesce(p.proconfig, '{}'),
+  rtn.nspname, coalesce((select c.relname from pg_class c where c.oid = rt.typrelid), rt.typname)
 from pg_proc p
 join pg_namespace n on n.oid = p.pronamespace
 -- a domain over a composite type returns that composite (SchemaCache.hs base_types)
@@ -244,6 +290,7 @@ join lateral (
     select t.oid, t.typbasetype from d join pg_type t on t.oid = d.base)
   select oid from d where base = 0) b on true
 join pg_type rt on rt.oid = b.oid
+join pg_namespace rtn on rtn.oid = rt.typnamespace
 where n.nspname = any($1) and p.prokind = 'f' and p.prorettype <> 'trigger'::regtype
 order by 2, 3, 1`
 
@@ -315,15 +362,7 @@ func Load(ctx context.Context, q Querier, schemas, extraSearchPath []string) (*C
 			col.FKTable, col.FKColumn, _ = strings.Cut(fk, "|")
 		}
 		if t, ok := c.Tables[schema][table]; ok {
-			t.colIdx[col.Name] = len(t.Columns)
-			t.Columns = append(t.Columns, col)
-			if t.BaseTypes == nil {
-				t.JSONCols, t.BaseTypes = map[string]bool{}, map[string]string{}
-			}
-			t.BaseTypes[col.Name] = col.BaseType
-			if col.Type == "json" || col.Type == "jsonb" {
-				t.JSONCols[col.Name] = true
-			}
+			t.AddColumn(col)
 		}
 	}
 	if err := rows.Err(); err != nil {
@@ -341,7 +380,7 @@ func Load(ctx context.Context, q Querier, schemas, extraSearchPath []string) (*C
 		var names, modes, types, config []string
 		var ndefaults int
 		if err := rows.Scan(&oid, &f.Schema, &f.Name, &f.Description, &f.Volatility, &f.ReturnsSet, &isVoid,
-			&isComposite, &f.ReturnType, &names, &modes, &types, &ndefaults, &config); err != nil {
+			&isComposite, &f.ReturnType, &names, &modes, &types, &ndefaults, &config, &f.ReturnTypeSchema, &f.ReturnTypeName); err != nil {
 			return nil, err
 		}
 		f.OID = uint32(oid)
@@ -375,6 +414,7 @@ func Load(ctx context.Context, q Querier, schemas, extraSearchPath []string) (*C
 		if !callable(inputs) {
 			continue
 		}
+		f.Config = config
 		for _, kv := range config {
 			k, v, _ := strings.Cut(kv, "=")
 			f.Settings[k] = v

@@ -1,0 +1,11 @@
+-- txvars
+select set_config('search_path', $1, true), set_config('role', $2, true), set_config('request.jwt.claims', $3, true), set_config('request.method', $4, true), set_config('request.path', $5, true), set_config('request.headers', $6, true), set_config('request.cookies', $7, true)
+-- $1 = "\"public\""
+-- $2 = "web"
+-- $3 = "{\"role\":\"web\",\"sub\":\"x\"}"
+-- $4 = "POST"
+-- $5 = "/rpc/noop"
+-- $6 = "{}"
+-- $7 = "{}"
+-- main
+WITH pgrst_source AS (SELECT pgrst_call.pgrst_scalar FROM (SELECT "public"."noop"() pgrst_scalar) pgrst_call) , pgrst_source_count AS (SELECT 1  FROM "pgrst_source" AS "noop")SELECT (SELECT pg_catalog.count(*) FROM pgrst_source_count) AS total_result_set, 1 AS page_total, NULL::text[] AS header, coalesce(json_agg(_postgrest_t.pgrst_scalar)->0, 'null') AS body, nullif(current_setting('response.headers', true), '') AS response_headers, nullif(current_setting('response.status', true), '') AS response_status, NULL::bigint AS response_inserted FROM (SELECT "noop".* FROM "pgrst_source" AS "noop"   ) _postgrest_t

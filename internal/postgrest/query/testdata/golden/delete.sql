@@ -1,0 +1,11 @@
+-- txvars
+select set_config('search_path', $1, true), set_config('role', $2, true), set_config('request.jwt.claims', $3, true), set_config('request.method', $4, true), set_config('request.path', $5, true), set_config('request.headers', $6, true), set_config('request.cookies', $7, true)
+-- $1 = "\"public\""
+-- $2 = "web"
+-- $3 = "{\"role\":\"web\",\"sub\":\"x\"}"
+-- $4 = "DELETE"
+-- $5 = "/task"
+-- $6 = "{}"
+-- $7 = "{}"
+-- main
+WITH pgrst_source AS (DELETE FROM "public"."task"  WHERE  "public"."task"."done" IS TRUE RETURNING 1) SELECT NULL::bigint AS total_result_set, pg_catalog.count(_postgrest_t) AS page_total, array[]::text[] AS header, ''::text AS body, nullif(current_setting('response.headers', true), '') AS response_headers, nullif(current_setting('response.status', true), '') AS response_status, NULL::bigint AS response_inserted FROM (SELECT * FROM pgrst_source) _postgrest_t

@@ -1,0 +1,102 @@
+package queryparams
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/authstack/authstack/internal/postgrest/apierr"
+)
+
+func nestLogic(depth int) string {
+	return strings.Repeat("(and", depth-1) + "(id.eq.1" + strings.Repeat(")", depth)
+}
+
+func nestSelect(depth int) string {
+	return strings.Repeat("a(", depth) + "id" + strings.Repeat(")", depth)
+}
+
+// limitErr asserts a 400 PGRST100 whose message names the limit.
+func limitErr(t *testing.T, err error, want string) {
+	t.Helper()
+	var qe *apierr.Error
+	if !errors.As(err, &qe) || qe.Status != 400 || qe.Code != "PGRST100" || !strings.Contains(qe.Message, want) {
+		t.Fatalf("want 400 PGRST100 %q, got %v", want, err)
+	}
+}
+
+// Nesting is bounded: MaxDepth levels of parentheses parse, one more is a
+// 400.
+func TestDepthLimits(t *testing.T) {
+	if _, err := Parse("and="+nestLogic(MaxDepth), ParseOptions{Method: "GET"}); err != nil {
+		t.Fatalf("depth %d: %v", MaxDepth, err)
+	}
+	_, err := Parse("and="+nestLogic(MaxDepth+1), ParseOptions{Method: "GET"})
+	limitErr(t, err, "nesting deeper than 64 levels")
+	_, err = Parse("or=(not.or"+nestLogic(MaxDepth)+")", ParseOptions{Method: "GET"})
+	limitErr(t, err, "nesting deeper than 64 levels")
+
+	if _, err := Parse("select="+nestSelect(MaxDepth), ParseOptions{Method: "GET"}); err != nil {
+		t.Fatalf("select depth %d: %v", MaxDepth, err)
+	}
+	_, err = Parse("select="+nestSelect(MaxDepth+1), ParseOptions{Method: "GET"})
+	limitErr(t, err, "nesting deeper than 64 levels")
+}
+
+// The hardening issue's crasher: 200000 levels (about 1 MB) overflowed the
+// Go stack, which kills the process. The grammar now stops at the limit,
+// without recursing further (called on the grammar directly, below the
+// query-string size limit).
+func TestDeepLogicTreeDoesNotRecurse(t *testing.T) {
+	deep := nestLogic(200000)
+	_, qerr := runParser(theGrammar().logic, "logic tree", deep, "and"+deep)
+	if qerr == nil {
+		t.Fatal("accepted")
+	}
+	limitErr(t, qerr.ToError(), "nesting deeper than 64 levels")
+	deepSel := nestSelect(200000)
+	_, qerr = runParser(theGrammar().forest, "select parameter", deepSel, deepSel)
+	if qerr == nil {
+		t.Fatal("accepted")
+	}
+	limitErr(t, qerr.ToError(), "nesting deeper than 64 levels")
+}
+
+func TestJSONPathLimit(t *testing.T) {
+	path := func(n int) string { return "data" + strings.Repeat("->a", n) }
+	for _, q := range []string{"select=", "order=", "", "or=(x.eq.1,"} {
+		base := q + path(MaxJSONPath)
+		if q == "" {
+			base = path(MaxJSONPath) + "=eq.1"
+		}
+		if q == "or=(x.eq.1," {
+			base += ".eq.1)"
+		}
+		if _, err := Parse(base, ParseOptions{Method: "GET"}); err != nil {
+			t.Fatalf("%s: %v", base, err)
+		}
+		over := strings.Replace(base, path(MaxJSONPath), path(MaxJSONPath+1), 1)
+		_, err := Parse(over, ParseOptions{Method: "GET"})
+		limitErr(t, err, "more than 64 JSON path operators")
+	}
+}
+
+func TestParamAndQueryLimits(t *testing.T) {
+	params := func(n int) string {
+		var b strings.Builder
+		for i := 0; i < n; i++ {
+			if i > 0 {
+				b.WriteByte('&')
+			}
+			b.WriteString("a=eq.1")
+		}
+		return b.String()
+	}
+	if _, err := Parse(params(MaxParams), ParseOptions{Method: "GET"}); err != nil {
+		t.Fatalf("%d params: %v", MaxParams, err)
+	}
+	_, err := Parse(params(MaxParams+1), ParseOptions{Method: "GET"})
+	limitErr(t, err, "more than 1000 query parameters")
+	_, err = Parse("a=eq."+strings.Repeat("x", MaxQueryLength), ParseOptions{Method: "GET"})
+	limitErr(t, err, "query string longer than 16384 bytes")
+}
