@@ -139,11 +139,8 @@ func TestCaddyLoadsTheMountedCaddyfile(t *testing.T) {
 			snippets[s[1]] = true
 		}
 		for _, im := range caddyfileImport.FindAllStringSubmatch(text, -1) {
-			if snippets[im[1]] {
-				continue
-			}
-			// the file as this container resolves it, and every file
-			// the placeholder can name
+			// the snippet or file as this container resolves it, and every
+			// file the placeholder can name
 			resolved := caddyfileVarUse.ReplaceAllStringFunc(im[1], func(ph string) string {
 				sm := caddyfileVarUse.FindStringSubmatch(ph)
 				if v, ok := envValue(t, c, sm[1], layout); ok {
@@ -151,6 +148,9 @@ func TestCaddyLoadsTheMountedCaddyfile(t *testing.T) {
 				}
 				return sm[2]
 			})
+			if snippets[resolved] {
+				continue
+			}
 			if _, ok := cm.Data[resolved]; !ok {
 				t.Errorf("%s: the Caddyfile imports %s (here %s), not in ConfigMap %s", dir, im[1], resolved, cm.Name)
 			}
@@ -175,20 +175,19 @@ func TestCaddyUpstreamsReachPostgREST(t *testing.T) {
 		caddy := container(t, deployment(t, m, "caddy"), "caddy")
 		pgrstPod := deployment(t, m, "postgrest")
 		pgrst := container(t, pgrstPod, "postgrest")
-		for upstream, portVar := range map[string]string{
-			"POSTGREST_UPSTREAM": "PGRST_SERVER_PORT", "POSTGREST_ADMIN_UPSTREAM": "PGRST_ADMIN_SERVER_PORT",
-		} {
-			val, ok := envValue(t, caddy, upstream, layout)
+		if d, _ := envValue(t, caddy, "POSTGREST_DISCOVERY", layout); d != "dns" {
+			t.Errorf("%s: caddy's POSTGREST_DISCOVERY is %q, want dns (the Service's addresses)", dir, d)
+		}
+		name, _ := envValue(t, caddy, "POSTGREST_DNS_NAME", layout)
+		for port, portVar := range map[string]string{"POSTGREST_PORT": "PGRST_SERVER_PORT", "POSTGREST_ADMIN_PORT": "PGRST_ADMIN_SERVER_PORT"} {
+			val, ok := envValue(t, caddy, port, layout)
 			if !ok {
-				t.Errorf("%s: caddy does not set %s", dir, upstream)
+				t.Errorf("%s: caddy does not set %s", dir, port)
 				continue
 			}
 			want, _ := envValue(t, pgrst, portVar, layout)
-			for _, hp := range strings.Fields(val) {
-				got := servicePortTarget(t, m, hp, pgrstPod)
-				if strconv.Itoa(int(got)) != want {
-					t.Errorf("%s: caddy's %s %s reaches port %d of PostgREST, whose %s is %s", dir, upstream, hp, got, portVar, want)
-				}
+			if got := servicePortTarget(t, m, net.JoinHostPort(name, val), pgrstPod); strconv.Itoa(int(got)) != want {
+				t.Errorf("%s: caddy's %s:%s reaches port %d of PostgREST, whose %s is %s", dir, name, val, got, portVar, want)
 			}
 		}
 		svc, ok := m.services["caddy"]

@@ -184,8 +184,8 @@ func TestProjectCaddyfileHealthzHangingEngine(t *testing.T) {
 		t.Fatalf("/healthz with a hanging engine: %v", err)
 	}
 	res.Body.Close()
-	if res.StatusCode != http.StatusGatewayTimeout && res.StatusCode != http.StatusBadGateway {
-		t.Fatalf("/healthz with a hanging engine: status %d, want 502 or 504", res.StatusCode)
+	if res.StatusCode/100 != 5 {
+		t.Fatalf("/healthz with a hanging engine: status %d, want 502, 503 or 504", res.StatusCode)
 	}
 }
 

@@ -71,6 +71,9 @@ type JWTAuth struct {
 	jwkCaches map[string]*jwkCacheEntry
 	jwkMu     *sync.RWMutex
 
+	// verified holds tokens whose signature checked out (sign_key mode).
+	verified *tokenCache
+
 	// ctx lives as long as this config: it stops the JWK caches' background
 	// refreshers when Caddy unloads the config (caddy-jwt leaves them running).
 	ctx    context.Context
@@ -90,6 +93,7 @@ func (JWTAuth) CaddyModule() caddy.ModuleInfo {
 func (ja *JWTAuth) Provision(ctx caddy.Context) error {
 	ja.logger = ctx.Logger(ja)
 	ja.ctx, ja.cancel = context.WithCancel(context.Background())
+	ja.verified = newTokenCache(maxVerifiedTokens)
 	return nil
 }
 
@@ -182,17 +186,21 @@ func (ja *JWTAuth) Authenticate(_ http.ResponseWriter, r *http.Request) (User, b
 		tried[tok] = struct{}{}
 
 		user, claim, err := ja.check(r, tok)
-		logger := ja.log().With(zap.String("token_string", desensitizedTokenString(tok)))
 		if err != nil {
 			lastErr = err
-			if err == ErrEmptyUserClaim {
-				logger.Error("invalid token", zap.Strings("user_claims", ja.UserClaims), zap.Error(err))
-			} else {
-				logger.Error("invalid token", zap.Error(err))
+			if ce := ja.log().Check(zap.ErrorLevel, "invalid token"); ce != nil {
+				if err == ErrEmptyUserClaim {
+					ce.Write(zap.String("token_string", desensitizedTokenString(tok)), zap.Strings("user_claims", ja.UserClaims), zap.Error(err))
+				} else {
+					ce.Write(zap.String("token_string", desensitizedTokenString(tok)), zap.Error(err))
+				}
 			}
 			continue
 		}
-		logger.Info("user authenticated", zap.String("user_claim", claim), zap.String("id", user.ID))
+		// Check first: the fields are built only when the line is written.
+		if ce := ja.log().Check(zap.InfoLevel, "user authenticated"); ce != nil {
+			ce.Write(zap.String("token_string", desensitizedTokenString(tok)), zap.String("user_claim", claim), zap.String("id", user.ID))
+		}
 		return user, true, nil
 	}
 	return User{}, false, lastErr
@@ -200,11 +208,7 @@ func (ja *JWTAuth) Authenticate(_ http.ResponseWriter, r *http.Request) (User, b
 
 // check parses and validates one normalised candidate.
 func (ja *JWTAuth) check(r *http.Request, tok string) (caddyauth.User, string, error) {
-	opts := []jwt.ParseOption{jwt.WithVerify(!ja.SkipVerification)}
-	if !ja.SkipVerification {
-		opts = append(opts, jwt.WithKeyProvider(ja.keyProvider(r)))
-	}
-	token, err := jwt.ParseString(tok, opts...)
+	token, err := ja.parse(r, tok)
 	if err != nil {
 		return caddyauth.User{}, "", err
 	}
@@ -219,6 +223,32 @@ func (ja *JWTAuth) check(r *http.Request, tok string) (caddyauth.User, string, e
 		return caddyauth.User{}, "", ErrEmptyUserClaim
 	}
 	return caddyauth.User{ID: id, Metadata: getUserMetadata(token, ja.MetaClaims)}, claim, nil
+}
+
+// parse verifies and validates tok. With a sign_key the signature of a
+// token cannot change its outcome, so verified tokens are kept (verified);
+// the time claims are validated again on every request, so the cache never
+// extends a token's life. A cached token failing them is parsed again, for
+// the same error as without the cache.
+func (ja *JWTAuth) parse(r *http.Request, tok string) (jwt.Token, error) {
+	cacheable := !ja.SkipVerification && !ja.usingJWK() && ja.verified != nil
+	if cacheable {
+		if t, ok := ja.verified.get(tok); ok {
+			if jwt.Validate(t) == nil {
+				return t, nil
+			}
+			ja.verified.drop(tok)
+		}
+	}
+	opts := []jwt.ParseOption{jwt.WithVerify(!ja.SkipVerification)}
+	if !ja.SkipVerification {
+		opts = append(opts, jwt.WithKeyProvider(ja.keyProvider(r)))
+	}
+	t, err := jwt.ParseString(tok, opts...)
+	if err == nil && cacheable {
+		ja.verified.put(tok, t)
+	}
+	return t, err
 }
 
 func anyValid(token jwt.Token, allowed []string, opt func(string) jwt.ValidateOption) bool {

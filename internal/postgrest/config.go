@@ -102,6 +102,28 @@ func LoadConfig(lookup Lookup, environ []string) (*Config, error) {
 		}
 		return "", false
 	}
+	errs := c.readVars(get)
+	for _, kv := range environ {
+		k, v, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(k, "PGRST_APP_SETTINGS_") && len(k) > len("PGRST_APP_SETTINGS_") {
+			if lv, ok := lookup(k); ok {
+				v = lv
+			}
+			c.AppSettings[strings.TrimPrefix(k, "PGRST_APP_SETTINGS_")] = v
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	if err := c.finish(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// readVars reads the PGRST_* variables into c; get looks one up (without
+// its PGRST_ prefix). Malformed numbers and booleans are collected.
+func (c *Config) readVars(get func(string) (string, bool)) []error {
 	var errs []error
 	str := func(name string, dst *string) {
 		if v, ok := get(name); ok {
@@ -135,7 +157,7 @@ func LoadConfig(lookup Lookup, environ []string) (*Config, error) {
 	}
 	str("DB_URI", &c.DBURI)
 	list("DB_SCHEMAS", &c.DBSchemas)
-	if v, ok := get("DB_SCHEMA"); ok && lookupMissing(lookup, "PGRST_DB_SCHEMAS") { // deprecated alias
+	if v, ok := get("DB_SCHEMA"); ok && lookupMissing(c.lookup, "PGRST_DB_SCHEMAS") { // deprecated alias
 		c.DBSchemas = splitList(v)
 	}
 	str("DB_ANON_ROLE", &c.DBAnonRole)
@@ -175,22 +197,7 @@ func LoadConfig(lookup Lookup, environ []string) (*Config, error) {
 	integer("DB_POOL_TIMEOUT", &c.DBPoolMaxIdletime) // wins over its alias db-pool-max-idletime
 	str("SERVER_TRACE_HEADER", &c.ServerTraceHeader)
 	boolean("URL_USE_LEGACY_TARGET_NAMES", &c.URLUseLegacyTargetNames)
-	for _, kv := range environ {
-		k, v, _ := strings.Cut(kv, "=")
-		if strings.HasPrefix(k, "PGRST_APP_SETTINGS_") && len(k) > len("PGRST_APP_SETTINGS_") {
-			if lv, ok := lookup(k); ok {
-				v = lv
-			}
-			c.AppSettings[strings.TrimPrefix(k, "PGRST_APP_SETTINGS_")] = v
-		}
-	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
-	}
-	if err := c.finish(); err != nil {
-		return nil, err
-	}
-	return c, nil
+	return errs
 }
 
 func lookupMissing(l Lookup, name string) bool { _, ok := l(name); return !ok }

@@ -124,7 +124,7 @@ func (s *Server) transaction(ctx context.Context, conf *Config, sc *schemacache.
 		isolation = iso
 	}
 	mq := query.Build(p, query.Request{
-		Schema: a.Schema, ExtraSearchPath: conf.DBExtraSearchPath, Role: res.Role, RoleSettings: roleSettings, Claims: res.Claims,
+		Schema: a.Schema, ExtraSearchPath: conf.DBExtraSearchPath, Role: res.Role, RoleSettings: roleSettings, Claims: res.Claims, ClaimsJSON: res.ClaimsJSON,
 		Method: a.Method, Path: a.Path, Headers: a.Headers, Cookies: a.Cookies, Timezone: a.Timezone(),
 		AppSettings: appSettings(conf), PreRequest: conf.DBPreRequest, Count: a.Prefs.Count, Return: a.Prefs.Return,
 	}, query.Options{MaxRows: conf.DBMaxRows})

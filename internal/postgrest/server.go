@@ -308,30 +308,43 @@ func (s *Server) worker(ctx context.Context) {
 
 // listener LISTENs on db-channel on a dedicated connection and reacts to
 // 'reload schema' / 'reload config' (and an empty payload, as PostgREST).
+// A failed LISTEN is retried with an exponential backoff capped at 32
+// seconds, reset once listening again (AppState/Reload.hs retryingListen),
+// so that a standby, where LISTEN is refused, costs a connection a half
+// minute instead of one a second.
 func (s *Server) listener(ctx context.Context) {
+	delay := time.Second
 	for ctx.Err() == nil {
-		err := s.listenOnce(ctx)
+		listened, err := s.listenOnce(ctx)
 		if ctx.Err() != nil {
 			return
 		}
+		if listened {
+			delay = time.Second
+		}
 		s.logf(lvlCrit, "Failed listening for database notifications on the %q channel. %v", s.cfg.DBChannel, err)
-		s.logf(lvlCrit, "Retrying listening for database notifications in 1 seconds...")
+		s.logf(lvlCrit, "Retrying listening for database notifications in %d seconds...", int(delay/time.Second))
 		select {
 		case <-ctx.Done():
 			return
-		case <-time.After(time.Second):
+		case <-time.After(delay):
 		}
+		delay = min(2*delay, 32*time.Second)
 	}
 }
 
-func (s *Server) listenOnce(ctx context.Context) error {
-	conn, err := pgx.ConnectConfig(ctx, s.pool.Config().ConnConfig.Copy())
+func (s *Server) listenOnce(ctx context.Context) (listened bool, err error) {
+	cc := s.pool.Config().ConnConfig.Copy()
+	// target_session_attrs=read-write: with several hosts in db-uri the
+	// listener goes to the primary (Config.hs addTargetSessionAttrs).
+	cc.ValidateConnect = pgconn.ValidateConnectTargetSessionAttrsReadWrite
+	conn, err := pgx.ConnectConfig(ctx, cc)
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer conn.Close(context.Background())
 	if _, err := conn.Exec(ctx, "listen "+pgx.Identifier{s.cfg.DBChannel}.Sanitize()); err != nil {
-		return err
+		return false, err
 	}
 	var version string
 	_ = conn.QueryRow(ctx, "select version()").Scan(&version)
@@ -345,10 +358,10 @@ func (s *Server) listenOnce(ctx context.Context) error {
 		n, err := conn.WaitForNotification(ctx)
 		if err != nil {
 			if ctx.Err() != nil {
-				return err
+				return true, err
 			}
 			s.connectionLost()
-			return err
+			return true, err
 		}
 		switch n.Payload {
 		case "reload schema", "":

@@ -72,7 +72,17 @@ func PrintBanner(w io.Writer, c *Config, st *State, detached bool) {
 	fmt.Fprintf(w, "\nThe stack is up (project %s):\n", c.Dir)
 	fmt.Fprintf(w, "  gateway (Caddy)     %s      demo page %s/demo/   health %s/healthz\n", c.BaseURL(), c.BaseURL(), c.BaseURL())
 	fmt.Fprintf(w, "  API (PostgREST)     http://127.0.0.1:%d   admin http://127.0.0.1:%d/ready\n", c.APIPort, c.AdminPort)
+	if engines := c.Engines(); len(engines) > 1 {
+		var hosts []string
+		for _, e := range engines {
+			hosts = append(hosts, e.Name+" "+e.Host)
+		}
+		fmt.Fprintf(w, "                      %d engines, same ports: %s\n", len(engines), strings.Join(hosts, ", "))
+	}
 	fmt.Fprintf(w, "  PostgreSQL          127.0.0.1:%d database %s (user postgres, password POSTGRES_PASSWORD in .env)\n", c.PGPort, c.DBName)
+	if c.PGReplicas > 0 {
+		fmt.Fprintf(w, "  standby (reads)     127.0.0.1:%d, streaming from the primary; GET/HEAD /rest/* go to api-read\n", c.ReplicaPGPort)
+	}
 	fmt.Fprintf(w, "  logs                %s\n\n", LogDir(c.StateDir))
 	fmt.Fprintf(w, "Try the guide's flows (demo user demo/demo):\n\n%s\n", CurlFlows(c.BaseURL()))
 	sc := c.Command()

@@ -205,11 +205,15 @@ func TestComposeWiring(t *testing.T) {
 	if got := svcEnv(t, p, "caddy", "SITE_ADDRESS"); got != ":80" {
 		t.Errorf("caddy SITE_ADDRESS = %q, want :80 (the published port's target)", got)
 	}
-	if got, want := svcEnv(t, p, "caddy", "POSTGREST_UPSTREAM"), "postgrest:"+svcEnv(t, p, "postgrest", "PGRST_SERVER_PORT"); got != want {
-		t.Errorf("caddy POSTGREST_UPSTREAM = %q, want %q", got, want)
+	// Caddy finds the engines by the service's name (compose_scale_test.go)
+	if got := svcEnv(t, p, "caddy", "POSTGREST_DNS_NAME"); got != "postgrest" {
+		t.Errorf("caddy POSTGREST_DNS_NAME = %q, want the postgrest service", got)
 	}
-	if got, want := svcEnv(t, p, "caddy", "POSTGREST_ADMIN_UPSTREAM"), "postgrest:"+svcEnv(t, p, "postgrest", "PGRST_ADMIN_SERVER_PORT"); got != want {
-		t.Errorf("caddy POSTGREST_ADMIN_UPSTREAM = %q, want %q", got, want)
+	if got, want := svcEnv(t, p, "caddy", "POSTGREST_PORT"), svcEnv(t, p, "postgrest", "PGRST_SERVER_PORT"); got != want {
+		t.Errorf("caddy POSTGREST_PORT = %q, want PGRST_SERVER_PORT %q", got, want)
+	}
+	if got, want := svcEnv(t, p, "caddy", "POSTGREST_ADMIN_PORT"), svcEnv(t, p, "postgrest", "PGRST_ADMIN_SERVER_PORT"); got != want {
+		t.Errorf("caddy POSTGREST_ADMIN_PORT = %q, want PGRST_ADMIN_SERVER_PORT %q", got, want)
 	}
 	pgPorts := p.Services["postgres"].Ports
 	wantPG := strconv.Itoa(DefaultPGPort)

@@ -73,6 +73,12 @@ type Config struct {
 	// NoSeed skips `stackctl seed demo`.
 	NoSeed bool
 
+	// APIReplicas is how many API engines serve the primary (up
+	// --api-replicas, at least 1); PGReplicas (0 or 1) adds a streaming
+	// standby on ReplicaPGPort and an engine on it for reads (Engines).
+	APIReplicas, PGReplicas int
+	ReplicaPGPort           int
+
 	// BodyMax and HeaderMax are Caddy's request body and header limits
 	// (sizes as Caddy parses them: 1MB, 512KiB, ...).
 	BodyMax, HeaderMax string
@@ -96,7 +102,7 @@ func LoadConfig(dir, envFile string) (*Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Config{Dir: abs, Postgrest: "builtin"}
+	c := &Config{Dir: abs, Postgrest: "builtin", APIReplicas: 1}
 	if envFile != "" {
 		if c.EnvFile, err = filepath.Abs(envFile); err != nil {
 			return nil, err
@@ -130,6 +136,9 @@ func LoadConfig(dir, envFile string) (*Config, error) {
 				Fix: "give each of " + EnvPGPort + ", " + EnvAPIPort + ", " + EnvAdminPort + ", " + EnvHTTPPort + " its own port in .env"}
 		}
 		seen[*p.p] = p.name
+	}
+	if c.ReplicaPGPort, err = replicaPortVar(c.PGPort); err != nil {
+		return nil, err
 	}
 	c.DBName = os.Getenv(EnvDBName)
 	if c.DBName == "" {
@@ -316,19 +325,20 @@ func (c *Config) PostgrestEnv() map[string]string {
 	return env
 }
 
-// CaddyEnv is the environment caddy/Caddyfile reads in the native stack.
+// CaddyEnv is the environment caddy/Caddyfile reads in the native stack:
+// the engines as a static list (engineUpstreams).
 func (c *Config) CaddyEnv() map[string]string {
-	return map[string]string{
-		"JWT_SECRET":               c.JWTSecret,
-		"SITE_ADDRESS":             fmt.Sprintf(":%d", c.HTTPPort),
-		"CADDY_BIND":               "127.0.0.1",
-		"CADDY_ADMIN":              "off",
-		"POSTGREST_UPSTREAM":       fmt.Sprintf("127.0.0.1:%d", c.APIPort),
-		"POSTGREST_ADMIN_UPSTREAM": fmt.Sprintf("127.0.0.1:%d", c.AdminPort),
-		"DEMO_ROOT":                c.DemoRoot,
-		EnvBodyMax:                 orDefault(c.BodyMax, DefaultBodyMax),
-		EnvHeaderMax:               orDefault(c.HeaderMax, DefaultHeaderMax),
+	env := map[string]string{
+		"JWT_SECRET":   c.JWTSecret,
+		"SITE_ADDRESS": fmt.Sprintf(":%d", c.HTTPPort),
+		"CADDY_BIND":   "127.0.0.1",
+		"CADDY_ADMIN":  "off",
+		"DEMO_ROOT":    c.DemoRoot,
+		EnvBodyMax:     orDefault(c.BodyMax, DefaultBodyMax),
+		EnvHeaderMax:   orDefault(c.HeaderMax, DefaultHeaderMax),
 	}
+	c.engineUpstreams(env)
+	return env
 }
 
 func orDefault(v, def string) string {

@@ -68,8 +68,12 @@ func StrayPostgres(stateDir string) *pgserver.PidFile {
 }
 
 // StopStrayPostgres stops the PostgreSQL server running on the stack's
-// data directory, if any (a fast shutdown), and returns its pid.
+// data directory, if any (a fast shutdown), and returns its pid. A standby
+// left running on the standby's data directory is stopped first.
 func StopStrayPostgres(stateDir string) (int, error) {
+	if err := stopStrayStandby(stateDir); err != nil {
+		return 0, err
+	}
 	pf := StrayPostgres(stateDir)
 	if pf == nil {
 		return 0, nil
@@ -91,7 +95,7 @@ func StrayStoppedMessage(stateDir string, pid int) string {
 // pids). PostgreSQL is stopped by StopStrayPostgres, from its postmaster.pid.
 func killLeftovers(st *State) {
 	for _, c := range st.Components {
-		if c.Name == CompPG || !Alive(c.PID) || !sameProgram(c) {
+		if c.Name == CompPG || c.Name == CompPGReplica || !Alive(c.PID) || !sameProgram(c) {
 			continue
 		}
 		_ = syscall.Kill(c.PID, syscall.SIGTERM)
@@ -116,9 +120,14 @@ func sameProgram(c Component) bool {
 
 // Health is one line of `stackctl status`.
 type Health struct {
-	Component  string     `json:"component"`
-	PID        int        `json:"pid"`
+	Component string `json:"component"`
+	PID       int    `json:"pid"`
+	// Host is the listen address (the native engines each have their own
+	// 127.0.0.x); Port, AdminPort (engines) and Role as in state.json.
+	Host       string     `json:"host"`
 	Port       int        `json:"port"`
+	AdminPort  int        `json:"admin_port,omitempty"`
+	Role       string     `json:"role,omitempty"`
 	Running    bool       `json:"running"`
 	Healthy    bool       `json:"healthy"`
 	Detail     string     `json:"detail"`
@@ -132,22 +141,29 @@ type Health struct {
 func Check(st *State) []Health {
 	var out []Health
 	for _, c := range st.Components {
-		h := Health{Component: c.Name, PID: c.PID, Port: c.Port, Running: Alive(c.PID),
+		host := c.Host
+		if host == "" {
+			host = "127.0.0.1"
+		}
+		h := Health{Component: c.Name, PID: c.PID, Host: host, Port: c.Port, AdminPort: c.AdminPort, Role: c.Role, Running: Alive(c.PID),
 			Restarts: c.Restarts, LastExit: c.LastExit, LastExitAt: c.LastExitAt, Adopted: c.Adopted}
-		switch c.Name {
-		case CompPG:
-			conn, err := net.DialTimeout("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(c.Port)), time.Second)
+		switch {
+		case c.Name == CompPG || c.Name == CompPGReplica:
+			conn, err := net.DialTimeout("tcp", net.JoinHostPort(host, strconv.Itoa(c.Port)), time.Second)
 			if err == nil {
 				conn.Close()
 				h.Healthy, h.Detail = true, "accepting connections"
 			} else {
 				h.Detail = "not accepting connections"
 			}
-		case CompAPI:
-			u := fmt.Sprintf("http://127.0.0.1:%d/ready", c.AdminPort)
+			if c.Role == "standby" {
+				h.Detail += " (standby, read-only)"
+			}
+		case c.AdminPort != 0: // an API engine
+			u := "http://" + net.JoinHostPort(host, strconv.Itoa(c.AdminPort)) + "/ready"
 			h.Healthy = Healthy(u)
 			h.Detail = "admin " + u
-		case CompCaddy:
+		case c.Name == CompCaddy:
 			u := fmt.Sprintf("http://127.0.0.1:%d/healthz", c.Port)
 			h.Healthy = Healthy(u)
 			h.Detail = u

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/authstack/authstack/internal/pgserver"
 )
 
 // Restart policies, the values of compose's `restart:` that make sense for
@@ -108,9 +110,21 @@ func ExitReason(err error) string {
 // unit is one supervised component.
 type unit struct {
 	name    string
-	proc    *proc // the API engine or Caddy; nil for PostgreSQL
+	proc    *proc // an API engine or Caddy; nil for PostgreSQL
+	standby bool  // PostgreSQL's standby (proc is nil), not the primary
 	streak  int   // restarts in a row
 	started time.Time
+}
+
+// cluster is the unit's PostgreSQL server (nil for an engine or Caddy).
+func (s *Supervisor) cluster(u *unit) *pgserver.Cluster {
+	switch {
+	case u.proc != nil:
+		return nil
+	case u.standby:
+		return s.replica
+	}
+	return s.pg
 }
 
 // event is a unit's exit (exited) or the end of its restart delay.
@@ -131,8 +145,8 @@ func (s *Supervisor) send(ev event) {
 func (s *Supervisor) watch(u *unit) {
 	var done <-chan struct{}
 	var errf func() error
-	if u.proc == nil {
-		done, errf = s.pg.Done(), s.pg.Err
+	if pg := s.cluster(u); pg != nil {
+		done, errf = pg.Done(), pg.Err
 	} else {
 		p := u.proc
 		done, errf = p.done, func() error { return p.err }
@@ -154,6 +168,9 @@ func (s *Supervisor) wait(ctx context.Context) error {
 	s.events = make(chan event)
 	now := time.Now()
 	s.watch(&unit{name: CompPG, started: now})
+	if s.replica != nil {
+		s.watch(&unit{name: CompPGReplica, standby: true, started: now})
+	}
 	for _, p := range s.procs {
 		s.watch(&unit{name: p.name, proc: p, started: now})
 	}
@@ -165,6 +182,10 @@ func (s *Supervisor) wait(ctx context.Context) error {
 		case ev := <-s.events:
 			var err error
 			switch {
+			case ev.exited && ev.u.standby:
+				// a standby is restarted like an engine: nothing else
+				// starts postmasters on its data directory
+				err = s.procExited(ev.u, ev.err)
 			case ev.exited && ev.u.proc == nil:
 				err = s.pgExited(ctx, ev.u, ev.err)
 			case ev.exited:
@@ -195,7 +216,10 @@ func (s *Supervisor) recordExit(u *unit, err error) string {
 }
 
 func (s *Supervisor) tail(u *unit) string {
-	if u.proc == nil {
+	switch {
+	case u.standby:
+		return s.replicaLog.Tail(15)
+	case u.proc == nil:
 		return s.pgLog.Tail(15)
 	}
 	return u.proc.log.Tail(15)
@@ -229,6 +253,9 @@ func (s *Supervisor) schedule(u *unit, err error, reason string) error {
 
 // restart starts the unit again once its delay is over.
 func (s *Supervisor) restart(ctx context.Context, u *unit) error {
+	if u.standby {
+		return s.restartReplica(ctx, u)
+	}
 	if u.proc == nil {
 		return s.restartPG(ctx, u)
 	}

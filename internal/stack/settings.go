@@ -15,7 +15,7 @@ var (
 	positiveSettings = []string{"jwt_exp", "refresh_token_ttl", "login_window", "password_min_length"}
 	// countSettings are whole numbers; 0 disables the limit.
 	countSettings = []string{"login_max_attempts_user", "login_max_attempts_addr", "max_sessions_per_user", "login_max_concurrency",
-		"refresh_token_reuse_interval", "signup_max_attempts_addr"}
+		"refresh_token_reuse_interval", "signup_max_attempts_addr", "standby_session_grace"}
 	// intRe is auth.setting_int's pattern.
 	intRe       = regexp.MustCompile(`^\s*[0-9]{1,9}\s*$`)
 	boolWords   = []string{"true", "false", "on", "off", "1", "0", "yes", "no"}

@@ -23,7 +23,8 @@ const (
 	CompCaddy = "caddy"
 )
 
-// Components in start order.
+// Components in start order (with more engines, api-2 ... and, with a
+// standby, pg-replica and api-read come after api).
 var Components = []string{CompPG, CompAPI, CompCaddy}
 
 // State is .stack/state.json: what a running supervisor started.
@@ -38,18 +39,25 @@ type State struct {
 	Restart       string    `json:"restart,omitempty"` // the restart policy, as --restart takes it
 	// SecretID names the JWT secret the API engine and Caddy were started
 	// with (SecretID; never the secret itself).
-	SecretID   string      `json:"secret_id,omitempty"`
-	Components []Component `json:"components"`
+	SecretID string `json:"secret_id,omitempty"`
+	// APIReplicas and PGReplicas are up's --api-replicas and --pg-replicas.
+	APIReplicas int         `json:"api_replicas,omitempty"`
+	PGReplicas  int         `json:"pg_replicas,omitempty"`
+	Components  []Component `json:"components"`
 }
 
 // Component is one supervised process.
 type Component struct {
 	Name      string `json:"name"`
 	PID       int    `json:"pid"`
+	Host      string `json:"host,omitempty"` // listen address; "" is 127.0.0.1
 	Port      int    `json:"port"`
 	AdminPort int    `json:"admin_port,omitempty"`
-	Command   string `json:"command"`
-	Log       string `json:"log"`
+	// Role: "primary" or "standby" (PostgreSQL); "primary" or "reads" (API
+	// engines: the engines on the primary, or the one on the standby).
+	Role    string `json:"role,omitempty"`
+	Command string `json:"command"`
+	Log     string `json:"log"`
 	// Restarts counts the times the supervisor brought the component back
 	// (a restart, or adopting a postmaster someone else started).
 	Restarts   int        `json:"restarts"`
@@ -165,6 +173,7 @@ func Alive(pid int) bool { return pgserver.Alive(pid) }
 
 // PortError names a port that something else already uses.
 type PortError struct {
+	Host      string // "" or 127.0.0.1: the stack's usual address
 	Port      int
 	Var       string
 	Component string
@@ -177,15 +186,25 @@ func (e *PortError) Error() string {
 	if e.Holder != "" {
 		by = e.Holder
 	}
-	return fmt.Sprintf("port %d (%s, for %s) is already in use by %s: stop it, or set %s in .env to a free port",
-		e.Port, e.Var, e.Component, by, e.Var)
+	on := ""
+	if e.Host != "" && e.Host != "127.0.0.1" {
+		on = " on " + e.Host
+	}
+	return fmt.Sprintf("port %d%s (%s, for %s) is already in use by %s: stop it, or set %s in .env to a free port",
+		e.Port, on, e.Var, e.Component, by, e.Var)
 }
 
 // CheckPortFree fails with a *PortError when 127.0.0.1:port cannot be bound.
 func CheckPortFree(port int, varName, component string) error {
-	ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+	return CheckPortFreeOn("127.0.0.1", port, varName, component)
+}
+
+// CheckPortFreeOn fails with a *PortError when host:port cannot be bound
+// (a *NotLocalError when host is no address of this machine).
+func CheckPortFreeOn(host string, port int, varName, component string) error {
+	ln, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(port)))
 	if err != nil {
-		return &PortError{Port: port, Var: varName, Component: component, Holder: portHolder(port), Err: err}
+		return bindFailure(host, port, varName, component, err)
 	}
 	return ln.Close()
 }

@@ -59,14 +59,17 @@ type Supervisor struct {
 	// detached supervisor's pipe to `up --detach`); closed once started.
 	Progress io.WriteCloser
 
-	lock   *Lock
-	pg     *pgserver.Cluster
-	pgLog  *LineWriter
-	procs  []*proc
-	files  []io.Closer
-	state  *State
-	events chan event
-	quit   chan struct{}
+	lock  *Lock
+	pg    *pgserver.Cluster
+	pgLog *LineWriter
+	// replica is the streaming standby (up --pg-replicas 1), else nil
+	replica    *pgserver.Cluster
+	replicaLog *LineWriter
+	procs      []*proc
+	files      []io.Closer
+	state      *State
+	events     chan event
+	quit       chan struct{}
 }
 
 type proc struct {
@@ -121,7 +124,7 @@ func (s *Supervisor) Run(ctx context.Context) (err error) {
 	}
 	s.state = &State{SupervisorPID: os.Getpid(), Status: "starting", Detached: s.Detached,
 		StartedAt: time.Now().UTC(), Dir: c.Dir, URL: c.BaseURL(), DBName: c.DBName, Restart: s.Restart.String(),
-		SecretID: SecretID(c.JWTSecret)}
+		SecretID: SecretID(c.JWTSecret), APIReplicas: max(c.APIReplicas, 1), PGReplicas: c.PGReplicas}
 	if err := writeState(c.StateDir, s.state); err != nil {
 		return err
 	}
@@ -160,47 +163,53 @@ func AlreadyRunningError(stateDir string) error {
 	return fmt.Errorf("%s: see `stackctl status`, stop it with `stackctl down`", msg)
 }
 
-// CheckPorts fails with a *PortError naming the first port of the stack
-// that another program already uses.
-func (c *Config) CheckPorts() error {
-	for _, p := range []struct {
-		port      int
-		v, compon string
-	}{
-		{c.PGPort, EnvPGPort, "PostgreSQL"},
-		{c.APIPort, EnvAPIPort, "the API engine"},
-		{c.AdminPort, EnvAdminPort, "the API engine's admin server"},
-		{c.HTTPPort, EnvHTTPPort, "Caddy"},
-	} {
-		if err := CheckPortFree(p.port, p.v, p.compon); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 func (s *Supervisor) logFile(name string) (io.Writer, error) {
 	return openLogOnce(&s.files, LogPath(s.Config.StateDir, name), s.Config.LogLimits)
 }
 
 func (s *Supervisor) start(ctx context.Context) error {
-	c := s.Config
 	t0 := time.Now()
-	// 1. PostgreSQL
+	if err := s.startPG(ctx, t0); err != nil {
+		return err
+	}
+	if err := s.prepareDB(ctx, t0); err != nil {
+		return err
+	}
+	if s.Config.PGReplicas > 0 {
+		if err := s.startReplica(ctx, t0); err != nil {
+			return err
+		}
+	} else if err := s.dropStandby(ctx); err != nil {
+		return err
+	}
+	if err := s.startEngines(ctx, t0); err != nil {
+		return err
+	}
+	return s.startCaddy(ctx, t0)
+}
+
+// pgSettings are the postgresql.conf settings of the stack's clusters.
+func pgSettings() map[string]string {
+	// The cluster trusts its Unix socket (initdb --auth-local=trust, for
+	// pg_ctl and single-user recovery): only its own OS user may reach it.
+	return map[string]string{"timezone": "UTC", "unix_socket_permissions": "0700"}
+}
+
+// startPG creates the cluster when needed and starts PostgreSQL.
+func (s *Supervisor) startPG(ctx context.Context, t0 time.Time) error {
+	c := s.Config
 	f, err := s.logFile(CompPG)
 	if err != nil {
 		return err
 	}
 	s.pgLog = s.Mux.Writer(CompPG, f)
-	s.pg = &pgserver.Cluster{
-		DataDir:  DataDir(c.StateDir),
-		Port:     c.PGPort,
-		Password: c.PostgresPassword,
-		Log:      s.pgLog,
-		// The cluster trusts its Unix socket (initdb --auth-local=trust, for
-		// pg_ctl and single-user recovery): only its own OS user may reach it.
-		Settings: map[string]string{"timezone": "UTC", "unix_socket_permissions": "0700"},
+	settings := pgSettings()
+	if c.PGReplicas > 0 {
+		// the standby's slot keeps WAL on the primary while the standby is
+		// down; past this much, the slot is given up instead of the disk
+		settings["max_slot_wal_keep_size"] = "1GB"
 	}
+	s.pg = &pgserver.Cluster{DataDir: DataDir(c.StateDir), Port: c.PGPort, Password: c.PostgresPassword, Log: s.pgLog, Settings: settings}
 	if !s.pg.Initialized() {
 		s.step("creating the PostgreSQL cluster in %s", s.pg.DataDir)
 		if err := s.pg.Init(ctx); err != nil {
@@ -210,12 +219,21 @@ func (s *Supervisor) start(ctx context.Context) error {
 	if err := s.pg.Start(ctx); err != nil {
 		return &DiedError{Component: CompPG, Err: err, Tail: s.pgLog.Tail(15)}
 	}
-	s.state.Components = append(s.state.Components, Component{Name: CompPG, PID: s.pg.Pid(), Port: c.PGPort,
+	role := ""
+	if c.PGReplicas > 0 {
+		role = "primary"
+	}
+	s.state.Components = append(s.state.Components, Component{Name: CompPG, PID: s.pg.Pid(), Port: c.PGPort, Role: role,
 		Command: "postgres -D " + s.pg.DataDir, Log: LogPath(c.StateDir, CompPG), State: "running"})
 	_ = writeState(c.StateDir, s.state)
 	s.step("PostgreSQL is ready on 127.0.0.1:%d (%s)", c.PGPort, since(t0))
+	return nil
+}
 
-	// 2. the app database, migrations, seed
+// prepareDB creates the app database, migrates and seeds it, and makes its
+// secret and the authenticator's password those of .env.
+func (s *Supervisor) prepareDB(ctx context.Context, t0 time.Time) error {
+	c := s.Config
 	if err := s.createDatabase(ctx); err != nil {
 		return err
 	}
@@ -236,28 +254,58 @@ func (s *Supervisor) start(ctx context.Context) error {
 	if err := s.syncSecret(ctx); err != nil {
 		return err
 	}
-	if err := s.syncAuthenticator(ctx); err != nil {
-		return err
-	}
+	return s.syncAuthenticator(ctx)
+}
 
-	// 3. the API engine
-	apiArgv := []string{c.Exe, "postgrest"}
+// startEngines starts every API engine (Config.Engines), then waits until
+// each one's admin /ready answers 200.
+func (s *Supervisor) startEngines(ctx context.Context, t0 time.Time) error {
+	c := s.Config
+	argv := []string{c.Exe, "postgrest"}
 	if c.Postgrest != "" && c.Postgrest != "builtin" {
-		apiArgv = []string{c.Postgrest}
+		argv = []string{c.Postgrest}
 	}
-	api, err := s.startProc(CompAPI, apiArgv, c.PostgrestEnv())
-	if err != nil {
-		return err
+	engines := c.Engines()
+	procs := make([]*proc, len(engines))
+	for i, e := range engines {
+		p, err := s.startProc(e.Name, argv, c.EngineEnv(e))
+		if err != nil {
+			return err
+		}
+		procs[i] = p
+		role := ""
+		switch {
+		case e.Reads:
+			role = "reads"
+		case c.PGReplicas > 0:
+			role = "primary"
+		}
+		host := e.Host
+		if host == "127.0.0.1" {
+			host = "" // as before there were several engines
+		}
+		s.state.Components = append(s.state.Components, Component{Name: e.Name, PID: p.cmd.Process.Pid, Host: host, Port: e.Port,
+			AdminPort: e.AdminPort, Role: role, Command: strings.Join(argv, " "), Log: LogPath(c.StateDir, e.Name), State: "running"})
 	}
-	s.state.Components = append(s.state.Components, Component{Name: CompAPI, PID: api.cmd.Process.Pid, Port: c.APIPort,
-		AdminPort: c.AdminPort, Command: strings.Join(apiArgv, " "), Log: LogPath(c.StateDir, CompAPI), State: "running"})
 	_ = writeState(c.StateDir, s.state)
-	if err := s.waitHealthy(ctx, api, fmt.Sprintf("http://127.0.0.1:%d/ready", c.AdminPort)); err != nil {
-		return err
+	var addrs []string
+	for i, e := range engines {
+		if err := s.waitHealthy(ctx, procs[i], "http://"+e.AdminAddr()+"/ready"); err != nil {
+			return err
+		}
+		addrs = append(addrs, e.Addr())
 	}
-	s.step("API engine is ready on 127.0.0.1:%d (%s)", c.APIPort, since(t0))
+	if len(engines) == 1 {
+		s.step("API engine is ready on %s (%s)", addrs[0], since(t0))
+	} else {
+		s.step("%d API engines are ready on %s (%s)", len(engines), strings.Join(addrs, ", "), since(t0))
+	}
+	return nil
+}
 
-	// 4. Caddy
+// startCaddy starts the gateway and waits until its /healthz answers 200.
+func (s *Supervisor) startCaddy(ctx context.Context, t0 time.Time) error {
+	c := s.Config
 	if _, err := os.Stat(c.Caddyfile); err != nil {
 		return fmt.Errorf("caddy: %s not found: run stackctl up from the project directory (the one with caddy/Caddyfile)", c.Caddyfile)
 	}
@@ -379,6 +427,10 @@ func (s *Supervisor) stopAll() {
 		_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
 	}
 	s.procs = nil
+	if s.replica != nil {
+		_ = s.replica.Stop()
+		s.replica = nil
+	}
 	if s.pg != nil {
 		_ = s.pg.Stop()
 		s.pg = nil

@@ -169,6 +169,16 @@ begin
       select from auth.refresh_token r
       where r.family = sid_::uuid and r.used_at is null and r.username = claims ->> 'sub'
         and r.expires_at > pg_catalog.now()) then
+    -- On a standby (reads sent to a read replica, POSTGREST_READS=replica)
+    -- a session opened a moment ago may not have been replayed yet: a
+    -- token issued (exp - jwt_exp) within app.settings.standby_session_grace
+    -- seconds (default 10) passes there. Revocations, too, reach a standby
+    -- only after its replay lag.
+    if pg_catalog.pg_is_in_recovery() and (claims ->> 'exp') ~ '^[0-9]{1,12}$'
+       and (claims ->> 'exp')::bigint - auth.setting_int('jwt_exp', 3600)
+           > extract(epoch from pg_catalog.now())::bigint - auth.setting_int('standby_session_grace', 10) then
+      return;
+    end if;
     perform auth.deny('Session ended');
   end if;
 end

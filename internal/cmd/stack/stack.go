@@ -14,12 +14,11 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
-	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
-	"text/tabwriter"
 	"time"
 
 	"github.com/joho/godotenv"
@@ -39,6 +38,9 @@ type upOpts struct {
 	detach, noSeed, docker, supervise, quiet bool
 	postgrest, caddy, restart                string
 	timeout                                  time.Duration
+	// apiReplicas is --api-replicas (0: not given, POSTGREST_REPLICAS or
+	// 1); pgReplicas is --pg-replicas
+	apiReplicas, pgReplicas int
 	// progressFD is the supervisor's end of the pipe startDetached reads
 	// the start steps from (0: none)
 	progressFD int
@@ -66,9 +68,24 @@ after 1 s, doubling to 30 s, at most 10 times in a row; a run of 30 s resets bot
 restarted on the same data directory, and a postmaster started outside the supervisor (pg_ctl
 restart) is supervised by its pid. --restart no stops the whole stack instead.
 
-With --docker it runs compose.yaml instead: docker compose up -d --build, then migrate and seed.`,
+--api-replicas N runs N API engines behind Caddy (default POSTGREST_REPLICAS from .env, else 1),
+engine i on 127.0.0.i with the same two ports (POSTGREST_PORT, POSTGREST_ADMIN_PORT); Caddy
+checks each one's /ready every second and retries a GET or HEAD (never a POST that reached an
+engine) on another, so losing one engine loses no read. --pg-replicas 1 adds a streaming standby
+(pg_basebackup, on STACK_PG_REPLICA_PORT, default STACK_PG_PORT+1, made afresh at each up) and an
+engine on it (api-read): Caddy sends GET and HEAD on /rest/* there, everything else to the
+primary's engines, and reads to the primary's engines while the standby is down. Reads from the
+standby can lag behind a write: docs/stack.md says how an app reads its own writes.
+
+With --docker it runs compose.yaml instead: docker compose up -d --build (--api-replicas N adds
+--scale postgrest=N), then migrate and seed.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if !cmd.Flags().Changed("api-replicas") {
+				o.apiReplicas = 0
+			} else if o.apiReplicas < 1 || o.apiReplicas > stack.MaxAPIReplicas {
+				return fmt.Errorf("--api-replicas %d: give a number of API engines from 1 to %d", o.apiReplicas, stack.MaxAPIReplicas)
+			}
 			return runUp(cmd.Context(), f, o)
 		},
 	}
@@ -81,6 +98,8 @@ With --docker it runs compose.yaml instead: docker compose up -d --build, then m
 	fl.BoolVarP(&o.quiet, "quiet", "q", false, "print only errors and, once the stack is up, its URL (no progress, no banner)")
 	fl.DurationVar(&o.timeout, "timeout", 120*time.Second, "how long to wait for the stack to become healthy")
 	fl.StringVar(&o.restart, "restart", stack.DefaultRestartPolicy().String(), "when a component exits: no (stop the stack), on-failure[:N] (restart it, at most N times in a row) or always")
+	fl.IntVar(&o.apiReplicas, "api-replicas", 1, "API engines behind Caddy, each on its own 127.0.0.x (default: POSTGREST_REPLICAS from .env, else 1)")
+	fl.IntVar(&o.pgReplicas, "pg-replicas", 0, "1: a streaming PostgreSQL standby with an engine on it for GET/HEAD on /rest/* (native only)")
 	fl.BoolVar(&o.supervise, "supervise", false, "run as the detached supervisor (internal)")
 	_ = fl.MarkHidden("supervise")
 	fl.IntVar(&o.progressFD, "progress-fd", 0, "write start steps to this file descriptor (internal)")
@@ -156,7 +175,13 @@ func runUp(ctx context.Context, f *cmdutil.Factory, o *upOpts) error {
 	if _, err := f.Project(); err != nil {
 		return err
 	}
-	// a wrong --postgrest or --caddy changes nothing either
+	// a wrong --postgrest, --caddy or --pg-replicas changes nothing either
+	if o.docker && o.pgReplicas != 0 {
+		return errors.New("--pg-replicas is for the native stack: compose.yaml runs one PostgreSQL (replicated PostgreSQL belongs to an operator: deploy/kubernetes)")
+	}
+	if o.pgReplicas < 0 || o.pgReplicas > stack.MaxPGReplicas {
+		return fmt.Errorf("--pg-replicas %d: the native stack runs 0 or 1 standby", o.pgReplicas)
+	}
 	if !o.docker {
 		if err := resolveBinaries(ctx, o); err != nil {
 			return err
@@ -175,6 +200,9 @@ func runUp(ctx context.Context, f *cmdutil.Factory, o *upOpts) error {
 	}
 	if o.docker {
 		return runDockerUp(ctx, f, c, o)
+	}
+	if err := setScale(f, c, o); err != nil {
+		return err
 	}
 	policy, err := stack.ParseRestartPolicy(o.restart)
 	if err != nil {
@@ -202,6 +230,21 @@ func runUp(ctx context.Context, f *cmdutil.Factory, o *upOpts) error {
 		return startDetached(f, c, o)
 	}
 	return runSupervisor(ctx, f, c, o, policy)
+}
+
+// setScale applies --api-replicas (or POSTGREST_REPLICAS) and --pg-replicas.
+func setScale(f *cmdutil.Factory, c *stack.Config, o *upOpts) error {
+	if o.apiReplicas == 0 {
+		n, err := stack.DefaultAPIReplicas()
+		if err != nil {
+			return envError(f, err)
+		}
+		o.apiReplicas = n
+	}
+	if err := c.SetScale(o.apiReplicas, o.pgReplicas); err != nil {
+		return envError(f, err)
+	}
+	return nil
 }
 
 // resolveBinaries makes --postgrest and --caddy absolute paths of
@@ -369,7 +412,8 @@ func startDetached(f *cmdutil.Factory, c *stack.Config, o *upOpts) error {
 	}
 	defer lf.Close()
 	args := []string{"--env-file", f.EnvFile, "up", "--supervise", "--detach", "--postgrest", c.Postgrest,
-		"--caddy", o.caddy, "--timeout", o.timeout.String(), "--restart", o.restart, "--progress-fd", "3"}
+		"--caddy", o.caddy, "--timeout", o.timeout.String(), "--restart", o.restart, "--progress-fd", "3",
+		"--api-replicas", strconv.Itoa(c.APIReplicas), "--pg-replicas", strconv.Itoa(c.PGReplicas)}
 	if o.noSeed {
 		args = append(args, "--no-seed")
 	}
@@ -513,6 +557,9 @@ func runDockerUp(ctx context.Context, f *cmdutil.Factory, c *stack.Config, o *up
 		return err
 	}
 	cmds := stack.DockerCommands(c.Exe, o.noSeed)
+	if o.apiReplicas > 0 {
+		cmds[0] = append(cmds[0], "--scale", fmt.Sprintf("postgrest=%d", o.apiReplicas))
+	}
 	run := func(argv []string, env []string) error {
 		fmt.Fprintf(f.ErrOut, "stackctl: running %s\n", strings.Join(argv, " "))
 		cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
@@ -542,271 +589,4 @@ func runDockerUp(ctx context.Context, f *cmdutil.Factory, c *stack.Config, o *up
 	}
 	fmt.Fprintf(f.Out, "\nThe Docker stack is up: %s (stop it with `stackctl down --docker`)\n\n%s\n", c.BaseURL(), stack.CurlFlows(c.BaseURL()))
 	return nil
-}
-
-func newDown(f *cmdutil.Factory) *cobra.Command {
-	var volumes, yes, docker bool
-	var timeout time.Duration
-	cmd := &cobra.Command{
-		Use:   "down",
-		Short: "Stop the native stack (or the Docker stack with --docker); --volumes --yes also deletes its data",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if volumes && !yes {
-				return errors.New("--volumes deletes every database of the stack (.stack/pgdata); add --yes to confirm")
-			}
-			c, err := loadConfig(f)
-			if err != nil {
-				return envError(f, err)
-			}
-			if docker {
-				if err := stack.CheckDocker(cmd.Context()); err != nil {
-					return err
-				}
-				argv := stack.DockerDownCommand(volumes)
-				x := exec.CommandContext(cmd.Context(), argv[0], argv[1:]...)
-				x.Dir, x.Stdout, x.Stderr = c.Dir, f.Out, f.ErrOut
-				return x.Run()
-			}
-			running := stack.Running(c.StateDir)
-			stray, err := stack.Stop(c.StateDir, timeout)
-			switch {
-			case errors.Is(err, stack.ErrNotRunning):
-				fmt.Fprintln(f.Out, "no stack is running")
-			case err != nil:
-				return err
-			case stray != 0 && !running:
-				fmt.Fprintln(f.Out, stack.StrayStoppedMessage(c.StateDir, stray))
-			case stray != 0:
-				fmt.Fprintf(f.Out, "stack stopped; %s\n", stack.StrayStoppedMessage(c.StateDir, stray))
-			default:
-				fmt.Fprintln(f.Out, "stack stopped")
-			}
-			if volumes {
-				for _, d := range []string{stack.DataDir(c.StateDir), stack.LogDir(c.StateDir)} {
-					if err := os.RemoveAll(d); err != nil {
-						return fmt.Errorf("delete %s: %w", d, err)
-					}
-				}
-				fmt.Fprintf(f.Out, "deleted %s and %s\n", stack.DataDir(c.StateDir), stack.LogDir(c.StateDir))
-			}
-			return nil
-		},
-	}
-	cmd.Flags().BoolVar(&volumes, "volumes", false, "also delete the stack's data (PostgreSQL data directory and logs)")
-	cmd.Flags().BoolVar(&yes, "yes", false, "confirm --volumes")
-	cmd.Flags().BoolVar(&docker, "docker", false, "stop the Docker stack (docker compose down)")
-	cmd.Flags().DurationVar(&timeout, "timeout", 60*time.Second, "how long to wait for the stack to stop")
-	return cmd
-}
-
-// statusReport is `status -o json`: the same keys whether or not a stack
-// runs (docs/json-output.md); ok is true exactly when the exit status is 0.
-type statusReport struct {
-	OK            bool               `json:"ok"`
-	Error         *string            `json:"error"`
-	Running       bool               `json:"running"`
-	Healthy       bool               `json:"healthy"`
-	Status        string             `json:"status"`
-	SupervisorPID int                `json:"supervisor_pid"`
-	URL           string             `json:"url"`
-	Detached      bool               `json:"detached"`
-	Restart       string             `json:"restart"`
-	Components    []stack.Health     `json:"components"`
-	Secret        *stack.SecretCheck `json:"secret"`
-	StrayPostgres *strayReport       `json:"stray_postgres"`
-	LastError     *string            `json:"last_error"`
-}
-
-type strayReport struct {
-	PID     int    `json:"pid"`
-	Port    int    `json:"port"`
-	DataDir string `json:"data_dir"`
-}
-
-func newStatus(f *cmdutil.Factory) *cobra.Command {
-	var output string
-	cmd := &cobra.Command{
-		Use:   "status",
-		Short: "Show each component of the native stack: pid, port, health, restarts (exit 3 when not running)",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := cmdutil.CheckOutput(output); err != nil {
-				return err
-			}
-			rep, err := statusOf(cmd.Context(), f)
-			if output == "json" {
-				rep.OK, rep.Error = err == nil, cmdutil.ErrString(err)
-				if werr := cmdutil.WriteJSON(f.Out, rep); werr != nil {
-					return werr
-				}
-				return cmdutil.JSONExit(err)
-			}
-			return printStatusText(f, rep, err)
-		},
-	}
-	cmd.Flags().StringVarP(&output, "output", "o", "text", "output format: text or json")
-	return cmd
-}
-
-var (
-	errNotRunning = &cmdutil.ExitError{Code: 3, Err: errors.New("no stack is running (start it with `stackctl up`)")}
-	errUnhealthy  = errors.New("the stack is not healthy")
-)
-
-// statusOf gathers what status reports; the error is why it exits non-zero
-// (errNotRunning: 3, otherwise 1).
-func statusOf(ctx context.Context, f *cmdutil.Factory) (*statusReport, error) {
-	rep := &statusReport{Components: []stack.Health{}}
-	c, err := loadConfig(f)
-	if err != nil {
-		return rep, envError(f, err)
-	}
-	st, err := stack.ReadState(c.StateDir)
-	if err != nil {
-		return rep, err
-	}
-	if st == nil || !stack.Running(c.StateDir) {
-		if stray := stack.StrayPostgres(c.StateDir); stray != nil {
-			rep.StrayPostgres = &strayReport{PID: stray.PID, Port: stray.Port, DataDir: stack.DataDir(c.StateDir)}
-		}
-		if last := lastError(stack.LogPath(c.StateDir, "stack")); last != "" {
-			rep.LastError = &last
-		}
-		return rep, errNotRunning
-	}
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	hs := stack.Check(st)
-	sc := stack.CheckSecret(ctx, st, c.JWTSecret, c.DatabaseURL())
-	rep.Running, rep.Status, rep.SupervisorPID, rep.URL = true, st.Status, st.SupervisorPID, st.URL
-	rep.Detached, rep.Restart, rep.Secret = st.Detached, st.Restart, &sc
-	if hs != nil {
-		rep.Components = hs
-	}
-	rep.Healthy = st.Status == "running" && sc.OK
-	var bad []string
-	for _, h := range hs {
-		rep.Healthy = rep.Healthy && h.Healthy
-		if !h.Healthy {
-			bad = append(bad, h.Component)
-		}
-	}
-	switch {
-	case rep.Healthy:
-		return rep, nil
-	case !sc.OK:
-		return rep, fmt.Errorf("%w: JWT secret mismatch: %s", errUnhealthy, sc.Problem)
-	case len(bad) > 0:
-		return rep, fmt.Errorf("%w: %s unhealthy", errUnhealthy, strings.Join(bad, ", "))
-	}
-	return rep, fmt.Errorf("%w: the stack is %s", errUnhealthy, st.Status)
-}
-
-func printStatusText(f *cmdutil.Factory, rep *statusReport, err error) error {
-	switch {
-	case errors.Is(err, errNotRunning):
-		fmt.Fprintln(f.Out, errNotRunning.Err)
-		if s := rep.StrayPostgres; s != nil {
-			fmt.Fprintf(f.Out, "but PostgreSQL (pid %d, port %d) is running on %s without a supervisor: `stackctl down` stops it (`stackctl up` does too)\n",
-				s.PID, s.Port, s.DataDir)
-		}
-		if rep.LastError != nil {
-			fmt.Fprintf(f.Out, "the last run ended with: %s (see `stackctl logs`)\n", *rep.LastError)
-		}
-		return &cmdutil.ExitError{Code: 3}
-	case !rep.Running:
-		return err
-	}
-	printStatus(f.Out, rep)
-	if !rep.Secret.OK {
-		fmt.Fprintf(f.Out, "JWT secret: MISMATCH: %s\n", rep.Secret.Problem)
-	}
-	if err != nil {
-		return &cmdutil.ExitError{Code: 1}
-	}
-	return nil
-}
-
-func printStatus(w io.Writer, st *statusReport) {
-	restart := ""
-	if st.Restart != "" {
-		restart = ", --restart " + st.Restart
-	}
-	fmt.Fprintf(w, "stack %s at %s (supervisor pid %d, %s%s)\n", st.Status, st.URL, st.SupervisorPID,
-		map[bool]string{true: "detached", false: "foreground"}[st.Detached], restart)
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "COMPONENT\tPID\tPORT\tHEALTH\tRESTARTS\tLAST EXIT\tCHECK")
-	for _, h := range st.Components {
-		last := "-"
-		if h.LastExit != "" {
-			last = h.LastExit
-			if h.LastExitAt != nil {
-				last += " at " + h.LastExitAt.Format(time.RFC3339)
-			}
-		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%d\t%s\t%s\n", h.Component, h.PID, h.Port,
-			map[bool]string{true: "healthy", false: "UNHEALTHY"}[h.Healthy], h.Restarts, last, h.Detail)
-	}
-	tw.Flush()
-}
-
-var logNames = []string{"stack", stack.CompPG, "migrate", stack.CompAPI, stack.CompCaddy}
-
-func newLogs(f *cmdutil.Factory) *cobra.Command {
-	var follow bool
-	var lines int
-	cmd := &cobra.Command{
-		Use:   "logs [stack|pg|migrate|api|caddy]...",
-		Short: "Print the native stack's logs (default: the combined, prefixed stream); several components are prefixed; -f follows",
-		Long: `Print one log file as it is (default: stack, the combined stream), or several components'
-files with each line prefixed by its component ("api    | ..."): without -f the files one after
-another, with -f all of them as lines arrive, until Ctrl-C.`,
-		ValidArgs: logNames,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if lines < 0 {
-				return fmt.Errorf("-n %d: give a number of lines, 0 or more (0: all)", lines)
-			}
-			names := args
-			if len(names) == 0 {
-				names = []string{"stack"}
-			}
-			var uniq []string
-			for _, name := range names {
-				if !slices.Contains(logNames, name) {
-					return fmt.Errorf("unknown component %q: use one or more of %s", name, strings.Join(logNames, ", "))
-				}
-				if !slices.Contains(uniq, name) {
-					uniq = append(uniq, name)
-				}
-			}
-			names = uniq
-			c, err := loadConfig(f)
-			if err != nil {
-				return envError(f, err)
-			}
-			var logs []stack.NamedLog
-			for _, name := range names {
-				path := stack.LogPath(c.StateDir, name)
-				if _, err := os.Stat(path); err != nil {
-					return fmt.Errorf("no %s log yet (%s): start the stack with `stackctl up`", name, path)
-				}
-				logs = append(logs, stack.NamedLog{Name: name, Path: path})
-			}
-			ctx := cmd.Context()
-			if ctx == nil {
-				ctx = context.Background()
-			}
-			ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-			defer stop()
-			if len(logs) == 1 {
-				return stack.FollowLog(ctx, f.Out, logs[0].Path, lines, follow)
-			}
-			return stack.FollowLogs(ctx, f.Out, logs, lines, follow)
-		},
-	}
-	cmd.Flags().BoolVarP(&follow, "follow", "f", false, "keep printing new lines until Ctrl-C")
-	cmd.Flags().IntVarP(&lines, "tail", "n", 0, "print only the last N lines (of each file) first (0: all)")
-	return cmd
 }

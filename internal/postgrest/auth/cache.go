@@ -13,14 +13,22 @@ import (
 type Cache struct {
 	mu    sync.Mutex
 	max   int
-	items map[string]map[string]any
+	items map[string]*cached
 	order []string // ring of keys, oldest at head
 	head  int
 }
 
+// cached is a verified claim set, with the request.jwt.claims text made
+// from it once (see ClaimsJSON).
+type cached struct {
+	claims map[string]any
+	role   string
+	json   string
+}
+
 // NewCache returns a cache bounded to max entries.
 func NewCache(max int) *Cache {
-	return &Cache{max: max, items: make(map[string]map[string]any, max)}
+	return &Cache{max: max, items: make(map[string]*cached, max)}
 }
 
 // Len is the number of cached tokens.
@@ -35,7 +43,7 @@ func (c *Cache) Get(token string, decode func(string) (map[string]any, *apierr.E
 	c.mu.Lock()
 	if v, ok := c.items[token]; ok {
 		c.mu.Unlock()
-		return v, nil
+		return v.claims, nil
 	}
 	c.mu.Unlock()
 	claims, err := decode(token)
@@ -54,6 +62,26 @@ func (c *Cache) Get(token string, decode func(string) (map[string]any, *apierr.E
 		c.order[c.head] = token
 		c.head = (c.head + 1) % c.max
 	}
-	c.items[token] = claims
+	c.items[token] = &cached{claims: claims}
 	return claims, nil
+}
+
+// claimsJSON returns the text of token's claims with role, computing it
+// with encode the first time.
+func (c *Cache) claimsJSON(token, role string, encode func() string) string {
+	c.mu.Lock()
+	e := c.items[token]
+	if e != nil && e.json != "" && e.role == role {
+		j := e.json
+		c.mu.Unlock()
+		return j
+	}
+	c.mu.Unlock()
+	j := encode()
+	if e != nil {
+		c.mu.Lock()
+		e.role, e.json = role, j
+		c.mu.Unlock()
+	}
+	return j
 }

@@ -47,6 +47,9 @@ type Result struct {
 	Claims map[string]any
 	// Role is the effective role.
 	Role string
+	// ClaimsJSON is request.jwt.claims: the claims with "role" set to
+	// Role, as JSON (aeson's encoding: no HTML escaping).
+	ClaimsJSON string
 }
 
 // Authenticator verifies tokens.
@@ -136,7 +139,31 @@ func (a *Authenticator) Authenticate(h http.Header) (*Result, *apierr.Error) {
 		e := apierr.New(401, "PGRST302", "Anonymous access is disabled", "", "")
 		return nil, e.WithHeader("WWW-Authenticate", "Bearer")
 	}
-	return &Result{Claims: claims, Role: role}, nil
+	encode := func() string { return claimsJSON(claims, role) }
+	res := &Result{Claims: claims, Role: role}
+	if ok && a.cache != nil {
+		res.ClaimsJSON = a.cache.claimsJSON(token, role, encode)
+	} else {
+		res.ClaimsJSON = encode()
+	}
+	return res, nil
+}
+
+// claimsJSON encodes the claims with "role" set to role (PreQuery.hs
+// claimsSql inserts the role).
+func claimsJSON(claims map[string]any, role string) string {
+	m := make(map[string]any, len(claims)+1)
+	for k, v := range claims {
+		m[k] = v
+	}
+	m["role"] = role
+	var sb strings.Builder
+	enc := json.NewEncoder(&sb)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(m); err != nil {
+		return "{}"
+	}
+	return strings.TrimSuffix(sb.String(), "\n")
 }
 
 var b64 = base64.RawURLEncoding

@@ -63,14 +63,6 @@ func build(t *testing.T, d Document) map[string]any {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Valid Swagger 2.0 for the go-openapi validator.
-	doc, err := loads.Analyzed(json.RawMessage(raw), "")
-	if err != nil {
-		t.Fatalf("loads: %v", err)
-	}
-	if err := validate.Spec(doc, strfmt.Default); err != nil {
-		t.Fatalf("invalid OpenAPI document: %v\n%s", err, raw)
-	}
 	var m map[string]any
 	if err := json.Unmarshal(raw, &m); err != nil {
 		t.Fatal(err)
@@ -218,11 +210,7 @@ func TestTypeMapping(t *testing.T) {
 		{"json[]", `{"format":"json[]","type":"array","items":{}}`},
 		{"jsonb[]", `{"format":"jsonb[]","type":"array","items":{}}`},
 	}
-	tbl := Table{Name: "types"}
-	for i, c := range cases {
-		tbl.Columns = append(tbl.Columns, Column{Name: "c" + strconv.Itoa(i), Type: c.pgType, Nullable: true})
-	}
-	m := build(t, Document{Host: "localhost:3000", Tables: []Table{tbl}})
+	m := build(t, typesDocument(cases))
 	for i, c := range cases {
 		jsonEq(t, c.pgType, get(m, "definitions", "types", "properties", "c"+strconv.Itoa(i)), c.want)
 	}
@@ -294,6 +282,39 @@ func TestProxyAndSecurity(t *testing.T) {
 	d.ServerProxyURI = "ftp://x"
 	if _, err := Build(d); err == nil {
 		t.Error("a malformed proxy URI is an error")
+	}
+}
+
+// typesDocument has one table with a column of each type.
+func typesDocument(cases []struct{ pgType, want string }) Document {
+	tbl := Table{Name: "types"}
+	for i, c := range cases {
+		tbl.Columns = append(tbl.Columns, Column{Name: "c" + strconv.Itoa(i), Type: c.pgType, Nullable: true})
+	}
+	return Document{Host: "localhost:3000", Tables: []Table{tbl}}
+}
+
+// The documents are valid Swagger 2.0 for go-openapi's validator: the
+// sample (every feature the builder has), with a proxy URI and security,
+// a table of every type, and the empty one — checked once here rather
+// than in every case.
+func TestValid(t *testing.T) {
+	secured := sample()
+	secured.ServerProxyURI, secured.SecurityActive = "https://api.example.test/v1", true
+	types := typesDocument([]struct{ pgType, want string }{{"integer", ""}, {"text[]", ""}, {"jsonb[]", ""},
+		{"timestamp with time zone", ""}, {"numeric", ""}, {"boolean", ""}, {"uuid", ""}})
+	for _, d := range []Document{sample(), secured, types, {Host: "localhost:3000"}} {
+		raw, err := Build(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc, err := loads.Analyzed(json.RawMessage(raw), "")
+		if err != nil {
+			t.Fatalf("loads: %v", err)
+		}
+		if err := validate.Spec(doc, strfmt.Default); err != nil {
+			t.Fatalf("invalid OpenAPI document: %v\n%s", err, raw)
+		}
 	}
 }
 

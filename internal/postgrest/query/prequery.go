@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"sort"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/authstack/authstack/internal/postgrest/plan"
@@ -21,6 +22,9 @@ type Request struct {
 	// authenticator covers them (PostgREST issue #3045).
 	RoleSettings [][2]string
 	Claims       map[string]any
+	// ClaimsJSON, when set, is request.jwt.claims as the authentication
+	// stage encoded it (the claims with the role); else Claims is encoded.
+	ClaimsJSON   string
 	Method, Path string
 	Headers      map[string]string
 	Cookies      map[string]string
@@ -35,47 +39,77 @@ func txVars(p *plan.Plan, r Request) Snippet { return TxVars(r, p.FuncSettings()
 
 // TxVars sets the request's settings in one select: search_path, the
 // role's settings, role, claims, method, path, headers, cookies, timezone,
-// the called function's hoisted settings, app settings.
+// the called function's hoisted settings, app settings. The text depends
+// only on how many settings of each kind there are, so it is built once
+// per shape; the values are arguments.
 func TxVars(r Request, funcSettings [][2]string) Snippet {
-	var parts []Snippet
-	constant := func(name, value string) {
-		var s Snippet
-		parts = append(parts, *s.S("set_config('", name, "', ").P(Text(value)).S(", true)"))
+	shape := txShape{len(r.RoleSettings), r.Timezone != "", len(funcSettings), len(r.AppSettings)}
+	text, ok := txTexts.Load(shape)
+	if !ok {
+		text, _ = txTexts.LoadOrStore(shape, shape.text())
 	}
-	dynamic := func(name, value string) {
-		var s Snippet
-		parts = append(parts, *s.S("set_config(").P(Text(name)).S(", ").P(Text(value)).S(", true)"))
-	}
+	args := make([]any, 0, 7+2*(shape.role+shape.fn+shape.app))
 	path := make([]string, 0, 1+len(r.ExtraSearchPath))
 	for _, s := range append([]string{r.Schema}, r.ExtraSearchPath...) {
 		path = append(path, Ident(s))
 	}
-	constant("search_path", strings.Join(path, ", "))
+	args = append(args, Text(strings.Join(path, ", ")))
 	for _, kv := range r.RoleSettings {
-		dynamic(kv[0], kv[1])
+		args = append(args, Text(kv[0]), Text(kv[1]))
 	}
-	constant("role", r.Role)
-	claims := make(map[string]any, len(r.Claims)+1)
-	for k, v := range r.Claims {
-		claims[k] = v
+	claims := r.ClaimsJSON
+	if claims == "" {
+		m := make(map[string]any, len(r.Claims)+1)
+		for k, v := range r.Claims {
+			m[k] = v
+		}
+		m["role"] = r.Role
+		claims = jsonText(m)
 	}
-	claims["role"] = r.Role
-	constant("request.jwt.claims", jsonText(claims))
-	constant("request.method", r.Method)
-	constant("request.path", r.Path)
-	constant("request.headers", jsonObject(r.Headers))
-	constant("request.cookies", jsonObject(r.Cookies))
-	if r.Timezone != "" {
-		constant("timezone", r.Timezone)
+	args = append(args, Text(r.Role), Text(claims), Text(r.Method), Text(r.Path), Text(jsonObject(r.Headers)), Text(jsonObject(r.Cookies)))
+	if shape.tz {
+		args = append(args, Text(r.Timezone))
 	}
 	for _, kv := range funcSettings {
-		dynamic(kv[0], kv[1])
+		args = append(args, Text(kv[0]), Text(kv[1]))
 	}
 	for _, kv := range r.AppSettings {
-		dynamic(kv[0], kv[1])
+		args = append(args, Text(kv[0]), Text(kv[1]))
 	}
+	return Snippet{b: text.([]byte), args: args}
+}
+
+// txShape is what TxVars' text depends on.
+type txShape struct {
+	role int
+	tz   bool
+	fn   int
+	app  int
+}
+
+var txTexts sync.Map // txShape → []byte
+
+func (t txShape) text() []byte {
 	var s Snippet
-	return *s.S("select ").Join(", ", parts)
+	var parts []string
+	constant := func(name string) { parts = append(parts, "set_config('"+name+"', \x00, true)") }
+	dynamic := func(n int) {
+		for i := 0; i < n; i++ {
+			parts = append(parts, "set_config(\x00, \x00, true)")
+		}
+	}
+	constant("search_path")
+	dynamic(t.role)
+	for _, n := range []string{"role", "request.jwt.claims", "request.method", "request.path", "request.headers", "request.cookies"} {
+		constant(n)
+	}
+	if t.tz {
+		constant("timezone")
+	}
+	dynamic(t.fn)
+	dynamic(t.app)
+	s.S("select ", strings.Join(parts, ", "))
+	return s.b
 }
 
 // jsonText encodes like aeson: no HTML escaping.

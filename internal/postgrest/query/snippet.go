@@ -62,9 +62,6 @@ func (s Snippet) Clone() Snippet {
 	return Snippet{b: append([]byte(nil), s.b...), args: append([]any(nil), s.args...)}
 }
 
-// Empty is true for a snippet without text.
-func (s Snippet) Empty() bool { return len(s.b) == 0 }
-
 // Render numbers the arguments ($1, $2, …) in text order.
 func (s Snippet) Render() (string, []any) {
 	var sb strings.Builder
@@ -86,13 +83,6 @@ func (s Snippet) Render() (string, []any) {
 func SQL(parts ...string) Snippet {
 	var s Snippet
 	s.S(parts...)
-	return s
-}
-
-// Param is a snippet of one bind argument.
-func Param(v any) Snippet {
-	var s Snippet
-	s.P(v)
 	return s
 }
 

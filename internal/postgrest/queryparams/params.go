@@ -60,156 +60,193 @@ type kv struct {
 // Parse parses a raw query string (without '?' or with it) and the
 // Range header as PostgREST v16.2 does. Errors are *apierr.Error values: 400
 // PGRST100 for syntax, 416 PGRST103 for ranges, 400 PGRST114 for
-// limit/offset on PUT. Checks are made in PostgREST's order.
+// limit/offset on PUT. Checks are made in PostgREST's order
+// (QueryParams.hs parse, ApiRequest.hs getRanges).
 func Parse(rawQuery string, opts ParseOptions) (*Params, error) {
-	g := theGrammar()
 	if len(rawQuery) > MaxQueryLength {
 		return nil, errQueryTooLong()
 	}
 	if strings.Count(rawQuery, "&")+strings.Count(rawQuery, ";") >= MaxParams {
 		return nil, errTooManyParams()
 	}
-	pairs := splitQuery(rawQuery)
-	isRPCRead := opts.RPC && (opts.Method == "GET" || opts.Method == "HEAD")
-
-	var nonEmpty []kv
-	for _, p := range pairs {
+	q := &qsParser{g: theGrammar(), pairs: splitQuery(rawQuery), opts: opts}
+	for _, p := range q.pairs {
 		if p.val != nil {
-			nonEmpty = append(nonEmpty, p)
+			q.nonEmpty = append(q.nonEmpty, p)
 		}
 	}
-	lookup := func(name string) (string, bool) {
-		for _, p := range pairs {
-			if p.key == name {
-				if p.val == nil {
-					return "", false
-				}
-				return *p.val, true
+	q.out = &Params{Canonical: canonical(q.pairs), Ranges: map[string]Range{}}
+	for _, step := range []func() *apierr.Error{q.orders, q.logic, q.columns, q.selects, q.filters, q.onConflict} {
+		if e := step(); e != nil {
+			return nil, e
+		}
+	}
+	q.ranges()
+	if e := q.topLevel(); e != nil {
+		return nil, e
+	}
+	return q.out, nil
+}
+
+// qsParser holds one query string being parsed.
+type qsParser struct {
+	g        *grammar
+	pairs    []kv
+	nonEmpty []kv
+	opts     ParseOptions
+	out      *Params
+}
+
+func (q *qsParser) lookup(name string) (string, bool) {
+	for _, p := range q.pairs {
+		if p.key == name {
+			if p.val == nil {
+				return "", false
 			}
+			return *p.val, true
 		}
-		return "", false
 	}
-	lastWord := func(k string) string {
-		i := strings.LastIndexByte(k, '.')
-		return k[i+1:]
-	}
-	isFilter := func(k string) bool {
-		switch lastWord(k) {
-		case "order", "limit", "offset", "and", "or":
-			return false
-		}
-		switch k {
-		case "select", "columns", "on_conflict":
-			return false
-		}
-		return true
-	}
+	return "", false
+}
 
-	out := &Params{Canonical: canonical(pairs), Ranges: map[string]Range{}}
+func lastWord(k string) string { return k[strings.LastIndexByte(k, '.')+1:] }
 
-	// order
-	for _, p := range nonEmpty {
+// isFilter: every parameter but the reserved ones is a filter (or, for a
+// function read, an argument).
+func isFilter(k string) bool {
+	switch lastWord(k) {
+	case "order", "limit", "offset", "and", "or":
+		return false
+	}
+	switch k {
+	case "select", "columns", "on_conflict":
+		return false
+	}
+	return true
+}
+
+func (q *qsParser) orders() *apierr.Error {
+	for _, p := range q.nonEmpty {
 		if lastWord(p.key) != "order" {
 			continue
 		}
 		if p.key == "order" {
 			if terms, ok := fastOrder(*p.val); ok {
-				out.Order = append(out.Order, Order{Terms: terms})
+				q.out.Order = append(q.out.Order, Order{Terms: terms})
 				continue
 			}
 		}
-		tp, err := runParser(g.treePath, "tree path", p.key, p.key)
+		tp, err := runParser(q.g.treePath, "tree path", p.key, p.key)
 		if err != nil {
-			return nil, err.ToError()
+			return err.ToError()
 		}
-		v, err := runParser(g.order, "order", *p.val, *p.val)
+		v, err := runParser(q.g.order, "order", *p.val, *p.val)
 		if err != nil {
-			return nil, err.ToError()
+			return err.ToError()
 		}
-		out.Order = append(out.Order, Order{Path: tp.(treePathResult).path, Terms: v.([]OrderTerm)})
+		q.out.Order = append(q.out.Order, Order{Path: tp.(treePathResult).path, Terms: v.([]OrderTerm)})
 	}
-	// and / or
-	for _, p := range nonEmpty {
+	return nil
+}
+
+func (q *qsParser) logic() *apierr.Error {
+	for _, p := range q.nonEmpty {
 		if w := lastWord(p.key); w != "and" && w != "or" {
 			continue
 		}
-		lp, err := runParser(g.logicPath, "logic path", p.key, p.key)
+		lp, err := runParser(q.g.logicPath, "logic path", p.key, p.key)
 		if err != nil {
-			return nil, err.ToError()
+			return err.ToError()
 		}
 		l := lp.(logicPathResult)
-		v, err := runParser(g.logic, "logic tree", *p.val, l.op+*p.val)
+		v, err := runParser(q.g.logic, "logic tree", *p.val, l.op+*p.val)
 		if err != nil {
-			return nil, err.ToError()
+			return err.ToError()
 		}
-		out.Logic = append(out.Logic, Logic{Path: l.path, Tree: v.(LogicTree)})
+		q.out.Logic = append(q.out.Logic, Logic{Path: l.path, Tree: v.(LogicTree)})
 	}
-	// columns
-	if c, ok := lookup("columns"); ok {
-		v, err := runParser(g.columns, "columns parameter", c, c)
+	return nil
+}
+
+func (q *qsParser) columns() *apierr.Error {
+	if c, ok := q.lookup("columns"); ok {
+		v, err := runParser(q.g.columns, "columns parameter", c, c)
 		if err != nil {
-			return nil, err.ToError()
+			return err.ToError()
 		}
-		out.Columns = v.([]string)
+		q.out.Columns = v.([]string)
 	}
-	// select
-	sel, ok := lookup("select")
+	return nil
+}
+
+func (q *qsParser) selects() *apierr.Error {
+	sel, ok := q.lookup("select")
 	if !ok {
 		sel = "*"
 	}
 	if items, ok := fastSelect(sel); ok {
-		out.Select = items
-	} else {
-		v, perr := runParser(g.forest, "select parameter", sel, sel)
-		if perr != nil {
-			return nil, perr.ToError()
-		}
-		out.Select = toSelectItems(v)
+		q.out.Select = items
+		return nil
 	}
-	// filters
-	for _, p := range nonEmpty {
+	v, err := runParser(q.g.forest, "select parameter", sel, sel)
+	if err != nil {
+		return err.ToError()
+	}
+	q.out.Select = toSelectItems(v)
+	return nil
+}
+
+func (q *qsParser) filters() *apierr.Error {
+	flt := q.g.filter
+	if q.opts.RPC && (q.opts.Method == "GET" || q.opts.Method == "HEAD") {
+		flt = q.g.rpcFilter // a value without an operator is an argument
+	}
+	for _, p := range q.nonEmpty {
 		if !isFilter(p.key) {
 			continue
 		}
-		out.FilterKeys = append(out.FilterKeys, p.key)
+		q.out.FilterKeys = append(q.out.FilterKeys, p.key)
 		if isPlainName(p.key) {
 			if op, ok := fastFilter(*p.val); ok {
-				out.Filters = append(out.Filters, Filter{Field: Field{Name: p.key}, Operation: op})
+				q.out.Filters = append(q.out.Filters, Filter{Field: Field{Name: p.key}, Operation: op})
 				continue
 			}
 		}
-		tp, err := runParser(g.treePath, "tree path", p.key, p.key)
+		tp, err := runParser(q.g.treePath, "tree path", p.key, p.key)
 		if err != nil {
-			return nil, err.ToError()
-		}
-		flt := g.filter
-		if isRPCRead {
-			flt = g.rpcFilter
+			return err.ToError()
 		}
 		o, err := runParser(flt, "filter", *p.val, *p.val)
 		if err != nil {
-			return nil, err.ToError()
+			return err.ToError()
 		}
 		t := tp.(treePathResult)
 		if o == nil {
-			out.Args = append(out.Args, Arg{Name: t.field.Name, Value: *p.val})
+			q.out.Args = append(q.out.Args, Arg{Name: t.field.Name, Value: *p.val})
 			continue
 		}
-		out.Filters = append(out.Filters, Filter{Path: t.path, Field: t.field, Operation: o.(Operation)})
+		q.out.Filters = append(q.out.Filters, Filter{Path: t.path, Field: t.field, Operation: o.(Operation)})
 	}
-	// on_conflict
-	if c, ok := lookup("on_conflict"); ok {
-		v, err := runParser(g.columns, "on_conflict parameter", c, c)
-		if err != nil {
-			return nil, err.ToError()
-		}
-		out.OnConflict = v.([]string)
-	}
+	return nil
+}
 
-	// limit / offset
+func (q *qsParser) onConflict() *apierr.Error {
+	if c, ok := q.lookup("on_conflict"); ok {
+		v, err := runParser(q.g.columns, "on_conflict parameter", c, c)
+		if err != nil {
+			return err.ToError()
+		}
+		q.out.OnConflict = v.([]string)
+	}
+	return nil
+}
+
+// ranges combines each path's limit and offset ("rel.offset" pairs with
+// "rel.limit").
+func (q *qsParser) ranges() {
 	limits := map[string]Range{}
 	offsets := map[string]Range{}
-	for _, p := range nonEmpty {
+	for _, p := range q.nonEmpty {
 		switch lastWord(p.key) {
 		case "limit":
 			var lim *int64
@@ -227,24 +264,28 @@ func Parse(rawQuery string, opts ParseOptions) (*Params, error) {
 		}
 	}
 	for k, l := range limits {
-		out.Ranges[k] = l
+		q.out.Ranges[k] = l
 	}
 	for k, o := range offsets {
 		if l, ok := limits[k]; ok {
 			n, _ := l.Limit()
 			off := o.Offset()
-			out.Ranges[k] = Range{low: off, high: off + n - 1}
+			q.out.Ranges[k] = Range{low: off, high: off + n - 1}
 		} else {
-			out.Ranges[k] = o
+			q.out.Ranges[k] = o
 		}
 	}
+}
 
-	// Range header and the top-level range (ApiRequest.getRanges).
+// topLevel is the root's range: limit/offset intersected with the Range
+// header (GET only), limit=0 kept as the empty range (ApiRequest.hs
+// getRanges).
+func (q *qsParser) topLevel() *apierr.Error {
 	headerRange := AllRange()
-	if opts.Method == "GET" {
-		headerRange = ParseRangeHeader(opts.RangeHeader)
+	if q.opts.Method == "GET" {
+		headerRange = ParseRangeHeader(q.opts.RangeHeader)
 	}
-	limitRange, ok := out.Ranges["limit"]
+	limitRange, ok := q.out.Ranges["limit"]
 	if !ok {
 		limitRange = AllRange()
 	}
@@ -252,18 +293,18 @@ func Parse(rawQuery string, opts ParseOptions) (*Params, error) {
 	if limitRange.hasLimitZero() {
 		top = limitZeroRange()
 	}
-	out.Ranges["limit"] = top
-	out.TopLevel = top
+	q.out.Ranges["limit"] = top
+	q.out.TopLevel = top
 	if top.IsEmpty() && !limitRange.hasLimitZero() {
 		if headerRange.IsEmpty() {
-			return nil, apierr.LowerGTUpper()
+			return apierr.LowerGTUpper()
 		}
-		return nil, apierr.NegativeLimit()
+		return apierr.NegativeLimit()
 	}
-	if opts.Method == "PUT" && !top.Equal(AllRange()) {
-		return nil, apierr.PutLimit()
+	if q.opts.Method == "PUT" && !top.Equal(AllRange()) {
+		return apierr.PutLimit()
 	}
-	return out, nil
+	return nil
 }
 
 // RootFilters returns the filters without an embed path (used by
