@@ -7,8 +7,10 @@
 //   - Everything it renders goes through textContent / createElement, never
 //     innerHTML, so data from the API can't inject markup.
 //   - A 401 from an API call triggers exactly one POST /rpc/refresh_token (one
-//     at a time: refresh tokens are single-use and a reused one revokes the
-//     whole login) and one retry; if that fails, back to the login form.
+//     at a time in this page: refresh tokens are single-use; another tab
+//     refreshing at the same moment is fine, the server accepts a token
+//     spent within the last REFRESH_TOKEN_REUSE_INTERVAL seconds) and one
+//     retry; if that fails, back to the login form.
 'use strict';
 
 (function () {
@@ -33,6 +35,13 @@
     reload: $('reload-button'),
     refresh: $('refresh-button'),
     logout: $('logout-button'),
+    sessions: $('sessions'),
+    sessionCount: $('session-count'),
+    signoutAll: $('signout-all-button'),
+    passwordForm: $('password-form'),
+    oldPassword: $('old-password'),
+    newPassword: $('new-password'),
+    passwordButton: $('password-button'),
   };
 
   class SessionExpired extends Error {}
@@ -90,6 +99,8 @@
     el.appView.hidden = true;
     el.loginView.hidden = false;
     el.tasks.replaceChildren();
+    el.sessions.replaceChildren();
+    delete document.body.dataset.sessions;
     document.body.dataset.view = 'login';
     if (message) showMessage(message.kind, message.text);
     el.username.focus();
@@ -190,6 +201,7 @@
       showApp();
       renderTasks(Array.isArray(rows) ? rows : []);
       setStatus('Loaded ' + (Array.isArray(rows) ? rows.length : 0) + ' task(s)');
+      loadSessions();
     } catch (e) {
       if (started !== epoch) return;
       if (e instanceof SessionExpired) {
@@ -261,25 +273,28 @@
     }
   }
 
-  // Logout revokes the user's refresh tokens on the server, and the server
-  // finds the user from the access_token cookie. That cookie may have expired
-  // already (Max-Age), so first get a fresh one with the refresh cookie (which
-  // is only ever sent to /rpc/refresh_token). If that fails there is no live
-  // session left to revoke; /rpc/logout still clears both cookies.
-  async function logout() {
+  // Logout ends this session on the server (scope 'global': every session of
+  // the user), and the server finds the session from the access_token cookie.
+  // That cookie may have expired already (Max-Age), so first get a fresh one
+  // with the refresh cookie (which is only ever sent to /rpc/refresh_token).
+  // If that fails there is no live session left to end; /rpc/logout still
+  // clears both cookies.
+  async function logout(scope) {
     clearMessage();
     el.logout.disabled = true;
+    el.signoutAll.disabled = true;
     epoch++;
     try {
       try { await refreshSession(); } catch (_) { /* /rpc/logout below reports it */ }
-      const res = await fetch('/rpc/logout', {
-        method: 'POST',
-        credentials: 'same-origin',
-        headers: AUTH_HEADERS,
-      });
+      const opts = { method: 'POST', credentials: 'same-origin', headers: AUTH_HEADERS };
+      if (scope) {
+        opts.headers = Object.assign({ 'Content-Type': 'application/json' }, AUTH_HEADERS);
+        opts.body = JSON.stringify({ scope: scope });
+      }
+      const res = await fetch('/rpc/logout', opts);
       sessionStorage.removeItem(USER_KEY);
       if (res.ok) {
-        showLogin({ kind: 'info', text: 'You have signed out.' });
+        showLogin({ kind: 'info', text: scope === 'global' ? 'You have signed out everywhere.' : 'You have signed out.' });
       } else {
         const err = await readError(res);
         showLogin({ kind: 'error', text: 'Sign-out answered HTTP ' + res.status + ': ' + err.message });
@@ -288,6 +303,137 @@
       networkError(e);
     } finally {
       el.logout.disabled = false;
+      el.signoutAll.disabled = false;
+    }
+  }
+
+  // ---- sessions and password ------------------------------------------------
+
+  function sessionExpired() {
+    epoch++;
+    sessionStorage.removeItem(USER_KEY);
+    showLogin({ kind: 'error', text: 'Your session has expired. Please sign in again.' });
+  }
+
+  function when(v) {
+    const d = new Date(String(v));
+    return Number.isNaN(d.getTime()) ? '?' : d.toLocaleString();
+  }
+
+  function renderSessions(rows) {
+    const items = rows.map((s) => {
+      const li = document.createElement('li');
+      li.dataset.id = String(s.id);
+      if (s.current) li.className = 'current';
+      const what = document.createElement('span');
+      what.className = 'what';
+      what.textContent = (s.user_agent ? String(s.user_agent) : 'Unknown browser') + (s.ip ? ' \u2014 ' + String(s.ip) : '');
+      if (s.current) {
+        const me = document.createElement('span');
+        me.className = 'me';
+        me.textContent = 'this browser';
+        what.append(me);
+      }
+      const times = document.createElement('span');
+      times.className = 'when';
+      times.textContent = 'Signed in ' + when(s.created_at) + ', last refreshed ' + when(s.last_used_at);
+      const end = document.createElement('button');
+      end.type = 'button';
+      end.className = 'end';
+      end.textContent = s.current ? 'End (sign out)' : 'End';
+      end.addEventListener('click', () => endSession(String(s.id), !!s.current, end));
+      li.append(what, times, end);
+      return li;
+    });
+    el.sessions.replaceChildren(...items);
+    el.sessionCount.textContent = '(' + rows.length + ')';
+    document.body.dataset.sessions = String(rows.length);
+  }
+
+  // GET /rpc/sessions: the signed-in user's sessions (profile auth).
+  async function loadSessions() {
+    const started = epoch;
+    try {
+      const res = await api('/rpc/sessions', { headers: { 'Accept-Profile': 'auth', Accept: 'application/json' } });
+      if (started !== epoch) return;
+      if (!res.ok) {
+        const err = await readError(res);
+        showMessage('error', 'Could not load your sessions (HTTP ' + res.status + '): ' + err.message);
+        return;
+      }
+      const rows = await res.json();
+      if (started !== epoch) return;
+      renderSessions(Array.isArray(rows) ? rows : []);
+    } catch (e) {
+      if (started !== epoch) return;
+      if (e instanceof SessionExpired) sessionExpired();
+      else networkError(e);
+    }
+  }
+
+  function postJSON(path, body) {
+    return api(path, {
+      method: 'POST',
+      headers: Object.assign({ 'Content-Type': 'application/json' }, AUTH_HEADERS),
+      body: JSON.stringify(body),
+    });
+  }
+
+  // Ending this browser's own session is a logout (cookies cleared too).
+  async function endSession(id, current, button) {
+    clearMessage();
+    if (current) {
+      await logout();
+      return;
+    }
+    button.disabled = true;
+    try {
+      const res = await postJSON('/rpc/revoke_session', { session_id: id });
+      if (res.ok) {
+        showMessage('info', 'Session ended: that browser is signed out.');
+      } else {
+        const err = await readError(res);
+        showMessage('error', 'Could not end the session (HTTP ' + res.status + '): ' + err.message);
+      }
+      await loadSessions();
+    } catch (e) {
+      if (e instanceof SessionExpired) sessionExpired();
+      else networkError(e);
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  async function changePassword(ev) {
+    ev.preventDefault();
+    clearMessage();
+    const oldPass = el.oldPassword.value;
+    const newPass = el.newPassword.value;
+    if (!oldPass || !newPass) {
+      showMessage('error', 'Enter your current and your new password.');
+      return;
+    }
+    el.passwordButton.disabled = true;
+    try {
+      const res = await postJSON('/rpc/change_password', { old_pass: oldPass, new_pass: newPass });
+      if (res.ok) {
+        el.oldPassword.value = '';
+        el.newPassword.value = '';
+        showMessage('info', 'Password changed. Your other sessions have ended.');
+        await loadSessions();
+      } else if (res.status === 429) {
+        showMessage('error', 'Too many attempts. ' + describeWait(retryAfterSeconds(res)));
+      } else if (res.status === 403) {
+        showMessage('error', 'The current password is wrong.');
+      } else {
+        const err = await readError(res);
+        showMessage('error', 'The password was not changed: ' + (err.message || 'HTTP ' + res.status) + '.');
+      }
+    } catch (e) {
+      if (e instanceof SessionExpired) sessionExpired();
+      else networkError(e);
+    } finally {
+      el.passwordButton.disabled = false;
     }
   }
 
@@ -313,7 +459,9 @@
   el.loginForm.addEventListener('submit', login);
   el.reload.addEventListener('click', () => { clearMessage(); loadTasks(); });
   el.refresh.addEventListener('click', refreshClicked);
-  el.logout.addEventListener('click', logout);
+  el.logout.addEventListener('click', () => logout());
+  el.signoutAll.addEventListener('click', () => logout('global'));
+  el.passwordForm.addEventListener('submit', changePassword);
 
   document.body.dataset.refreshes = '0';
   loadTasks({ initial: true });

@@ -81,10 +81,12 @@ func AddUser(ctx context.Context, db DB, username, password, role string) error 
 	return nil
 }
 
-// SetPassword replaces a user's password and revokes their refresh tokens.
-// The user's row is locked first, as every token operation does (migration
-// 0005), and the tokens are deleted in a later statement: at READ COMMITTED
-// it sees the tokens a refresh that held the lock committed meanwhile.
+// SetPassword replaces a user's password and ends their sessions (their
+// refresh tokens go with them; the API's pre-request function refuses
+// their access tokens from then on, migration 0007). The user's row is
+// locked first, as every token operation does (migration 0005), and the
+// sessions are deleted in a later statement: at READ COMMITTED it sees the
+// ones a refresh that held the lock committed meanwhile.
 func SetPassword(ctx context.Context, db DB, username, password string) error {
 	if err := ValidatePassword(password); err != nil {
 		return err
@@ -96,8 +98,8 @@ func SetPassword(ctx context.Context, db DB, username, password string) error {
 		if _, err := tx.Exec(ctx, "update auth.user set password = $2 where username = $1", username, password); err != nil {
 			return explain(err)
 		}
-		_, err := tx.Exec(ctx, "delete from auth.refresh_token where username = $1", username)
-		return explain(err)
+		_, err := endSessions(ctx, tx, username, "")
+		return err
 	})
 }
 
@@ -113,16 +115,17 @@ func SetRole(ctx context.Context, db DB, username, role string) error {
 	return nil
 }
 
-// DeleteUser deletes a user; their refresh tokens (and rows of tables with
-// ON DELETE CASCADE, such as public.task) go with them. The row is locked
-// first and the tokens deleted in a later statement, as in SetPassword.
+// DeleteUser deletes a user; their sessions and refresh tokens (and rows of
+// tables with ON DELETE CASCADE, such as public.task) go with them. The row
+// is locked first and the sessions deleted in a later statement, as in
+// SetPassword.
 func DeleteUser(ctx context.Context, db DB, username string) error {
 	return inTx(ctx, db, func(tx pgx.Tx) error {
 		if err := lockUser(ctx, tx, username); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, "delete from auth.refresh_token where username = $1", username); err != nil {
-			return explain(err)
+		if _, err := endSessions(ctx, tx, username, ""); err != nil {
+			return err
 		}
 		_, err := tx.Exec(ctx, "delete from auth.user where username = $1", username)
 		return explain(err)
@@ -158,7 +161,8 @@ func inTx(ctx context.Context, db DB, f func(pgx.Tx) error) error {
 type User struct {
 	Username string
 	Role     string
-	// Sessions is the number of live (unused, unexpired) refresh tokens.
+	// Sessions is the number of live sessions (refresh-token families with
+	// an unused, unexpired token).
 	Sessions int
 	// RoleAllowed is false when the role was dropped or became privileged
 	// after the user was created (such users cannot log in).
@@ -168,7 +172,7 @@ type User struct {
 // ListUsers lists users by name. It never reads password hashes.
 func ListUsers(ctx context.Context, db DB) ([]User, error) {
 	rows, err := db.Query(ctx, `select u.username, u.role::text,
-		(select count(*) from auth.refresh_token r where r.username = u.username and r.used_at is null and r.expires_at > now())::int,
+		(select count(distinct r.family) from auth.refresh_token r where r.username = u.username and r.used_at is null and r.expires_at > now())::int,
 		auth.role_allowed(u.role)
 		from auth.user u order by u.username`)
 	if err != nil {
@@ -186,8 +190,8 @@ func ListUsers(ctx context.Context, db DB) ([]User, error) {
 }
 
 // RotateSecret stores a new JWT secret (standard base64, validated by the
-// caller and by the table's check) and revokes every refresh token, so
-// that every session ends. Run it in a transaction together with the .env
+// caller and by the table's check) and revokes every refresh token and
+// session, so that every session ends. Run it in a transaction together with the .env
 // update when possible (the table lock then lasts until that commit).
 //
 // The EXCLUSIVE lock on auth.refresh_token waits for every token operation
@@ -208,7 +212,11 @@ func RotateSecret(ctx context.Context, db DB, secret string) (revoked int64, err
 			return ErrNoSchema
 		}
 		tag, err = tx.Exec(ctx, "delete from auth.refresh_token")
+		if err != nil {
+			return explain(err)
+		}
 		revoked = tag.RowsAffected()
+		_, err = tx.Exec(ctx, "delete from auth.session")
 		return explain(err)
 	})
 	if err != nil {

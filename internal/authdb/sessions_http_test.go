@@ -16,8 +16,9 @@ import (
 )
 
 // serveAPI starts the PostgREST-compatible engine on s's database on a
-// real 127.0.0.1 listener and returns its base URL.
-func serveAPI(t *testing.T, s *stack) string {
+// real 127.0.0.1 listener and returns its base URL. extra are more
+// NAME=value settings (e.g. PGRST_DB_PRE_REQUEST=auth.check_session).
+func serveAPI(t testing.TB, s *stack, extra ...string) string {
 	t.Helper()
 	env := map[string]string{
 		"PGRST_DB_URI":               pgtest.WithUser(s.url, "authenticator", ""),
@@ -32,6 +33,10 @@ func serveAPI(t *testing.T, s *stack) string {
 	}
 	for k, v := range s.app {
 		env["PGRST_APP_SETTINGS_"+strings.ToUpper(k)] = v
+	}
+	for _, kv := range extra {
+		k, v, _ := strings.Cut(kv, "=")
+		env[k] = v
 	}
 	var environ []string
 	for k, v := range env {

@@ -57,12 +57,34 @@ func newBrowser(t *testing.T, extraFlags ...string) *browser {
 	t.Cleanup(func() { cancelCtx(); cancelAlloc() })
 
 	b := &browser{t: t, ctx: ctx}
-	// The window size leaves room for browser chrome; pin the viewport so the
-	// screenshot is exactly 1000x700.
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1000, 700)); err != nil {
+	if err := b.start(); err != nil {
 		t.Fatalf("start chromium %s: %v", exe, err)
 	}
-	if err := chromedp.Listen(ctx, func(ev any) {
+	return b
+}
+
+// newTab opens another tab of the same browser: the same profile, so the
+// same cookie store (as a user's second tab).
+func (b *browser) newTab() *browser {
+	b.t.Helper()
+	ctx, cancel := chromedp.NewContext(b.ctx)
+	b.t.Cleanup(cancel)
+	tab := &browser{t: b.t, ctx: ctx}
+	if err := tab.start(); err != nil {
+		b.t.Fatalf("open a second tab: %v", err)
+	}
+	return tab
+}
+
+// start opens the tab with a 1000x700 viewport and records the page's
+// JavaScript exceptions and console errors.
+func (b *browser) start() error {
+	// The window size leaves room for browser chrome; pin the viewport so the
+	// screenshot is exactly 1000x700.
+	if err := chromedp.Do(b.ctx, chromedp.EmulateViewport(1000, 700)); err != nil {
+		return err
+	}
+	return chromedp.Listen(b.ctx, func(ev any) {
 		switch ev := ev.(type) {
 		case *runtime.EventExceptionThrown:
 			b.addProblem("exception: " + exceptionText(ev.ExceptionDetails))
@@ -82,10 +104,7 @@ func newBrowser(t *testing.T, extraFlags ...string) *browser {
 				b.addProblem(string(e.Source) + ": " + e.Text + " " + e.URL)
 			}
 		}
-	}); err != nil {
-		t.Fatalf("start chromium %s: %v", exe, err)
-	}
-	return b
+	})
 }
 
 func exceptionText(d *runtime.ExceptionDetails) string {

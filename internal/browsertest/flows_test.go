@@ -307,6 +307,9 @@ func TestExpiredAccessTokenRefreshesTransparently(t *testing.T) {
 	if refresh3.Value == refresh2.Value {
 		t.Error("refresh token not rotated by the second refresh")
 	}
+	// A used refresh token presented again after REFRESH_TOKEN_REUSE_INTERVAL
+	// (aged here instead of waited for) ends the session.
+	theStack.ageSpent(t, refresh2.Value)
 	if code := theStack.refreshWith(t, refresh2.Value); code != http.StatusUnauthorized {
 		t.Errorf("used refresh token: HTTP %d, want 401", code)
 	}

@@ -19,6 +19,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // Settings of the stack the tests start. The access token lives
@@ -304,4 +306,42 @@ func titles(rows []map[string]any) []string {
 func atoi(s string) int {
 	n, _ := strconv.Atoi(s)
 	return n
+}
+
+// db connects to the stack's database as the superuser.
+func (s *testStack) db(t *testing.T) *pgx.Conn {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, s.DBURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	return conn
+}
+
+// ageSpent makes a spent refresh token's use look a day old, past
+// REFRESH_TOKEN_REUSE_INTERVAL (within it, presenting the token again is
+// accepted on purpose: two tabs refreshing at once).
+func (s *testStack) ageSpent(t *testing.T, token string) {
+	t.Helper()
+	tag, err := s.db(t).Exec(context.Background(), `update auth.refresh_token set used_at = used_at - interval '1 day'
+		where token = encode(public.digest($1, 'sha256'), 'hex') and used_at is not null`, token)
+	if err != nil || tag.RowsAffected() != 1 {
+		t.Fatalf("age the spent refresh token: %v (%d rows; not spent?)", err, tag.RowsAffected())
+	}
+}
+
+// addUser creates a user of its own for a test (the shared demo users'
+// sessions and passwords stay as other tests expect them).
+func (s *testStack) addUser(t *testing.T, prefix string) (user, pass string) {
+	t.Helper()
+	user, pass = prefix+"_"+randomHex(4), "pw-"+randomHex(8)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if out, err := s.stackctl(ctx, "--env-file", s.envFile, "user", "add", user, "--password", pass); err != nil {
+		t.Fatalf("stackctl user add: %v\n%s", err, out)
+	}
+	return user, pass
 }

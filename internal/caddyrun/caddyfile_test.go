@@ -254,7 +254,7 @@ func TestProjectCaddyfile(t *testing.T) {
 	forged := sqlToken(nil, "none", "admin", now.Add(10*time.Minute))
 
 	t.Run("public routes reach PostgREST without a token", func(t *testing.T) {
-		for _, p := range []string{"/rpc/login", "/rpc/logout", "/rpc/refresh_token"} {
+		for _, p := range []string{"/rpc/login", "/rpc/logout", "/rpc/refresh_token", "/rpc/signup"} {
 			res := st.do(t, call{method: "POST", path: p})
 			if res.status != 200 || res.header.Get("X-Upstream") != "postgrest" {
 				t.Fatalf("POST %s: status %d %q", p, res.status, res.body)
@@ -282,6 +282,10 @@ func TestProjectCaddyfile(t *testing.T) {
 			"wrong key":         {path: "/rest/task", cookie: "access_token=" + wrongKey},
 			"garbage":           {path: "/rpc/whoami", cookie: "access_token=Expected.3.parts.got.4"},
 			"private rpc":       {method: "POST", path: "/rpc/whoami"},
+			// the session endpoints need a signed-in user (migration 0007)
+			"sessions":        {path: "/rpc/sessions"},
+			"revoke_session":  {method: "POST", path: "/rpc/revoke_session"},
+			"change_password": {method: "POST", path: "/rpc/change_password"},
 		} {
 			res := st.do(t, c)
 			if res.status != 401 || res.body != "" {

@@ -12,12 +12,13 @@ import (
 )
 
 // A login flood reaches the engine at most LOGIN_MAX_INFLIGHT requests at a
-// time; the rest wait in Caddy, and other requests pass meanwhile.
+// time; the rest wait in Caddy, and other requests pass meanwhile. Sign-ups
+// (bcrypt too) share the same bound.
 func TestProjectCaddyfileLoginInflightBound(t *testing.T) {
 	var inflight, peak, logins atomic.Int32
 	release := make(chan struct{})
 	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/rpc/login" {
+		if r.URL.Path != "/rpc/login" && r.URL.Path != "/rpc/signup" {
 			fmt.Fprint(w, "{}")
 			return
 		}
@@ -37,9 +38,13 @@ func TestProjectCaddyfileLoginInflightBound(t *testing.T) {
 	statuses := make(chan int, flood)
 	for i := 0; i < flood; i++ {
 		wg.Add(1)
+		path := "/rpc/login"
+		if i%2 == 1 {
+			path = "/rpc/signup"
+		}
 		go func() {
 			defer wg.Done()
-			res, err := http.Post(st.base+"/rpc/login", "application/json", strings.NewReader(`{"user_":"x","pass":"y"}`))
+			res, err := http.Post(st.base+path, "application/json", strings.NewReader(`{"user_":"x","pass":"y"}`))
 			if err != nil {
 				statuses <- 0
 				return

@@ -439,19 +439,7 @@ func (r *runner) all(ctx context.Context) {
 		}
 		return nil
 	})
-	r.check("old refresh token refused", func() error {
-		if !refreshed {
-			return errors.New("no refresh")
-		}
-		p, err := r.refresh(ctx, s1.refresh)
-		if err != nil {
-			return err
-		}
-		if p.status != 401 {
-			return fmt.Errorf("reusing the spent refresh token answered %d, want 401", p.status)
-		}
-		return nil
-	})
+	r.sessionChecks(ctx, s1, s2, refreshed)
 
 	// logout: both cookies cleared on their paths; refresh refused afterwards
 	var s3 session

@@ -57,7 +57,7 @@ curl -i -b cookies.txt -c cookies.txt -X POST \
   -H 'Content-Profile: auth' \
   http://localhost:8000/rpc/refresh_token
 
-# log out: both cookies are cleared (Max-Age=0) and the refresh tokens revoked
+# log out: both cookies are cleared (Max-Age=0) and this session ends (its refresh tokens revoked)
 curl -i -b cookies.txt -c cookies.txt -X POST \
   -H 'Content-Profile: auth' \
   http://localhost:8000/rpc/logout

@@ -146,7 +146,7 @@ func TestComposeWiring(t *testing.T) {
 
 	// the guide's PostgREST settings, the same the native stack passes to its engine
 	native := (&Config{PGPort: 1, APIPort: 2, AdminPort: 3, DBName: db, JWTSecret: testSecret, AuthenticatorPassword: "x"}).PostgrestEnv()
-	for _, k := range []string{"PGRST_DB_SCHEMAS", "PGRST_DB_ANON_ROLE", "PGRST_JWT_SECRET_IS_BASE64", "PGRST_DB_MAX_ROWS"} {
+	for _, k := range []string{"PGRST_DB_SCHEMAS", "PGRST_DB_ANON_ROLE", "PGRST_JWT_SECRET_IS_BASE64", "PGRST_DB_MAX_ROWS", "PGRST_DB_PRE_REQUEST"} {
 		if got := svcEnv(t, p, "postgrest", k); got != native[k] {
 			t.Errorf("postgrest %s = %q, native stack uses %q", k, got, native[k])
 		}
@@ -178,6 +178,12 @@ func TestComposeWiring(t *testing.T) {
 		t.Setenv(from, want)
 		if got := (&Config{}).PostgrestEnv()[to]; got != want {
 			t.Errorf("native %s = %q, want %s from .env (%q)", to, got, from, want)
+		}
+	}
+	// sign-up is configured by the migrate service's `migrate up`, from .env
+	for _, k := range []string{"SIGNUP_ENABLED", "SIGNUP_ROLE"} {
+		if got := svcEnv(t, p, "migrate", k); got != vals[k] || got == "" {
+			t.Errorf("migrate %s = %q, want %q from .env.example", k, got, vals[k])
 		}
 	}
 	if got := svcEnv(t, p, "postgrest", "PGRST_DB_SCHEMAS"); got != "public,auth" {

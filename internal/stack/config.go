@@ -9,6 +9,7 @@ package stack
 
 import (
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/dustin/go-humanize"
 
+	"github.com/authstack/authstack/internal/authdb"
 	"github.com/authstack/authstack/internal/pgserver"
 )
 
@@ -240,7 +242,18 @@ func (c *Config) Validate() error {
 	for from := range appSettings {
 		fromEnv[from] = os.Getenv(from) != ""
 	}
-	return validateAppSettings(c.PostgrestEnv(), fromEnv)
+	env := c.PostgrestEnv()
+	if err := validatePreRequest(env); err != nil {
+		return err
+	}
+	if _, err := authdb.SignupFromEnv(os.Getenv); err != nil {
+		var se *authdb.SignupError
+		if errors.As(err, &se) {
+			return &ConfigError{Var: se.Var, Problem: se.Problem, Fix: se.Fix}
+		}
+		return err
+	}
+	return validateAppSettings(env, fromEnv)
 }
 
 // DatabaseURL is the superuser URL of the app database.
@@ -270,7 +283,14 @@ var appSettings = map[string]string{
 	"REFRESH_TOKEN_TTL": "PGRST_APP_SETTINGS_REFRESH_TOKEN_TTL",
 	"COOKIE_SECURE":     "PGRST_APP_SETTINGS_COOKIE_SECURE",
 	"COOKIE_SAMESITE":   "PGRST_APP_SETTINGS_COOKIE_SAMESITE",
+	// a spent refresh token is accepted again this many seconds (two tabs)
+	"REFRESH_TOKEN_REUSE_INTERVAL": "PGRST_APP_SETTINGS_REFRESH_TOKEN_REUSE_INTERVAL",
 }
+
+// DefaultPreRequest is the stack's PGRST_DB_PRE_REQUEST unless .env sets
+// it (empty: none): it refuses access tokens of ended sessions (migration
+// 0007).
+const DefaultPreRequest = "auth.check_session"
 
 // PostgrestEnv is the environment of the API engine: the guide's PGRST_*
 // settings, the authenticator's connection, loopback listen addresses, and
@@ -287,7 +307,8 @@ func (c *Config) PostgrestEnv() map[string]string {
 		"PGRST_ADMIN_SERVER_PORT":    strconv.Itoa(c.AdminPort),
 		"PGRST_APP_SETTINGS_JWT_EXP": "3600",
 		// No GET returns a whole table by default (PostgREST's db-max-rows).
-		"PGRST_DB_MAX_ROWS": DefaultMaxRows,
+		"PGRST_DB_MAX_ROWS":    DefaultMaxRows,
+		"PGRST_DB_PRE_REQUEST": DefaultPreRequest,
 	}
 	for from, to := range appSettings {
 		if v, ok := os.LookupEnv(from); ok && v != "" {
@@ -296,7 +317,8 @@ func (c *Config) PostgrestEnv() map[string]string {
 	}
 	for _, kv := range os.Environ() {
 		k, v, _ := strings.Cut(kv, "=")
-		if strings.HasPrefix(k, "PGRST_APP_SETTINGS_") || k == "PGRST_LOG_LEVEL" || k == "PGRST_DB_POOL" || k == "PGRST_DB_MAX_ROWS" {
+		if strings.HasPrefix(k, "PGRST_APP_SETTINGS_") || k == "PGRST_LOG_LEVEL" || k == "PGRST_DB_POOL" || k == "PGRST_DB_MAX_ROWS" ||
+			k == "PGRST_DB_PRE_REQUEST" {
 			env[k] = v
 		}
 	}

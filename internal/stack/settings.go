@@ -12,14 +12,29 @@ import (
 // instead of every login answering 400 22023.
 var (
 	// positiveSettings must be whole numbers of at least 1.
-	positiveSettings = []string{"jwt_exp", "refresh_token_ttl", "login_window"}
+	positiveSettings = []string{"jwt_exp", "refresh_token_ttl", "login_window", "password_min_length"}
 	// countSettings are whole numbers; 0 disables the limit.
-	countSettings = []string{"login_max_attempts_user", "login_max_attempts_addr", "max_sessions_per_user", "login_max_concurrency"}
+	countSettings = []string{"login_max_attempts_user", "login_max_attempts_addr", "max_sessions_per_user", "login_max_concurrency",
+		"refresh_token_reuse_interval", "signup_max_attempts_addr", "standby_session_grace"}
 	// intRe is auth.setting_int's pattern.
 	intRe       = regexp.MustCompile(`^\s*[0-9]{1,9}\s*$`)
 	boolWords   = []string{"true", "false", "on", "off", "1", "0", "yes", "no"}
 	sameSiteSet = []string{"Lax", "Strict", "None"}
+	// preRequestRe is a function name PostgREST's db-pre-request takes
+	// (schema.name, unquoted).
+	preRequestRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_$]{0,62}(\.[A-Za-z_][A-Za-z0-9_$]{0,62})?$`)
 )
+
+// validatePreRequest checks PGRST_DB_PRE_REQUEST: a function name, or ""
+// (set but empty) for none.
+func validatePreRequest(env map[string]string) error {
+	v := env["PGRST_DB_PRE_REQUEST"]
+	if v == "" || preRequestRe.MatchString(v) {
+		return nil
+	}
+	return &ConfigError{Var: "PGRST_DB_PRE_REQUEST", Problem: fmt.Sprintf("is %q, not a function name", v),
+		Fix: "use auth.check_session (the default: an ended session's access tokens are refused at once), or set it empty to turn the check off"}
+}
 
 // settingVar names the variable a value came from: the .env name
 // (JWT_EXP) when it maps to one, else PGRST_APP_SETTINGS_<NAME>.

@@ -9,7 +9,7 @@ import (
 )
 
 // user add refuses names that cannot be typed back and the anon role;
-// user del needs --yes; passwd and del say what stays valid. Refusals
+// user del needs --yes; passwd and del say what ends and what stays valid. Refusals
 // change nothing.
 func TestUserChecksAndMessages(t *testing.T) {
 	ctx := context.Background()
@@ -46,7 +46,7 @@ func TestUserChecksAndMessages(t *testing.T) {
 		t.Fatal(r.err)
 	}
 	r := run(t, env, "", "user", "passwd", "carol", "--password", "pw-7654321")
-	if r.err != nil || !strings.Contains(r.out, "refresh tokens were revoked") || !strings.Contains(r.out, "JWT_EXP") {
+	if r.err != nil || !strings.Contains(r.out, "sessions ended") || !strings.Contains(r.out, "JWT_EXP") {
 		t.Errorf("passwd: %v %q", r.err, r.out)
 	}
 	if r := run(t, env, "", "user", "del", "carol"); r.err == nil || !strings.Contains(r.err.Error(), "--yes") || users() != 1 {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/authstack/authstack/internal/authdb"
 	"github.com/authstack/authstack/internal/cmdutil"
 	"github.com/authstack/authstack/internal/dbconn"
 	"github.com/authstack/authstack/internal/migrations"
@@ -28,7 +29,9 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 		Short: "Apply, revert and inspect the database migrations (golang-migrate)",
 		Long: `Migrations are embedded in stackctl (postgres/migrations); --path DIR uses files on disk.
 {{JWT_SECRET}} and {{AUTHENTICATOR_PASSWORD}} in a migration become quoted SQL literals
-(from the environment / .env); their values never appear in output.`,
+(from the environment / .env); their values never appear in output.
+After the migrations, ` + "`up`" + ` applies SIGNUP_ENABLED and SIGNUP_ROLE (POST /rpc/signup exists
+only with SIGNUP_ENABLED=true).`,
 	}
 	db := dbconn.AddFlags(cmd)
 	cmd.PersistentFlags().StringVar(&path, "path", "", "directory of migration files to use instead of the embedded ones")
@@ -102,7 +105,14 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 				}
 				return err
 			}
-			return apply(cmd.Context(), func(mg *migrations.Migrator) error { return mg.Up(n) })
+			signup, err := authdb.SignupFromEnv(os.Getenv)
+			if err != nil {
+				return err
+			}
+			if err := apply(cmd.Context(), func(mg *migrations.Migrator) error { return mg.Up(n) }); err != nil {
+				return err
+			}
+			return configureSignup(cmd.Context(), f, db, signup)
 		},
 	}
 
@@ -216,4 +226,30 @@ func forceVersion(args []string, none bool) (int, error) {
 		return 0, fmt.Errorf("V must be a migration version or -1, got %q", args[0])
 	}
 	return v, nil
+}
+
+// configureSignup applies SIGNUP_ENABLED/SIGNUP_ROLE after `migrate up`
+// (auth.configure_signup, migration 0008) and says what changed. A
+// database not yet at migration 8 (`migrate up N`) keeps no sign-up.
+func configureSignup(ctx context.Context, f *cmdutil.Factory, db *dbconn.Options, s authdb.Signup) error {
+	conn, err := db.Connect(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	changed, err := authdb.ConfigureSignup(ctx, conn, s)
+	switch {
+	case errors.Is(err, authdb.ErrSignupUnavailable):
+		if s.Enabled {
+			fmt.Fprintln(f.Out, "signup: not enabled: the database is not at migration 8 yet (run `stackctl migrate up`)")
+		}
+		return nil
+	case err != nil:
+		return fmt.Errorf("signup: %w", err)
+	case changed == "enabled" || changed == "role changed":
+		fmt.Fprintf(f.Out, "signup: %s (POST /rpc/signup, role %s)\n", changed, s.Role)
+	case changed == "disabled":
+		fmt.Fprintln(f.Out, "signup: disabled (POST /rpc/signup is gone)")
+	}
+	return nil
 }

@@ -1,4 +1,4 @@
-// Package user implements `stackctl user add|passwd|del|list`.
+// Package user implements `stackctl user add|passwd|del|list|sessions|revoke`.
 package user
 
 import (
@@ -60,7 +60,7 @@ process list and shell history).`,
 	var pw2 string
 	passwd := &cobra.Command{
 		Use:   "passwd USERNAME",
-		Short: "Change a user's password (their refresh tokens are revoked)",
+		Short: "Change a user's password (their sessions end)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			pw, err := readPassword(f, c.Flags().Changed("password"), pw2, true)
@@ -76,7 +76,7 @@ process list and shell history).`,
 			if err := authdb.SetPassword(ctx, conn, args[0], pw); err != nil {
 				return err
 			}
-			fmt.Fprintf(f.Out, "password of %s changed; their refresh tokens were revoked, so no session can be renewed; %s\n", args[0], accessTokensStayValid())
+			fmt.Fprintf(f.Out, "password of %s changed; their sessions ended (refresh tokens revoked); %s\n", args[0], accessTokensRefused())
 			return nil
 		},
 	}
@@ -86,11 +86,11 @@ process list and shell history).`,
 	del := &cobra.Command{
 		Use:     "del USERNAME",
 		Aliases: []string{"delete", "rm"},
-		Short:   "Delete a user with their refresh tokens and tasks (needs --yes)",
+		Short:   "Delete a user with their sessions and tasks (needs --yes)",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			if !yes {
-				return fmt.Errorf("`user del %s` deletes the user with their refresh tokens and every row they own (tasks): add --yes to confirm", args[0])
+				return fmt.Errorf("`user del %s` deletes the user with their sessions and every row they own (tasks): add --yes to confirm", args[0])
 			}
 			ctx := c.Context()
 			conn, err := db.Connect(ctx)
@@ -101,14 +101,14 @@ process list and shell history).`,
 			if err := authdb.DeleteUser(ctx, conn, args[0]); err != nil {
 				return err
 			}
-			fmt.Fprintf(f.Out, "user %s deleted with their refresh tokens and tasks; %s\n", args[0], accessTokensStayValid())
+			fmt.Fprintf(f.Out, "user %s deleted with their sessions and tasks; %s\n", args[0], accessTokensRefused())
 			return nil
 		},
 	}
 	del.Flags().BoolVarP(&yes, "yes", "y", false, "confirm deleting the user and their rows")
 
 	list := newList(f, db)
-	cmd.AddCommand(add, passwd, del, list)
+	cmd.AddCommand(add, passwd, del, list, newSessions(f, db), newRevoke(f, db))
 	return cmd
 }
 
@@ -160,10 +160,12 @@ func isTerminal(r io.Reader) bool {
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
-// accessTokensStayValid says what revoking refresh tokens does not do: an
-// access token is a signed JWT checked without the database, valid until
-// its exp (JWT_EXP seconds after it was issued).
-func accessTokensStayValid() string {
+// accessTokensRefused says what ending a session does to access tokens
+// already issued: the API's pre-request function (auth.check_session,
+// PGRST_DB_PRE_REQUEST, on by default) refuses them from now on; a route
+// that only Caddy checks accepts a signed JWT until its exp (at most
+// JWT_EXP seconds after it was issued).
+func accessTokensRefused() string {
 	exp := "3600"
 	for _, k := range []string{"PGRST_APP_SETTINGS_JWT_EXP", "JWT_EXP"} {
 		if v := strings.TrimSpace(os.Getenv(k)); v != "" {
@@ -171,5 +173,5 @@ func accessTokensStayValid() string {
 			break
 		}
 	}
-	return fmt.Sprintf("access tokens already issued stay valid until they expire, at most JWT_EXP (%s) seconds", exp)
+	return fmt.Sprintf("the API refuses their access tokens from now on when PGRST_DB_PRE_REQUEST=auth.check_session (the default); routes only Caddy checks accept them until they expire, at most JWT_EXP (%s) seconds", exp)
 }
