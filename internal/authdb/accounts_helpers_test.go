@@ -11,7 +11,7 @@ import (
 	"github.com/lestrrat-go/jwx/v2/jwa"
 	"github.com/lestrrat-go/jwx/v2/jws"
 
-	"github.com/authstack/authstack/internal/postgrest/maintx"
+	"github.com/authstack/authstack/internal/postgrest/dbcall"
 )
 
 // Helpers for the tests of migration 0007 (sessions, the pre-request
@@ -22,7 +22,7 @@ const preRequest = "auth.check_session"
 
 // as is the request PostgREST makes for the verified access token tok:
 // the token's role and claims, and the stack's pre-request function.
-func (s *stack) as(t testing.TB, tok, method, path string) maintx.Request {
+func (s *stack) as(t testing.TB, tok, method, path string) dbcall.Request {
 	t.Helper()
 	claims := s.claims(t, tok)
 	r := s.request(path, nil, nil)
@@ -67,9 +67,9 @@ func (s *stack) forge(t testing.TB, claims map[string]any) string {
 }
 
 // callAs runs POST /rpc/<fn> with the bearer token tok (pre-request first).
-func (s *stack) callAs(t testing.TB, tok, fn string, args map[string]any) (*maintx.Result, error) {
+func (s *stack) callAs(t testing.TB, tok, fn string, args map[string]any) (*dbcall.Result, error) {
 	t.Helper()
-	return maintx.Call(context.Background(), s.api, s.as(t, tok, "POST", "/rpc/"+fn), "auth."+fn, args)
+	return dbcall.Call(context.Background(), s.api, s.as(t, tok, "POST", "/rpc/"+fn), "auth."+fn, args)
 }
 
 // sessionRow is one row of GET /rpc/sessions.
@@ -86,7 +86,7 @@ type sessionRow struct {
 func (s *stack) sessionsOf(t testing.TB, tok string) ([]sessionRow, error) {
 	t.Helper()
 	ctx := context.Background()
-	tx, err := maintx.Begin(ctx, s.api, s.as(t, tok, "GET", "/rpc/sessions"))
+	tx, err := dbcall.Begin(ctx, s.api, s.as(t, tok, "GET", "/rpc/sessions"))
 	if err != nil {
 		return nil, err
 	}
@@ -109,7 +109,7 @@ func (s *stack) apiGET(t testing.TB, tok string) error {
 	ctx := context.Background()
 	r := s.as(t, tok, "GET", "/task")
 	r.Schema = "public"
-	tx, err := maintx.Begin(ctx, s.api, r)
+	tx, err := dbcall.Begin(ctx, s.api, r)
 	if err != nil {
 		return err
 	}
@@ -121,7 +121,7 @@ func (s *stack) apiGET(t testing.TB, tok string) error {
 func (s *stack) loginFrom(t testing.TB, user, pass, ua, addr string) map[string]*http.Cookie {
 	t.Helper()
 	h := http.Header{"User-Agent": {ua}, "X-Forwarded-For": {addr}}
-	res, err := maintx.Call(context.Background(), s.api, s.request("/rpc/login", nil, h), "auth.login",
+	res, err := dbcall.Call(context.Background(), s.api, s.request("/rpc/login", nil, h), "auth.login",
 		map[string]any{"user_": user, "pass": pass})
 	if err != nil {
 		t.Fatalf("login %s: %v", user, err)

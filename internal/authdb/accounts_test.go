@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/authstack/authstack/internal/authdb"
-	"github.com/authstack/authstack/internal/postgrest/maintx"
+	"github.com/authstack/authstack/internal/postgrest/dbcall"
 )
 
 // A session is a refresh-token family: the access token names it (sid),
@@ -76,7 +76,7 @@ func TestSessionsListAndSid(t *testing.T) {
 		t.Error("ListSessions of an unknown user: no error")
 	}
 	// anonymous callers have no sessions to see
-	if _, err := maintx.Call(context.Background(), s.api, s.request("/rpc/sessions", nil, nil), "auth.sessions", nil); code(err) != "PT401" {
+	if _, err := dbcall.Call(context.Background(), s.api, s.request("/rpc/sessions", nil, nil), "auth.sessions", nil); code(err) != "PT401" {
 		t.Errorf("sessions as anon: %v, want PT401", err)
 	}
 }
@@ -94,7 +94,7 @@ func TestCheckSessionPreRequest(t *testing.T) {
 	}
 	anon := s.request("/task", nil, nil)
 	anon.Schema, anon.PreRequest = "public", preRequest
-	if tx, err := maintx.Begin(context.Background(), s.api, anon); err != nil {
+	if tx, err := dbcall.Begin(context.Background(), s.api, anon); err != nil {
 		t.Errorf("anonymous request refused: %v", err)
 	} else {
 		tx.Rollback(context.Background())
@@ -217,7 +217,7 @@ func TestRevokeSession(t *testing.T) {
 		"null":           nil,
 	} {
 		_, err := s.callAs(t, tokA, "revoke_session", map[string]any{"session_id": id})
-		if pe := maintx.AsPgError(err); pe == nil || pe.Code != "PT404" {
+		if pe := dbcall.AsPgError(err); pe == nil || pe.Code != "PT404" {
 			t.Errorf("revoke %s session: %v, want PT404", name, err)
 		}
 	}

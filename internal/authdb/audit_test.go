@@ -18,7 +18,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/authstack/authstack/internal/pgtest"
-	"github.com/authstack/authstack/internal/postgrest/maintx"
+	"github.com/authstack/authstack/internal/postgrest/dbcall"
 )
 
 // S1: SECURITY DEFINER functions without a pinned search_path let the
@@ -43,7 +43,7 @@ func TestS1SearchPathHijack(t *testing.T) {
 			t.Fatal(err)
 		}
 		r := s.request("/rpc/logout", nil, nil)
-		_, callErr := maintx.Call(ctx, conn, r, "auth.logout", nil)
+		_, callErr := dbcall.Call(ctx, conn, r, "auth.logout", nil)
 		var ranAs string
 		if err := conn.QueryRow(ctx, "select coalesce(pg_catalog.current_setting('s1.ran_as', true), '')").Scan(&ranAs); err != nil {
 			t.Fatal(err)
@@ -79,7 +79,7 @@ func TestS2LogoutCookiePaths(t *testing.T) {
 			}
 			return m
 		}
-		store := func(res *maintx.Result, path string) {
+		store := func(res *dbcall.Result, path string) {
 			var cs []*http.Cookie
 			for _, c := range setCookies(t, res) {
 				cs = append(cs, c)
@@ -149,7 +149,7 @@ func TestS4SecretReadable(t *testing.T) {
 		for _, role := range []string{"anon", "basic_subscriber"} {
 			r := s.request("/", nil, nil)
 			r.Role = role
-			tx, err := maintx.Begin(ctx, s.api, r)
+			tx, err := dbcall.Begin(ctx, s.api, r)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -201,7 +201,7 @@ func TestS5UnknownUserCostsBcrypt(t *testing.T) {
 		login := func(user, pass string) int64 {
 			before := crypts()
 			r := s.request("/rpc/login", nil, nil)
-			_, err := maintx.Call(ctx, conn, r, "auth.login", map[string]any{"user_": user, "pass": pass})
+			_, err := dbcall.Call(ctx, conn, r, "auth.login", map[string]any{"user_": user, "pass": pass})
 			if code(err) != "PT401" {
 				t.Fatalf("login %s: %v", user, err)
 			}
@@ -343,7 +343,7 @@ func TestS11Expiry(t *testing.T) {
 func TestS12ExecuteGrants(t *testing.T) {
 	both(t, func(t *testing.T, s *stack) {
 		ctx := context.Background()
-		tx, err := maintx.Begin(ctx, s.api, s.request("/rpc/generate_access_token", nil, nil))
+		tx, err := dbcall.Begin(ctx, s.api, s.request("/rpc/generate_access_token", nil, nil))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -379,7 +379,7 @@ func TestS13Timezone(t *testing.T) {
 		}
 		r := s.request("/rpc/refresh_token", map[string]string{"refresh_token": rt}, nil)
 		r.Timezone = "Etc/GMT+12" // Prefer: timezone=Etc/GMT+12
-		_, err = maintx.Call(ctx, s.api, r, "auth.refresh_token", nil)
+		_, err = dbcall.Call(ctx, s.api, r, "auth.refresh_token", nil)
 		switch s.kind {
 		case "guide":
 			if err != nil {

@@ -12,7 +12,7 @@ import (
 	"time"
 )
 
-// Login and refresh through the PostgREST-style transaction (maintx, as
+// Login and refresh through the PostgREST-style transaction (dbcall, as
 // authenticator switching to anon) against the bcrypt floor: one raw
 // crypt() verification of the same stored hash (cost 10) on the same kind
 // of connection. Compare ns/op: login/crypt is the login overhead ratio.

@@ -15,7 +15,7 @@ import (
 	"github.com/lestrrat-go/jwx/v2/jws"
 
 	"github.com/authstack/authstack/internal/authdb"
-	"github.com/authstack/authstack/internal/postgrest/maintx"
+	"github.com/authstack/authstack/internal/postgrest/dbcall"
 )
 
 // verifyJWT checks the token with jwx and the base64-decoded secret and
@@ -90,7 +90,7 @@ func TestGuideFlowsOnOurSchema(t *testing.T) {
 
 	// The token works for the app table: demo sees only demo's tasks.
 	var owners []string
-	tx, err := maintx.Begin(ctx, s.api, maintx.Request{Schema: "public", Role: "basic_subscriber", Claims: claims, Method: "GET", Path: "/task", ReadOnly: true})
+	tx, err := dbcall.Begin(ctx, s.api, dbcall.Request{Schema: "public", Role: "basic_subscriber", Claims: claims, Method: "GET", Path: "/task", ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +109,7 @@ func TestGuideFlowsOnOurSchema(t *testing.T) {
 	// Wrong password and unknown user: PT401, no cookies.
 	for _, args := range []map[string]any{{"user_": "demo", "pass": "wrong"}, {"user_": "nobody", "pass": "demo"}, {"user_": "demo", "pass": nil}} {
 		_, err := s.call(t, "login", args, nil)
-		if pe := maintx.AsPgError(err); pe == nil || pe.Code != "PT401" || pe.Message != "Invalid user or password" {
+		if pe := dbcall.AsPgError(err); pe == nil || pe.Code != "PT401" || pe.Message != "Invalid user or password" {
 			t.Errorf("login %v: %v", args, err)
 		}
 	}
@@ -201,7 +201,7 @@ func TestLoginThrottling(t *testing.T) {
 		if addr != "" {
 			h.Set("X-Forwarded-For", "203.0.113.9, "+addr)
 		}
-		_, err := maintx.Call(ctx, s.api, s.request("/rpc/login", nil, h), "auth.login", map[string]any{"user_": user, "pass": pass})
+		_, err := dbcall.Call(ctx, s.api, s.request("/rpc/login", nil, h), "auth.login", map[string]any{"user_": user, "pass": pass})
 		return err
 	}
 	// Per user: 2 failures, a success resets, then 3 failures → throttled.
@@ -219,7 +219,7 @@ func TestLoginThrottling(t *testing.T) {
 		}
 	}
 	err := try("demo", "demo", "") // even the right password
-	rr, ok := maintx.AsRaisedResponse(err)
+	rr, ok := dbcall.AsRaisedResponse(err)
 	if !ok || rr.Status != 429 || rr.Code != "PT429" {
 		t.Fatalf("throttled login: %v", err)
 	}
@@ -248,7 +248,7 @@ func TestLoginThrottling(t *testing.T) {
 			t.Fatalf("address failure %d: %s", n, c)
 		}
 	}
-	if _, ok := maintx.AsRaisedResponse(try("alice", "alice", "198.51.100.7")); !ok {
+	if _, ok := dbcall.AsRaisedResponse(try("alice", "alice", "198.51.100.7")); !ok {
 		t.Error("address not throttled after 5 failures")
 	}
 	if err := try("alice", "alice", "198.51.100.8"); err != nil {

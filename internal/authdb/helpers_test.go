@@ -16,7 +16,7 @@ import (
 	"github.com/authstack/authstack/internal/authdb"
 	"github.com/authstack/authstack/internal/migrations"
 	"github.com/authstack/authstack/internal/pgtest"
-	"github.com/authstack/authstack/internal/postgrest/maintx"
+	"github.com/authstack/authstack/internal/postgrest/dbcall"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -99,7 +99,7 @@ func both(t *testing.T, f func(t *testing.T, s *stack)) {
 	t.Run("ours", func(t *testing.T) { f(t, newOurs(t)) })
 }
 
-func (s *stack) request(path string, cookies map[string]string, hdr http.Header) maintx.Request {
+func (s *stack) request(path string, cookies map[string]string, hdr http.Header) dbcall.Request {
 	if hdr == nil {
 		hdr = http.Header{}
 	}
@@ -107,14 +107,14 @@ func (s *stack) request(path string, cookies map[string]string, hdr http.Header)
 	if cookies == nil {
 		cookies = map[string]string{}
 	}
-	return maintx.Request{Schema: "auth", Role: "anon", Method: "POST", Path: path,
+	return dbcall.Request{Schema: "auth", Role: "anon", Method: "POST", Path: path,
 		Headers: hdr, Cookies: cookies, AppSettings: s.app}
 }
 
 // call runs POST /rpc/<fn> as anon.
-func (s *stack) call(t testing.TB, fn string, args map[string]any, cookies map[string]string) (*maintx.Result, error) {
+func (s *stack) call(t testing.TB, fn string, args map[string]any, cookies map[string]string) (*dbcall.Result, error) {
 	t.Helper()
-	return maintx.Call(context.Background(), s.api, s.request("/rpc/"+fn, cookies, nil), "auth."+fn, args)
+	return dbcall.Call(context.Background(), s.api, s.request("/rpc/"+fn, cookies, nil), "auth."+fn, args)
 }
 
 // login logs in and returns the Set-Cookie lines parsed.
@@ -127,7 +127,7 @@ func (s *stack) login(t testing.TB, user, pass string) map[string]*http.Cookie {
 	return setCookies(t, res)
 }
 
-func setCookies(t testing.TB, res *maintx.Result) map[string]*http.Cookie {
+func setCookies(t testing.TB, res *dbcall.Result) map[string]*http.Cookie {
 	t.Helper()
 	out := map[string]*http.Cookie{}
 	for _, line := range res.Values("Set-Cookie") {
@@ -141,7 +141,7 @@ func setCookies(t testing.TB, res *maintx.Result) map[string]*http.Cookie {
 }
 
 func code(err error) string {
-	if pe := maintx.AsPgError(err); pe != nil {
+	if pe := dbcall.AsPgError(err); pe != nil {
 		return pe.Code
 	}
 	if err != nil {

@@ -10,7 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/authstack/authstack/internal/postgrest/maintx"
+	"github.com/authstack/authstack/internal/postgrest/dbcall"
 )
 
 // POST /rpc/logout: no body ends the current session (not the user's
@@ -186,7 +186,7 @@ func TestRefreshRacingRefreshWithinInterval(t *testing.T) {
 	rt := map[string]string{"refresh_token": ck["refresh_token"].Value}
 	txA, first := s.open(t, "refresh_token", rt)
 	wait, blocked := s.against(t, s.api, func(ctx context.Context, c *pgxpool.Conn) error {
-		res, err := maintx.Call(ctx, c, s.request("/rpc/refresh_token", rt, nil), "auth.refresh_token", nil)
+		res, err := dbcall.Call(ctx, c, s.request("/rpc/refresh_token", rt, nil), "auth.refresh_token", nil)
 		if err == nil && (res.Status != 0 || len(res.Values("Set-Cookie")) != 2) {
 			return errors.New("the second refresh of one token within the interval was refused")
 		}
@@ -216,7 +216,7 @@ func TestRefreshReuseIntervalSetting(t *testing.T) {
 	ck := s.login(t, "demo", "demo")
 	s.app["refresh_token_reuse_interval"] = "ten"
 	_, err := s.call(t, "refresh_token", nil, map[string]string{"refresh_token": ck["refresh_token"].Value})
-	if pe := maintx.AsPgError(err); pe == nil || pe.Code != "22023" || !strings.Contains(pe.Message, "refresh_token_reuse_interval") {
+	if pe := dbcall.AsPgError(err); pe == nil || pe.Code != "22023" || !strings.Contains(pe.Message, "refresh_token_reuse_interval") {
 		t.Errorf("refresh with refresh_token_reuse_interval=ten: %v", err)
 	}
 	s.app["refresh_token_reuse_interval"] = "10"

@@ -11,7 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/authstack/authstack/internal/authdb"
-	"github.com/authstack/authstack/internal/postgrest/maintx"
+	"github.com/authstack/authstack/internal/postgrest/dbcall"
 )
 
 // hashOf is user's stored password hash.
@@ -56,7 +56,7 @@ func TestChangePassword(t *testing.T) {
 			s.app["password_min_length"] = "4"
 		}
 		_, err := s.callAs(t, tok, "change_password", map[string]any{"old_pass": "demo", "new_pass": newPass})
-		if pe := maintx.AsPgError(err); pe == nil || pe.Code != "22023" || pe.Message == "" {
+		if pe := dbcall.AsPgError(err); pe == nil || pe.Code != "22023" || pe.Message == "" {
 			t.Errorf("new password %s: %v, want 22023 with a message", name, err)
 		}
 		delete(s.app, "password_min_length")
@@ -67,7 +67,7 @@ func TestChangePassword(t *testing.T) {
 
 	for i := 1; i <= 5; i++ {
 		_, err := s.callAs(t, tok, "change_password", map[string]any{"old_pass": "wrong", "new_pass": "a-good-passphrase"})
-		if pe := maintx.AsPgError(err); pe == nil || pe.Code != "PT403" {
+		if pe := dbcall.AsPgError(err); pe == nil || pe.Code != "PT403" {
 			t.Fatalf("wrong old password #%d: %v, want PT403", i, err)
 		}
 		if n := s.userAttempts(t, "user", "demo"); n != i {
@@ -75,7 +75,7 @@ func TestChangePassword(t *testing.T) {
 		}
 	}
 	_, err := s.callAs(t, tok, "change_password", map[string]any{"old_pass": "demo", "new_pass": "a-good-passphrase"})
-	if rr, ok := maintx.AsRaisedResponse(err); !ok || rr.Status != 429 {
+	if rr, ok := dbcall.AsRaisedResponse(err); !ok || rr.Status != 429 {
 		t.Fatalf("sixth try, right password: %v, want 429 (throttled like login)", err)
 	}
 	if _, err := s.call(t, "login", map[string]any{"user_": "demo", "pass": "demo"}, nil); err == nil {
@@ -116,10 +116,10 @@ func TestChangePassword(t *testing.T) {
 }
 
 // signupReq is POST /rpc/signup from addr, as anon.
-func (s *stack) signup(t testing.TB, user, pass, addr string) (*maintx.Result, error) {
+func (s *stack) signup(t testing.TB, user, pass, addr string) (*dbcall.Result, error) {
 	t.Helper()
 	h := http.Header{"X-Forwarded-For": {addr}}
-	return maintx.Call(context.Background(), s.api, s.request("/rpc/signup", nil, h), "auth.signup",
+	return dbcall.Call(context.Background(), s.api, s.request("/rpc/signup", nil, h), "auth.signup",
 		map[string]any{"user_": user, "pass": pass})
 }
 
@@ -223,10 +223,10 @@ func TestSignupCannotEnumerate(t *testing.T) {
 	if _, err := conn.Exec(ctx, "set track_functions = 'all'"); err != nil {
 		t.Fatal(err)
 	}
-	signupOn := func(user string) (*maintx.Result, error) {
+	signupOn := func(user string) (*dbcall.Result, error) {
 		r := s.request("/rpc/signup", nil, http.Header{"X-Forwarded-For": {"192.0.2.50"}})
 		r.Role = "anon"
-		return maintx.Call(ctx, conn, r, "auth.signup", map[string]any{"user_": user, "pass": "a-long-password"})
+		return dbcall.Call(ctx, conn, r, "auth.signup", map[string]any{"user_": user, "pass": "a-long-password"})
 	}
 	hash := s.hashOf(t, "demo")
 	var answers []string
@@ -270,7 +270,7 @@ func TestSignupCannotEnumerate(t *testing.T) {
 				}
 			}
 			_, err := s.signup(t, user, args[1], "192.0.2.60")
-			if pe := maintx.AsPgError(err); pe == nil || pe.Code != "22023" {
+			if pe := dbcall.AsPgError(err); pe == nil || pe.Code != "22023" {
 				t.Errorf("%s (taken %v): %v, want 22023", name, taken, err)
 			}
 		}
@@ -280,14 +280,14 @@ func TestSignupCannotEnumerate(t *testing.T) {
 	}
 }
 
-func statusOf(r *maintx.Result) int {
+func statusOf(r *dbcall.Result) int {
 	if r == nil {
 		return -1
 	}
 	return r.Status
 }
 
-func headersOf(r *maintx.Result) string {
+func headersOf(r *dbcall.Result) string {
 	if r == nil {
 		return ""
 	}

@@ -11,7 +11,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/authstack/authstack/internal/authdb"
-	"github.com/authstack/authstack/internal/postgrest/maintx"
+	"github.com/authstack/authstack/internal/postgrest/dbcall"
+	"github.com/authstack/authstack/internal/postgrest/response"
 )
 
 // cheapHashes replaces the demo users' bcrypt hashes by cost-4 ones
@@ -42,7 +43,7 @@ func (s *stack) liveTokens(t testing.TB, user string) int {
 func (s *stack) open(t *testing.T, fn string, cookies map[string]string) (pgx.Tx, map[string]*http.Cookie) {
 	t.Helper()
 	ctx := context.Background()
-	tx, err := maintx.Begin(ctx, s.api, s.request("/rpc/"+fn, cookies, nil))
+	tx, err := dbcall.Begin(ctx, s.api, s.request("/rpc/"+fn, cookies, nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,15 +51,15 @@ func (s *stack) open(t *testing.T, fn string, cookies map[string]string) (pgx.Tx
 	if _, err := tx.Exec(ctx, "select auth."+fn+"()"); err != nil {
 		t.Fatalf("%s in the open transaction: %v", fn, err)
 	}
-	raw, _, err := maintx.ResponseGUCs(ctx, tx)
+	raw, _, err := dbcall.ResponseGUCs(ctx, tx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs, err := maintx.ParseResponseHeaders(raw)
+	hs, err := response.ParseGucHeaders(raw)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return tx, setCookies(t, &maintx.Result{Headers: hs})
+	return tx, setCookies(t, &dbcall.Result{Headers: hs})
 }
 
 // against runs op on a connection of pool in the background and waits
@@ -118,7 +119,7 @@ func TestRevocationSeesConcurrentRefresh(t *testing.T) {
 	ops := map[string]func(t *testing.T, s *stack, ck map[string]*http.Cookie) (pool *pgxpool.Pool, op func(context.Context, *pgxpool.Conn) error){
 		"logout": func(t *testing.T, s *stack, ck map[string]*http.Cookie) (*pgxpool.Pool, func(context.Context, *pgxpool.Conn) error) {
 			return s.api, func(ctx context.Context, c *pgxpool.Conn) error {
-				res, err := maintx.Call(ctx, c, s.request("/rpc/logout", map[string]string{"access_token": ck["access_token"].Value}, nil), "auth.logout", nil)
+				res, err := dbcall.Call(ctx, c, s.request("/rpc/logout", map[string]string{"access_token": ck["access_token"].Value}, nil), "auth.logout", nil)
 				if err == nil && (!res.Void || res.Status != 0) {
 					return errors.New("logout did not answer 204")
 				}
@@ -142,7 +143,7 @@ func TestRevocationSeesConcurrentRefresh(t *testing.T) {
 		"reuse": func(t *testing.T, s *stack, ck map[string]*http.Cookie) (*pgxpool.Pool, func(context.Context, *pgxpool.Conn) error) {
 			// ck holds the used parent of the token being refreshed.
 			return s.api, func(ctx context.Context, c *pgxpool.Conn) error {
-				res, err := maintx.Call(ctx, c, s.request("/rpc/refresh_token", map[string]string{"refresh_token": ck["refresh_token"].Value}, nil), "auth.refresh_token", nil)
+				res, err := dbcall.Call(ctx, c, s.request("/rpc/refresh_token", map[string]string{"refresh_token": ck["refresh_token"].Value}, nil), "auth.refresh_token", nil)
 				if err == nil && res.Status != 401 {
 					return errors.New("reuse was not refused")
 				}
@@ -197,7 +198,7 @@ func TestRefreshAfterConcurrentRevocation(t *testing.T) {
 	ck := s.login(t, "demo", "demo")
 	txB, _ := s.open(t, "logout", map[string]string{"access_token": ck["access_token"].Value})
 	wait, blocked := s.against(t, s.api, func(ctx context.Context, c *pgxpool.Conn) error {
-		_, err := maintx.Call(ctx, c, s.request("/rpc/refresh_token", map[string]string{"refresh_token": ck["refresh_token"].Value}, nil), "auth.refresh_token", nil)
+		_, err := dbcall.Call(ctx, c, s.request("/rpc/refresh_token", map[string]string{"refresh_token": ck["refresh_token"].Value}, nil), "auth.refresh_token", nil)
 		return err
 	})
 	if !blocked {
@@ -222,7 +223,7 @@ func TestRefreshRacingRefresh(t *testing.T) {
 	rt := map[string]string{"refresh_token": ck["refresh_token"].Value}
 	txA, issued := s.open(t, "refresh_token", rt)
 	wait, blocked := s.against(t, s.api, func(ctx context.Context, c *pgxpool.Conn) error {
-		res, err := maintx.Call(ctx, c, s.request("/rpc/refresh_token", rt, nil), "auth.refresh_token", nil)
+		res, err := dbcall.Call(ctx, c, s.request("/rpc/refresh_token", rt, nil), "auth.refresh_token", nil)
 		if err == nil && res.Status != 401 {
 			return errors.New("the second refresh of one token was not refused")
 		}

@@ -15,7 +15,7 @@ import (
 	"github.com/authstack/authstack/internal/authdb"
 	"github.com/authstack/authstack/internal/migrations"
 	"github.com/authstack/authstack/internal/pgtest"
-	"github.com/authstack/authstack/internal/postgrest/maintx"
+	"github.com/authstack/authstack/internal/postgrest/dbcall"
 )
 
 // wide gives the stack an API pool of n connections, so that n logins run
@@ -41,7 +41,7 @@ func (s *stack) try(user, pass, addr string) error {
 	if addr != "" {
 		h.Set("X-Forwarded-For", "203.0.113.9, "+addr)
 	}
-	_, err := maintx.Call(context.Background(), s.api, s.request("/rpc/login", nil, h), "auth.login",
+	_, err := dbcall.Call(context.Background(), s.api, s.request("/rpc/login", nil, h), "auth.login",
 		map[string]any{"user_": user, "pass": pass})
 	return err
 }
@@ -54,7 +54,7 @@ func outcome(err error) string {
 	if code(err) == "PT401" {
 		return "401"
 	}
-	if rr, ok := maintx.AsRaisedResponse(err); ok && rr.Status == 429 && rr.Code == "PT429" {
+	if rr, ok := dbcall.AsRaisedResponse(err); ok && rr.Status == 429 && rr.Code == "PT429" {
 		return "429 " + rr.Message
 	}
 	return err.Error()
@@ -227,7 +227,7 @@ func TestThrottleTableBoundedAndPrivate(t *testing.T) {
 	if o := outcome(err); o != "429 Too many login attempts" {
 		t.Fatalf("login with a full table: %s, want 429 (fail closed)", o)
 	}
-	if rr, _ := maintx.AsRaisedResponse(err); rr.Headers["Retry-After"] != "900" && rr.Headers["Retry-After"] != "899" {
+	if rr, _ := dbcall.AsRaisedResponse(err); rr.Headers["Retry-After"] != "900" && rr.Headers["Retry-After"] != "899" {
 		t.Errorf("Retry-After with a full table = %q, want the soonest window end", rr.Headers["Retry-After"])
 	}
 	// Same entries, windows over: the slots are free again.
@@ -300,7 +300,7 @@ func TestLoginConcurrencyIsBounded(t *testing.T) {
 	var busyRetry atomic.Value
 	got := race(24, func(i int) error {
 		err := s.try(fmt.Sprintf("flood%d", i), "x", addr)
-		if rr, ok := maintx.AsRaisedResponse(err); ok && rr.Message == "Too many concurrent logins" {
+		if rr, ok := dbcall.AsRaisedResponse(err); ok && rr.Message == "Too many concurrent logins" {
 			busyRetry.Store(rr.Headers["Retry-After"])
 		}
 		return err

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/url"
 	"runtime/debug"
-	"sort"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -176,36 +175,10 @@ func (s *Server) dbError(err error, authenticated bool) *apierr.Error {
 // roleSettings are the role's ALTER ROLE … SET settings, sorted, with its
 // default_transaction_isolation apart (it selects the BEGIN level).
 func (s *Server) roleSettings(sc *schemacache.Cache, role string) ([][2]string, string) {
-	rs := sc.RoleSettings[role]
-	keys := make([]string, 0, len(rs))
-	for k := range rs {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var out [][2]string
-	iso := ""
-	for _, k := range keys {
-		if strings.EqualFold(k, "default_transaction_isolation") {
-			iso = rs[k]
-			continue
-		}
-		out = append(out, [2]string{k, rs[k]})
-	}
-	return out, iso
+	return query.RoleSettings(sc.RoleSettings[role])
 }
 
-func appSettings(conf *Config) [][2]string {
-	keys := make([]string, 0, len(conf.AppSettings))
-	for k := range conf.AppSettings {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	out := make([][2]string, len(keys))
-	for i, k := range keys {
-		out[i] = [2]string{"app.settings." + k, conf.AppSettings[k]}
-	}
-	return out
-}
+func appSettings(conf *Config) [][2]string { return query.AppSettings(conf.AppSettings) }
 
 // writeResponse sends a response with Server-Timing, Vary unless a
 // response header replaced it, and Retry-After on 503 (App.hs

@@ -18,7 +18,7 @@ import (
 	"github.com/authstack/authstack/internal/cmdutil"
 	"github.com/authstack/authstack/internal/migrations"
 	"github.com/authstack/authstack/internal/pgtest"
-	"github.com/authstack/authstack/internal/postgrest/maintx"
+	"github.com/authstack/authstack/internal/postgrest/dbcall"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -26,7 +26,7 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 type env struct {
 	t   *testing.T
 	url string
-	api maintx.Beginner
+	api dbcall.Beginner
 }
 
 func newEnv(t *testing.T) *env {
@@ -52,7 +52,7 @@ func newEnv(t *testing.T) *env {
 func (e *env) fail(user, addr string, n int) {
 	for i := 0; i < n; i++ {
 		h := http.Header{"X-Forwarded-For": {addr}}
-		_, err := maintx.Call(context.Background(), e.api, maintx.Request{Schema: "auth", Role: "anon", Method: "POST",
+		_, err := dbcall.Call(context.Background(), e.api, dbcall.Request{Schema: "auth", Role: "anon", Method: "POST",
 			Path: "/rpc/login", Headers: h, AppSettings: map[string]string{"login_max_attempts_user": "3", "login_window": "600"}},
 			"auth.login", map[string]any{"user_": user, "pass": "wrong"})
 		if err == nil {

@@ -130,7 +130,7 @@ func Parse(r *http.Request, body []byte, o Options) (*ApiRequest, *apierr.Error)
 	if e := a.payload(body); e != nil {
 		return nil, e
 	}
-	a.Headers, a.Cookies = headers(r), cookies(r.Header)
+	a.Headers, a.Cookies = HeaderSettings(r), CookieSettings(r.Header)
 	return a, nil
 }
 
@@ -243,9 +243,9 @@ func firstHeader(h http.Header, name string) string {
 	return ""
 }
 
-// headers are request.headers: names lower-cased, Cookie left out, Host
+// HeaderSettings are request.headers: names lower-cased, Cookie left out, Host
 // put back (net/http moves it out of the map); the last duplicate wins.
-func headers(r *http.Request) map[string]string {
+func HeaderSettings(r *http.Request) map[string]string {
 	out := make(map[string]string, len(r.Header)+1)
 	if r.Host != "" {
 		out["host"] = r.Host
@@ -260,9 +260,9 @@ func headers(r *http.Request) map[string]string {
 	return out
 }
 
-// cookies parses the first Cookie header (Web.Cookie parseCookies); later
+// CookieSettings are request.cookies: the first Cookie header parsed (Web.Cookie parseCookies); later
 // duplicates of a name win, as HashMap.fromList does.
-func cookies(h http.Header) map[string]string {
+func CookieSettings(h http.Header) map[string]string {
 	out := map[string]string{}
 	first := firstHeader(h, "Cookie")
 	if first == "" {

@@ -183,15 +183,20 @@ func (t Tx) steps() []step {
 	return append(out, stmt(stepExec, query.Stmt{SQL: end}))
 }
 
-var beginIsolations = map[string]bool{"READ COMMITTED": true, "REPEATABLE READ": true, "SERIALIZABLE": true, "READ UNCOMMITTED": true}
+// BeginIsolations are the levels BEGIN accepts (upper case).
+var BeginIsolations = map[string]bool{"READ COMMITTED": true, "REPEATABLE READ": true, "SERIALIZABLE": true, "READ UNCOMMITTED": true}
 
-func (t Tx) beginSQL() string {
-	iso := strings.ToUpper(strings.TrimSpace(t.Isolation))
-	if !beginIsolations[iso] {
+func (t Tx) beginSQL() string { return BeginSQL(t.ReadOnly, t.Isolation) }
+
+// BeginSQL is the BEGIN PostgREST's hasql-transaction sends: the isolation
+// level (read committed when "" or not a level) and the access mode.
+func BeginSQL(readOnly bool, isolation string) string {
+	iso := strings.ToUpper(strings.TrimSpace(isolation))
+	if !BeginIsolations[iso] {
 		iso = "READ COMMITTED"
 	}
 	mode := "READ WRITE"
-	if t.ReadOnly {
+	if readOnly {
 		mode = "READ ONLY"
 	}
 	return "BEGIN ISOLATION LEVEL " + iso + " " + mode

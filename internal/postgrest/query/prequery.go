@@ -79,6 +79,40 @@ func TxVars(r Request, funcSettings [][2]string) Snippet {
 	return Snippet{b: text.([]byte), args: args}
 }
 
+// RoleSettings splits a role's own settings (ALTER ROLE … SET) into the
+// set_config pairs, sorted by name, and its default_transaction_isolation,
+// which selects the BEGIN level instead (MainTx.hs mainTx@v16.2: roleIsoLvl).
+func RoleSettings(m map[string]string) (settings [][2]string, isolation string) {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if strings.EqualFold(k, "default_transaction_isolation") {
+			isolation = m[k]
+			continue
+		}
+		settings = append(settings, [2]string{k, m[k]})
+	}
+	return settings, isolation
+}
+
+// AppSettings are the app.settings.* pairs (PGRST_APP_SETTINGS_*), sorted
+// by name.
+func AppSettings(m map[string]string) [][2]string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	out := make([][2]string, len(keys))
+	for i, k := range keys {
+		out[i] = [2]string{"app.settings." + k, m[k]}
+	}
+	return out
+}
+
 // txShape is what TxVars' text depends on.
 type txShape struct {
 	role int

@@ -43,7 +43,7 @@ type Options struct {
 func Build(p *plan.Plan, a Request, o Options) MainQuery {
 	mq := MainQuery{TxVars: txVars(p, a).Stmt()}
 	if a.PreRequest != "" {
-		st := SQL("select ", FromQI(parseQI(a.PreRequest)), "()").Stmt()
+		st := PreRequest(a.PreRequest)
 		mq.PreReq = &st
 	}
 	var main Snippet
@@ -72,6 +72,9 @@ func Build(p *plan.Plan, a Request, o Options) MainQuery {
 	mq.Main = main.Stmt()
 	return mq
 }
+
+// PreRequest calls db-pre-request, "schema.function" (Query.hs preReqQuery).
+func PreRequest(fn string) Stmt { return SQL("select ", FromQI(parseQI(fn)), "()").Stmt() }
 
 // parseQI splits "schema.name" at the first dot (Config.hs toQi).
 func parseQI(s string) plan.QI {

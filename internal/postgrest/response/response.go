@@ -272,7 +272,7 @@ func override(r *Response, rs *maintx.ResultSet) (*Response, *apierr.Error) {
 		return r, nil
 	}
 	if rs.GucStatus != nil {
-		n, err := maintx.ParseResponseStatus(*rs.GucStatus)
+		n, err := ParseGucStatus(*rs.GucStatus)
 		if err != nil {
 			return nil, apierr.GUCStatus()
 		}
@@ -281,7 +281,7 @@ func override(r *Response, rs *maintx.ResultSet) (*Response, *apierr.Error) {
 	if rs.GucHeaders == nil {
 		return r, nil
 	}
-	guc, err := maintx.ParseResponseHeaders(*rs.GucHeaders)
+	guc, err := ParseGucHeaders(*rs.GucHeaders)
 	if err != nil {
 		return nil, apierr.GUCHeaders()
 	}
@@ -296,7 +296,7 @@ func override(r *Response, rs *maintx.ResultSet) (*Response, *apierr.Error) {
 		}
 	}
 	for _, h := range guc {
-		kept = append(kept, Header{h.Name, h.Value})
+		kept = append(kept, h)
 	}
 	r.Headers = kept
 	return r, nil

@@ -121,3 +121,25 @@ func TestInsert(t *testing.T) {
 		t.Errorf("merge, inserted: %d", r.Status)
 	}
 }
+
+func TestParseGucHeaders(t *testing.T) {
+	for _, bad := range []string{`{"a":"b"}`, `[1]`, `[{"a":"b","c":"d"}]`, `[{}]`, `[{"a":1}]`, `nope`} {
+		if _, err := ParseGucHeaders(bad); err != ErrBadGucHeaders {
+			t.Errorf("%s: err = %v", bad, err)
+		}
+	}
+	h, err := ParseGucHeaders(`[]`)
+	if err != nil || len(h) != 0 {
+		t.Errorf("[] = %v, %v", h, err)
+	}
+	h, err = ParseGucHeaders(`[{"Set-Cookie":"a=1"},{"Set-Cookie":"b=2"}]`)
+	if err != nil || len(h) != 2 || h[1].Value != "b=2" {
+		t.Errorf("repeated names = %v, %v", h, err)
+	}
+	if n, err := ParseGucStatus("418abc"); n != 418 || err != nil {
+		t.Errorf("418abc = %d %v", n, err)
+	}
+	if _, err := ParseGucStatus("abc"); err != ErrBadGucStatus {
+		t.Errorf("abc: %v", err)
+	}
+}

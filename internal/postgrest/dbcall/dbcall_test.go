@@ -1,4 +1,4 @@
-package maintx_test
+package dbcall_test
 
 import (
 	"context"
@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/authstack/authstack/internal/pgtest"
-	"github.com/authstack/authstack/internal/postgrest/maintx"
+	"github.com/authstack/authstack/internal/postgrest/dbcall"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -70,7 +70,7 @@ func TestSettingsSeenByFunction(t *testing.T) {
 	h.Add("X-Forwarded-For", "10.0.0.9")
 	h.Set("Cookie", "access_token=abc; refresh_token=r1")
 	h.Set("Content-Profile", "api")
-	r := maintx.Request{
+	r := dbcall.Request{
 		Schema: "api", Role: "pgrsttx_anon", Method: "POST", Path: "/rpc/seen",
 		Claims:       map[string]any{"sub": "demo", "role": "ignored"},
 		Headers:      h,
@@ -80,7 +80,7 @@ func TestSettingsSeenByFunction(t *testing.T) {
 		Isolation:    "repeatable read",
 		Timezone:     "Etc/GMT+12",
 	}
-	res, err := maintx.Call(ctx, pool, r, "api.seen", nil)
+	res, err := dbcall.Call(ctx, pool, r, "api.seen", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,8 +119,8 @@ func TestSettingsSeenByFunction(t *testing.T) {
 	}
 
 	// No Cookie header at all gives {}; anonymous claims are {"role":…}.
-	r2 := maintx.Request{Schema: "api", Role: "pgrsttx_anon", Method: "GET", Path: "/rpc/seen", ReadOnly: true}
-	res, err = maintx.Call(ctx, pool, r2, "api.seen", nil)
+	r2 := dbcall.Request{Schema: "api", Role: "pgrsttx_anon", Method: "GET", Path: "/rpc/seen", ReadOnly: true}
+	res, err = dbcall.Call(ctx, pool, r2, "api.seen", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,19 +137,19 @@ func TestReadOnlyRollbackAndHeaders(t *testing.T) {
 	if _, err := pool.Exec(ctx, setup); err != nil {
 		t.Fatal(err)
 	}
-	base := maintx.Request{Schema: "api", Role: "pgrsttx_anon", Method: "POST", Path: "/rpc/x"}
+	base := dbcall.Request{Schema: "api", Role: "pgrsttx_anon", Method: "POST", Path: "/rpc/x"}
 
 	ro := base
 	ro.ReadOnly = true
-	_, err := maintx.Call(ctx, pool, ro, "api.writes", nil)
-	if pe := maintx.AsPgError(err); pe == nil || pe.Code != "25006" {
+	_, err := dbcall.Call(ctx, pool, ro, "api.writes", nil)
+	if pe := dbcall.AsPgError(err); pe == nil || pe.Code != "25006" {
 		t.Fatalf("READ ONLY write: err = %v, want SQLSTATE 25006", err)
 	}
-	if _, err := maintx.Call(ctx, pool, base, "api.writes", nil); err != nil {
+	if _, err := dbcall.Call(ctx, pool, base, "api.writes", nil); err != nil {
 		t.Fatalf("READ WRITE write: %v", err)
 	}
 
-	res, err := maintx.Call(ctx, pool, base, "api.cookies", nil)
+	res, err := dbcall.Call(ctx, pool, base, "api.cookies", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,8 +160,8 @@ func TestReadOnlyRollbackAndHeaders(t *testing.T) {
 		t.Errorf("Set-Cookie = %q", sc)
 	}
 
-	_, err = maintx.Call(ctx, pool, base, "api.cookies_then_fail", nil)
-	if pe := maintx.AsPgError(err); pe == nil || pe.Code != "PT401" || pe.Message != "nope" {
+	_, err = dbcall.Call(ctx, pool, base, "api.cookies_then_fail", nil)
+	if pe := dbcall.AsPgError(err); pe == nil || pe.Code != "PT401" || pe.Message != "nope" {
 		t.Fatalf("err = %v, want PT401", err)
 	}
 	var n int
@@ -174,61 +174,58 @@ func TestReadOnlyRollbackAndHeaders(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Release()
-	_, _ = maintx.Call(ctx, conn, base, "api.cookies_then_fail", nil)
+	_, _ = dbcall.Call(ctx, conn, base, "api.cookies_then_fail", nil)
 	var after string
 	if err := conn.QueryRow(ctx, "select current_setting('response.headers', true)").Scan(&after); err != nil || after != "" {
 		t.Errorf("response.headers after rollback = %q (err %v)", after, err)
 	}
 
-	_, err = maintx.Call(ctx, pool, base, "api.teapot", nil)
-	rr, ok := maintx.AsRaisedResponse(err)
+	_, err = dbcall.Call(ctx, pool, base, "api.teapot", nil)
+	rr, ok := dbcall.AsRaisedResponse(err)
 	if !ok || rr.Status != 429 || rr.Code != "PT429" || rr.Headers["Retry-After"] != "7" {
 		t.Errorf("raised response = %+v ok=%v err=%v", rr, ok, err)
 	}
 
-	res, err = maintx.Call(ctx, pool, base, "api.add", map[string]any{"a": 2, "b": 40})
+	res, err = dbcall.Call(ctx, pool, base, "api.add", map[string]any{"a": 2, "b": 40})
 	if err != nil || string(res.JSON) != "42" || res.Void {
 		t.Errorf("add = %+v, %v", res, err)
 	}
 }
 
-func TestParseResponseHeaders(t *testing.T) {
-	for _, bad := range []string{`{"a":"b"}`, `[1]`, `[{"a":"b","c":"d"}]`, `[{}]`, `[{"a":1}]`, `nope`} {
-		if _, err := maintx.ParseResponseHeaders(bad); err != maintx.ErrBadResponseHeaders {
-			t.Errorf("%s: err = %v", bad, err)
-		}
-	}
-	h, err := maintx.ParseResponseHeaders(`[]`)
-	if err != nil || len(h) != 0 {
-		t.Errorf("[] = %v, %v", h, err)
-	}
-	if n, err := maintx.ParseResponseStatus("418abc"); n != 418 || err != nil {
-		t.Errorf("418abc = %d %v", n, err)
-	}
-	if _, err := maintx.ParseResponseStatus("abc"); err != maintx.ErrBadResponseStatus {
-		t.Errorf("abc: %v", err)
-	}
-}
-
+// The role's default_transaction_isolation selects the BEGIN level and is
+// not sent as a setting; a function's own level wins over it.
 func TestRoleIsolationSetting(t *testing.T) {
-	r := maintx.Request{Schema: "api", Role: "x", RoleSettings: map[string]string{"default_transaction_isolation": "serializable", "work_mem": "1MB"}}
-	if q := r.BeginQuery(); q != "BEGIN ISOLATION LEVEL SERIALIZABLE READ WRITE" {
-		t.Errorf("BeginQuery = %q", q)
-	}
-	s, err := r.Settings()
-	if err != nil {
+	ctx := context.Background()
+	pool := pgtest.NewPool(t, pgtest.NewDatabase(t))
+	if _, err := pool.Exec(ctx, setup); err != nil {
 		t.Fatal(err)
 	}
-	for _, x := range s {
-		if x.Name == "default_transaction_isolation" {
-			t.Error("default_transaction_isolation sent as a setting")
+	r := dbcall.Request{Schema: "api", Role: "pgrsttx_anon", Method: "POST", Path: "/rpc/seen",
+		RoleSettings: map[string]string{"default_transaction_isolation": "serializable", "work_mem": "1MB"}}
+	seen := func(r dbcall.Request) map[string]string {
+		t.Helper()
+		res, err := dbcall.Call(ctx, pool, r, "api.seen", nil)
+		if err != nil {
+			t.Fatal(err)
 		}
+		var m map[string]string
+		if err := json.Unmarshal(res.JSON, &m); err != nil {
+			t.Fatal(err)
+		}
+		return m
 	}
-	if s[0].Name != "search_path" || s[1].Name != "work_mem" || s[2].Name != "role" {
-		t.Errorf("order = %v", s[:3])
+	if m := seen(r); m["iso"] != "serializable" || m["work_mem"] != "1MB" {
+		t.Errorf("role level: iso %q, work_mem %q", m["iso"], m["work_mem"])
 	}
 	r.Isolation = "repeatable read"
-	if q := r.BeginQuery(); q != "BEGIN ISOLATION LEVEL REPEATABLE READ READ WRITE" {
-		t.Errorf("function isolation: %q", q)
+	if m := seen(r); m["iso"] != "repeatable read" {
+		t.Errorf("function level: iso %q", m["iso"])
+	}
+	r.Isolation = "sometimes"
+	if _, err := dbcall.Call(ctx, pool, r, "api.seen", nil); err == nil {
+		t.Error("an unknown isolation level was accepted")
+	}
+	if _, err := dbcall.Call(ctx, pool, dbcall.Request{Role: "pgrsttx_anon"}, "api.seen", nil); err == nil {
+		t.Error("a request without a schema was accepted")
 	}
 }
