@@ -21,6 +21,7 @@ type Config struct {
 	DBAnonRole               string            // PGRST_DB_ANON_ROLE, "" = none
 	DBExtraSearchPath        []string          // PGRST_DB_EXTRA_SEARCH_PATH, default [public]
 	DBPreRequest             string            // PGRST_DB_PRE_REQUEST
+	DBRootSpec               string            // PGRST_DB_ROOT_SPEC: a function answering GET / instead of the OpenAPI document
 	DBPool                   int               // PGRST_DB_POOL, default 10
 	DBPoolAcquireTimeout     int               // PGRST_DB_POOL_ACQUISITION_TIMEOUT seconds, default 10
 	DBMaxRows                int               // PGRST_DB_MAX_ROWS, 0 = unlimited
@@ -41,6 +42,7 @@ type Config struct {
 	AdminServerPort          int               // PGRST_ADMIN_SERVER_PORT, 0 = no admin server
 	OpenAPIMode              string            // PGRST_OPENAPI_MODE: follow-privileges|ignore-privileges|disabled
 	OpenAPIServerProxyURI    string            // PGRST_OPENAPI_SERVER_PROXY_URI
+	OpenAPISecurityActive    bool              // PGRST_OPENAPI_SECURITY_ACTIVE: security definitions in the OpenAPI document
 	LogLevel                 string            // PGRST_LOG_LEVEL: crit|error|warn|info|debug, default error
 	ClientErrorVerbosity     string            // PGRST_CLIENT_ERROR_VERBOSITY: verbose|minimal, default verbose
 	ServerTimingEnabled      bool              // PGRST_SERVER_TIMING_ENABLED: Server-Timing header, default false
@@ -91,7 +93,7 @@ func LoadConfig(lookup Lookup, environ []string) (*Config, error) {
 	}
 	// Deprecated aliases, used when the current name is not set
 	// (Config.hs optWithAlias).
-	aliases := map[string]string{"DB_MAX_ROWS": "MAX_ROWS", "DB_PRE_REQUEST": "PRE_REQUEST",
+	aliases := map[string]string{"DB_MAX_ROWS": "MAX_ROWS", "DB_PRE_REQUEST": "PRE_REQUEST", "DB_ROOT_SPEC": "ROOT_SPEC",
 		"JWT_SECRET_IS_BASE64": "SECRET_IS_BASE64", "JWT_ROLE_CLAIM_KEY": "ROLE_CLAIM_KEY"}
 	get := func(name string) (string, bool) {
 		if v, ok := lookup("PGRST_" + name); ok {
@@ -166,6 +168,7 @@ func (c *Config) readVars(get func(string) (string, bool)) []error {
 		c.DBExtraSearchPath = []string{}
 	}
 	str("DB_PRE_REQUEST", &c.DBPreRequest)
+	str("DB_ROOT_SPEC", &c.DBRootSpec)
 	integer("DB_POOL", &c.DBPool)
 	integer("DB_POOL_ACQUISITION_TIMEOUT", &c.DBPoolAcquireTimeout)
 	integer("DB_MAX_ROWS", &c.DBMaxRows)
@@ -184,6 +187,7 @@ func (c *Config) readVars(get func(string) (string, bool)) []error {
 	integer("ADMIN_SERVER_PORT", &c.AdminServerPort)
 	str("OPENAPI_MODE", &c.OpenAPIMode)
 	str("OPENAPI_SERVER_PROXY_URI", &c.OpenAPIServerProxyURI)
+	boolean("OPENAPI_SECURITY_ACTIVE", &c.OpenAPISecurityActive)
 	str("LOG_LEVEL", &c.LogLevel)
 	str("CLIENT_ERROR_VERBOSITY", &c.ClientErrorVerbosity)
 	boolean("SERVER_TIMING_ENABLED", &c.ServerTimingEnabled)
@@ -334,6 +338,7 @@ func (c *Config) Dump(showSecret bool) string {
 	n("db-pool-max-lifetime", c.DBPoolMaxLifetime)
 	q("db-pre-request", c.DBPreRequest)
 	bo("db-prepared-statements", c.DBPreparedStatements)
+	q("db-root-spec", c.DBRootSpec)
 	q("db-schemas", strings.Join(c.DBSchemas, ","))
 	q("db-tx-end", c.DBTxEnd)
 	q("db-uri", redactURI(c.DBURI, showSecret))
@@ -350,6 +355,7 @@ func (c *Config) Dump(showSecret bool) string {
 	bo("jwt-secret-is-base64", c.JWTSecretIsBase64)
 	q("log-level", c.LogLevel)
 	q("openapi-mode", c.OpenAPIMode)
+	bo("openapi-security-active", c.OpenAPISecurityActive)
 	q("openapi-server-proxy-uri", c.OpenAPIServerProxyURI)
 	q("server-cors-allowed-origins", strings.Join(c.ServerCORSAllowedOrigins, ","))
 	n("server-port", c.ServerPort)

@@ -27,7 +27,7 @@ func TestEnvWarnings(t *testing.T) {
 			t.Errorf("missing %q in %s", want, joined)
 		}
 	}
-	if dbSettingWarning("db_max_rows") != "" || !strings.Contains(dbSettingWarning("db_root_spec"), "does not implement") ||
+	if dbSettingWarning("db_max_rows") != "" || !strings.Contains(dbSettingWarning("db_pre_config"), "does not implement") ||
 		!strings.Contains(dbSettingWarning("no_such"), "not a PostgREST v16.2 setting") {
 		t.Error("in-database settings")
 	}
@@ -39,7 +39,7 @@ func TestSettingWarningsLogged(t *testing.T) {
 	db := pgtest.NewDatabase(t)
 	pool := pgtest.NewPool(t, db)
 	ctx := context.Background()
-	if _, err := pool.Exec(ctx, rolesSQL+fixtureSQL+`alter role authenticator set pgrst.db_root_spec = 'x';
+	if _, err := pool.Exec(ctx, rolesSQL+fixtureSQL+`alter role authenticator set pgrst.jwt_cache_max_lifetime = '60';
 		alter role authenticator set pgrst.no_such = '1';`); err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +71,7 @@ func TestSettingWarningsLogged(t *testing.T) {
 	<-done
 	out := log.String()
 	for _, want := range []string{"PGRST_LOG_QUERY is a PostgREST v16.2 setting this engine does not implement",
-		"pgrst.db_root_spec is a PostgREST v16.2 setting this engine does not implement",
+		"pgrst.jwt_cache_max_lifetime is a PostgREST v16.2 setting this engine does not implement",
 		"pgrst.no_such is not a PostgREST v16.2 setting"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("log lacks %q:\n%s", want, out)

@@ -22,7 +22,7 @@ func (s *Server) buildOpenAPI(sc *schemacache.Cache, schema string, p *privs) ([
 	for _, oid := range p.Functions {
 		fprivs[uint32(oid)] = true
 	}
-	doc := openapi.Document{Schema: schema, ServerProxyURI: s.conf().OpenAPIServerProxyURI}
+	doc := openapi.Document{Schema: schema, ServerProxyURI: s.conf().OpenAPIServerProxyURI, SecurityActive: s.conf().OpenAPISecurityActive}
 	if c := sc.SchemaComments[schema]; c != nil {
 		doc.SchemaComment, doc.SchemaHasComment = *c, true
 	}

@@ -83,7 +83,7 @@ func (s *Server) serve(r *http.Request, roleOut *string) (*response.Response, *s
 	if e != nil {
 		return nil, nil, e
 	}
-	a, e := apirequest.Parse(r, body, apirequest.Options{Schemas: conf.DBSchemas, OpenAPIDisabled: conf.OpenAPIMode == "disabled",
+	a, e := apirequest.Parse(r, body, apirequest.Options{Schemas: conf.DBSchemas, OpenAPIDisabled: conf.OpenAPIMode == "disabled", RootSpec: conf.DBRootSpec,
 		TxAllowOverride: conf.TxAllowOverride()})
 	if e != nil {
 		return nil, nil, e

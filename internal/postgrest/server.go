@@ -40,6 +40,9 @@ type Server struct {
 	level  int
 
 	reloadCh  chan struct{}
+	// cacheTried is closed after the first schema cache load attempt.
+	cacheTried     chan struct{}
+	cacheTriedOnce sync.Once
 	nextDelay atomic.Int64 // seconds, for Retry-After on 503
 	connLost  atomic.Bool
 	listening atomic.Bool
@@ -82,7 +85,7 @@ func New(cfg *Config, logOut io.Writer) *Server {
 	if logOut == nil {
 		logOut = io.Discard
 	}
-	s := &Server{cfg: cfg, log: log.New(logOut, "", 0), access: log.New(logOut, "", 0), level: levelOf(cfg.LogLevel), reloadCh: make(chan struct{}, 1), stmts: maintx.NewStmtCache()}
+	s := &Server{cfg: cfg, log: log.New(logOut, "", 0), access: log.New(logOut, "", 0), level: levelOf(cfg.LogLevel), reloadCh: make(chan struct{}, 1), cacheTried: make(chan struct{}), stmts: maintx.NewStmtCache()}
 	s.setConfig(cfg)
 	return s
 }
@@ -278,6 +281,7 @@ func (s *Server) worker(ctx context.Context) {
 	backoff := time.Second
 	for {
 		err := s.LoadSchemaCache(ctx)
+		s.cacheTriedOnce.Do(func() { close(s.cacheTried) })
 		if err == nil {
 			backoff = time.Second
 			s.nextDelay.Store(0)
@@ -470,13 +474,21 @@ func (s *Server) Serve(ctx context.Context, ln, adminLn net.Listener) error {
 	s.boundAddr.Store(ln.Addr().String())
 	srv := &http.Server{Handler: s, ReadHeaderTimeout: 30 * time.Second, MaxHeaderBytes: httpMaxHeaderBytes}
 	errc := make(chan error, 2)
-	go func() { errc <- srv.Serve(ln) }()
 	var admin *http.Server
 	if adminLn != nil {
 		admin = &http.Server{Handler: s.AdminHandler(), ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: httpMaxHeaderBytes}
 		go func() { errc <- admin.Serve(adminLn) }()
 		s.logf(lvlCrit, "Admin server listening on %s", adminLn.Addr())
 	}
+	// The API is served once the first schema cache load has been tried,
+	// loaded or failed (App.hs run@v16.2: waitForSchemaCacheInit before
+	// the main socket), so that a request at startup is not answered 503
+	// while the first load is still running.
+	select {
+	case <-s.cacheTried:
+	case <-ctx.Done():
+	}
+	go func() { errc <- srv.Serve(ln) }()
 	s.listening.Store(true)
 	s.logf(lvlCrit, "API server listening on %s", ln.Addr())
 	var err error

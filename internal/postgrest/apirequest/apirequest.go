@@ -48,6 +48,7 @@ const (
 type Options struct {
 	Schemas         []string // db-schemas; the first is the default
 	OpenAPIDisabled bool     // openapi-mode=disabled: / is 404 PGRST126
+	RootSpec        string   // db-root-spec: / calls this function (its name; the schema is the request's)
 	TxAllowOverride bool     // db-tx-end *-allow-override: Prefer: tx= is read
 }
 
@@ -151,6 +152,9 @@ func resource(path string, o Options) (resourceKind, string, *apierr.Error) {
 		if o.OpenAPIDisabled {
 			return 0, "", apierr.RootDisabled()
 		}
+		if o.RootSpec != "" {
+			return resRoutine, rootSpecName(o.RootSpec), nil
+		}
 		return resSchema, "", nil
 	case len(segs) == 1 && segs[0] != "":
 		return resRelation, segs[0], nil
@@ -158,6 +162,16 @@ func resource(path string, o Options) (resourceKind, string, *apierr.Error) {
 		return resRoutine, segs[1], nil // "/rpc/" looks up the function "" (Wai pathInfo)
 	}
 	return 0, "", apierr.InvalidPath()
+}
+
+// rootSpecName is the function part of db-root-spec (Config.hs toQi: the
+// text after the first dot, or all of it); getResource calls it in the
+// request's schema whatever schema the setting names.
+func rootSpecName(qi string) string {
+	if _, name, ok := strings.Cut(qi, "."); ok {
+		return name
+	}
+	return qi
 }
 
 // schema applies Accept-Profile (reads) or Content-Profile (writes)
