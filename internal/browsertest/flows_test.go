@@ -1,15 +1,8 @@
 package browsertest
 
 import (
-	"bytes"
 	"fmt"
-	"image"
-	"image/png"
-	"math"
 	"net/http"
-	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -19,84 +12,6 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 )
-
-// The demo users that `stackctl seed demo` creates.
-const (
-	demoUser, demoPass   = "demo", "demo"
-	otherUser, otherPass = "alice", "alice"
-)
-
-func (s *testStack) page() string { return s.URL + "/demo/" }
-
-// signIn opens the shared stack's demo page and signs in through the form.
-func signIn(t *testing.T, b *browser, user, pass string) {
-	t.Helper()
-	signInAt(t, b, theStack.page(), user, pass)
-}
-
-func signInAt(t *testing.T, b *browser, page, user, pass string) {
-	t.Helper()
-	b.navigate(page)
-	b.submitLogin(user, pass)
-	b.waitView("app")
-	b.waitJS("the task list", `document.getElementById('task-count').textContent !== ''`)
-	if kind, text := b.message(); kind == "error" {
-		t.Fatalf("signed in, but the page shows an error: %s", text)
-	}
-}
-
-// checkAuthCookies asserts the attributes of both auth cookies in the cookie
-// store, as the SQL documents them, and returns them.
-func checkAuthCookies(t *testing.T, b *browser) (access, refresh *network.Cookie) {
-	t.Helper()
-	jar := b.cookies()
-	now := float64(time.Now().Unix())
-	want := []struct {
-		name, path string
-		maxAge     int
-	}{
-		{"access_token", "/", accessTokenTTL},
-		{"refresh_token", "/rpc/refresh_token", refreshTokenTTL},
-	}
-	for _, w := range want {
-		c, ok := jar[w.name]
-		if !ok {
-			t.Fatalf("cookie store has no %s cookie; it has %v", w.name, cookieNames(jar))
-		}
-		if c.Path != w.path {
-			t.Errorf("%s: Path=%q, want %q", w.name, c.Path, w.path)
-		}
-		if c.Domain != "localhost" {
-			t.Errorf("%s: Domain=%q, want host-only localhost", w.name, c.Domain)
-		}
-		if !c.HTTPOnly {
-			t.Errorf("%s: not HttpOnly", w.name)
-		}
-		if c.SameSite != network.CookieSameSiteLax {
-			t.Errorf("%s: SameSite=%q, want Lax", w.name, c.SameSite)
-		}
-		if c.Secure {
-			t.Errorf("%s: Secure although the test stack runs with COOKIE_SECURE=false over http", w.name)
-		}
-		// Max-Age=N makes a persistent cookie expiring N seconds after it was
-		// set: between "now - a little" and "now + N".
-		if c.Session {
-			t.Errorf("%s: a session cookie, want Max-Age=%d", w.name, w.maxAge)
-		} else if left := c.Expires - now; left > float64(w.maxAge)+1 || left < -2 || (w.maxAge > 60 && left < float64(w.maxAge)-120) {
-			t.Errorf("%s: expires in %.0f s, want Max-Age=%d", w.name, math.Round(left), w.maxAge)
-		}
-	}
-	return jar["access_token"], jar["refresh_token"]
-}
-
-func cookieNames(jar map[string]*network.Cookie) []string {
-	var names []string
-	for n, c := range jar {
-		names = append(names, n+"@"+c.Path)
-	}
-	slices.Sort(names)
-	return names
-}
 
 // TestLoginShowsOwnTasksInHttpOnlyCookies signs in through the form: the page
 // lists exactly the user's own tasks, JavaScript can't see either token, and
@@ -138,40 +53,6 @@ func TestLoginShowsOwnTasksInHttpOnlyCookies(t *testing.T) {
 	b.noPageErrors()
 
 	saveScreenshot(t, b)
-}
-
-// saveScreenshot writes docs/screenshot-signed-in.png when its pixels changed.
-func saveScreenshot(t *testing.T, b *browser) {
-	t.Helper()
-	shot := b.screenshot()
-	img, err := png.Decode(bytes.NewReader(shot))
-	if err != nil {
-		t.Fatalf("screenshot is not a PNG: %v", err)
-	}
-	if sz := img.Bounds().Size(); sz.X != 1000 || sz.Y != 700 {
-		t.Errorf("screenshot is %dx%d, want 1000x700", sz.X, sz.Y)
-	}
-	path := filepath.Join(theStack.root, "docs", "screenshot-signed-in.png")
-	// Chromium's rendering is not bit-for-bit stable from run to run; keep
-	// the committed file unless the page visibly changed (over 0.5% of the
-	// pixels differ), so test runs don't churn it.
-	if old, err := os.ReadFile(path); err == nil {
-		if oldImg, err := png.Decode(bytes.NewReader(old)); err == nil {
-			n, total := pixelDiff(oldImg, img)
-			if n*200 <= total {
-				if n > 0 {
-					t.Logf("screenshot: %d of %d pixels differ; kept %s", n, total, path)
-				}
-				return
-			}
-		}
-	}
-	// A read-only checkout is no reason to fail the browser checks.
-	if err := os.WriteFile(path, shot, 0o644); err != nil {
-		t.Logf("could not update the screenshot: %v", err)
-		return
-	}
-	t.Logf("wrote %s (%d bytes)", path, len(shot))
 }
 
 // TestDefaultCookieSettingsOnLocalhost starts a second stack with the cookie
@@ -233,26 +114,6 @@ func TestDefaultCookieSettingsOnLocalhost(t *testing.T) {
 			t.Errorf("cookie store holds %v; Secure cookies from a plain-http site should be dropped", cookieNames(jar))
 		}
 	})
-}
-
-// pixelDiff counts the pixels that differ between two images (all of them
-// when the sizes differ).
-func pixelDiff(a, b image.Image) (n, total int) {
-	ra, rb := a.Bounds(), b.Bounds()
-	total = rb.Dx() * rb.Dy()
-	if ra.Size() != rb.Size() {
-		return total, total
-	}
-	for y := 0; y < rb.Dy(); y++ {
-		for x := 0; x < rb.Dx(); x++ {
-			r1, g1, b1, a1 := a.At(ra.Min.X+x, ra.Min.Y+y).RGBA()
-			r2, g2, b2, a2 := b.At(rb.Min.X+x, rb.Min.Y+y).RGBA()
-			if r1 != r2 || g1 != g2 || b1 != b2 || a1 != a2 {
-				n++
-			}
-		}
-	}
-	return n, total
 }
 
 // TestExpiredAccessTokenRefreshesTransparently waits until the browser drops
@@ -517,150 +378,10 @@ func TestCrossSiteRequestsCarryNoCookies(t *testing.T) {
 	_, refresh := checkAuthCookies(t, b)
 
 	reqs := b.logRequests()
-	attacker := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		fmt.Fprint(w, csrfPage(theStack.URL))
-	}))
-	defer attacker.Close()
-	if !strings.HasPrefix(attacker.URL, "http://127.0.0.1:") {
-		t.Fatalf("attacker server at %s, want 127.0.0.1", attacker.URL)
-	}
-
-	// The attack: its page posts with fetch, then submits the form, which
-	// navigates the tab to the stack's /rest/task.
-	b.navigate(attacker.URL + "/evil")
-	// Wait until the two fetches and the form POST have gone out (the form's
-	// navigation ends on Chromium's error page for the 401, so watch the
-	// DevTools network events rather than the page).
-	var sent []loggedRequest
-	for deadline := time.Now().Add(waitTimeout); ; time.Sleep(100 * time.Millisecond) {
-		sent = reqs.matching(theStack.URL)
-		n := 0
-		for _, r := range sent {
-			if r.HaveExtra && r.Method == "POST" {
-				n++
-			}
-		}
-		if n >= 3 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the attack page sent %d requests to the stack, want 3: %+v", n, sent)
-		}
-	}
-	byURL := map[string]int{}
-	considered := map[string]bool{} // cookies Chromium had and weighed for some request
-	for _, r := range sent {
-		if !r.HaveExtra {
-			continue
-		}
-		byURL[r.Method+" "+strings.TrimPrefix(r.URL, theStack.URL)]++
-		for _, ac := range r.Cookies {
-			if ac.Cookie != nil {
-				considered[ac.Cookie.Name] = true
-			}
-		}
-		var blocked []string
-		for _, ac := range r.Cookies {
-			if ac.Cookie != nil {
-				blocked = append(blocked, fmt.Sprintf("%s%v", ac.Cookie.Name, ac.BlockedReasons))
-			}
-		}
-		t.Logf("cross-site %s %s: Cookie header sent: %v; cookies considered: %v", r.Method, r.URL, r.Headers["cookie"] != "", blocked)
-		if c, ok := r.Headers["cookie"]; ok {
-			t.Errorf("cross-site %s %s carried a Cookie header (%d bytes)", r.Method, r.URL, len(c))
-		}
-		for _, ac := range r.Cookies {
-			if ac.Cookie == nil || (ac.Cookie.Name != "access_token" && ac.Cookie.Name != "refresh_token") {
-				continue
-			}
-			if len(ac.BlockedReasons) == 0 {
-				t.Errorf("cross-site %s %s: Chromium included the %s cookie", r.Method, r.URL, ac.Cookie.Name)
-			} else if !blockedForSameSite(ac.BlockedReasons) && !slices.Contains(ac.BlockedReasons, network.CookieBlockedReasonNotOnPath) {
-				t.Errorf("cross-site %s %s: %s blocked for %v, want a SameSite reason", r.Method, r.URL, ac.Cookie.Name, ac.BlockedReasons)
-			}
-		}
-	}
-	// Both cookies were in the store and Chromium chose not to send them
-	// (rather than having nothing to send).
-	for _, name := range []string{"access_token", "refresh_token"} {
-		if !considered[name] {
-			t.Errorf("Chromium did not weigh the %s cookie for any cross-site request: was the user signed in?", name)
-		}
-	}
-	for _, want := range []string{"POST /rest/task", "POST /rpc/refresh_token"} {
-		if byURL[want] == 0 {
-			t.Errorf("the attack page did not reach the stack with %s (saw %v)", want, byURL)
-		}
-	}
-	if byURL["POST /rest/task"] < 2 {
-		t.Errorf("want both the fetch and the form POST to /rest/task, saw %v", byURL)
-	}
-
-	// Nothing changed.
-	after := titles(api.tasks())
-	slices.Sort(before)
-	slices.Sort(after)
-	if !slices.Equal(before, after) {
-		t.Errorf("tasks changed by the cross-site requests: before %q, after %q", before, after)
-	}
-	for _, title := range after {
-		if strings.HasPrefix(title, "csrf") {
-			t.Errorf("forged task %q exists", title)
-		}
-	}
-	if jar := b.cookies(); jar["refresh_token"] == nil || jar["refresh_token"].Value != refresh.Value {
-		t.Error("the cross-site refresh call rotated or removed the refresh token")
-	}
-	b.navigate(theStack.page())
-	b.waitView("app")
-	b.waitJS("the task list", `/^Loaded/.test(document.getElementById('status').textContent)`)
-
-	// Control: the same page served on the same site (localhost, another
-	// port) gets the cookies attached, so the checks above can fail.
-	control := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		fmt.Fprint(w, csrfFetchOnlyPage(theStack.URL))
-	}))
-	control.Start()
-	defer control.Close()
-	controlURL := strings.Replace(control.URL, "127.0.0.1", "localhost", 1)
-	b.navigate(controlURL + "/same-site")
-	b.waitJS("the same-site fetch to finish", `document.title === 'done'`)
-	withCookie := 0
-	for _, r := range reqs.matching(theStack.URL + "/rest/task") {
-		if _, ok := r.Headers["cookie"]; ok && r.Method == "GET" {
-			withCookie++
-		}
-	}
-	if withCookie == 0 {
-		t.Error("control: a same-site request carried no cookie either; the cross-site check proves nothing")
-	}
-}
-
-// csrfPage is the attacker's page: a credentialed no-cors fetch to create a
-// task and one to refresh the session, then an auto-submitted form POST.
-func csrfPage(target string) string {
-	return `<!doctype html><html><head><title>totally harmless</title></head><body>
-<form id="f" method="POST" action="` + target + `/rest/task">
-<input type="hidden" name="title" value="csrf-form">
-</form>
-<script>
-const t = ` + "`" + target + "`" + `;
-Promise.allSettled([
-  fetch(t + '/rest/task', {method: 'POST', mode: 'no-cors', credentials: 'include',
-    headers: {'Content-Type': 'text/plain'}, body: JSON.stringify({title: 'csrf-fetch'})}),
-  fetch(t + '/rpc/refresh_token', {method: 'POST', mode: 'no-cors', credentials: 'include'}),
-]).then(() => document.getElementById('f').submit());
-</script></body></html>`
-}
-
-// csrfFetchOnlyPage is the control: a harmless credentialed GET.
-func csrfFetchOnlyPage(target string) string {
-	return `<!doctype html><html><head><title>control</title></head><body><script>
-fetch(` + "`" + target + "/rest/task`" + `, {mode: 'no-cors', credentials: 'include'})
-  .finally(() => { document.title = 'done'; });
-</script></body></html>`
+	sent := sendCrossSite(t, b, reqs)
+	checkCrossSiteCookies(t, sent)
+	checkNothingChanged(t, b, api, before, refresh)
+	checkSameSiteControl(t, b, reqs)
 }
 
 var retryRE = regexp.MustCompile(`Too many login attempts\. Try again in (\d+) (second|seconds|minutes)\.`)
@@ -713,16 +434,4 @@ func TestLoginErrors(t *testing.T) {
 		t.Errorf("view %q while throttled", v)
 	}
 	b.noPageErrors()
-}
-
-// blockedForSameSite reports whether one of Chromium's reasons is a SameSite
-// one. The enum's names change between builds (SameSiteLax became
-// SchemefulSameSiteLax), so the property is matched, not one spelling.
-func blockedForSameSite(reasons []network.CookieBlockedReason) bool {
-	for _, r := range reasons {
-		if strings.Contains(strings.ToLower(string(r)), "samesite") {
-			return true
-		}
-	}
-	return false
 }

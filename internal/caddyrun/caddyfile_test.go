@@ -253,145 +253,155 @@ func TestProjectCaddyfile(t *testing.T) {
 	wrongKey := sqlToken([]byte("not the stack secret, 32 bytes!!"), "HS256", "demo", now.Add(10*time.Minute))
 	forged := sqlToken(nil, "none", "admin", now.Add(10*time.Minute))
 
-	t.Run("public routes reach PostgREST without a token", func(t *testing.T) {
-		for _, p := range []string{"/rpc/login", "/rpc/logout", "/rpc/refresh_token", "/rpc/signup"} {
-			res := st.do(t, call{method: "POST", path: p})
-			if res.status != 200 || res.header.Get("X-Upstream") != "postgrest" {
-				t.Fatalf("POST %s: status %d %q", p, res.status, res.body)
-			}
-			got := st.api.take()
-			if len(got) != 1 || got[0].Path != p || got[0].Method != "POST" || len(got[0].Authorization) != 0 {
-				t.Fatalf("POST %s reached upstream as %+v", p, got)
-			}
-			if v := res.header.Get("Access-Control-Allow-Origin"); v != "" {
-				t.Fatalf("upstream CORS header leaked: %q", v)
-			}
+	t.Run("public routes reach PostgREST without a token", func(t *testing.T) { publicRoutes(t, st) })
+	t.Run("private routes refuse bad or missing tokens", func(t *testing.T) { privateRoutesRefuse(t, st, forged, expired, wrongKey) })
+	t.Run("valid cookie reaches PostgREST as exactly one Bearer header", func(t *testing.T) { validCookieBecomesBearer(t, st, valid) })
+	t.Run("Authorization-only request keeps its header, no placeholder text", func(t *testing.T) { authorizationHeaderKept(t, st, valid) })
+	t.Run("unknown private path is 404 after auth", func(t *testing.T) { unknownPrivatePath(t, st, valid) })
+	t.Run("preflight is answered before jwtauth, without CORS grants by default", func(t *testing.T) { preflightWithoutGrants(t, st) })
+	t.Run("demo page is public", func(t *testing.T) { demoPagePublic(t, st) })
+	t.Run("healthz reflects PostgREST's admin /ready", func(t *testing.T) { healthzFollowsReady(t, st) })
+	t.Run("no token in the logs with debugging off", func(t *testing.T) { noTokenInLogs(t, st, valid, expired, wrongKey, forged) })
+}
+
+func publicRoutes(t *testing.T, st *stack) {
+	for _, p := range []string{"/rpc/login", "/rpc/logout", "/rpc/refresh_token", "/rpc/signup"} {
+		res := st.do(t, call{method: "POST", path: p})
+		if res.status != 200 || res.header.Get("X-Upstream") != "postgrest" {
+			t.Fatalf("POST %s: status %d %q", p, res.status, res.body)
 		}
-		res := st.do(t, call{path: "/rest/"})
 		got := st.api.take()
-		if res.status != 200 || len(got) != 1 || got[0].Path != "/" {
-			t.Fatalf("GET /rest/: status %d, upstream saw %+v", res.status, got)
-		}
-	})
-
-	t.Run("private routes refuse bad or missing tokens", func(t *testing.T) {
-		for name, c := range map[string]call{
-			"no token":          {path: "/rest/task"},
-			"forged (alg none)": {path: "/rest/task", cookie: "access_token=" + forged},
-			"expired":           {path: "/rest/task", cookie: "access_token=" + expired},
-			"wrong key":         {path: "/rest/task", cookie: "access_token=" + wrongKey},
-			"garbage":           {path: "/rpc/whoami", cookie: "access_token=Expected.3.parts.got.4"},
-			"private rpc":       {method: "POST", path: "/rpc/whoami"},
-			// the session endpoints need a signed-in user (migration 0007)
-			"sessions":        {path: "/rpc/sessions"},
-			"revoke_session":  {method: "POST", path: "/rpc/revoke_session"},
-			"change_password": {method: "POST", path: "/rpc/change_password"},
-		} {
-			res := st.do(t, c)
-			if res.status != 401 || res.body != "" {
-				t.Errorf("%s: status %d body %q, want 401 with empty body", name, res.status, res.body)
-			}
-		}
-		if got := st.api.take(); len(got) != 0 {
-			t.Fatalf("refused requests reached the upstream: %+v", got)
-		}
-	})
-
-	t.Run("valid cookie reaches PostgREST as exactly one Bearer header", func(t *testing.T) {
-		res := st.do(t, call{path: "/rest/task?select=id", cookie: "access_token=" + valid})
-		got := st.api.take()
-		if res.status != 200 || len(got) != 1 {
-			t.Fatalf("status %d, upstream saw %+v", res.status, got)
-		}
-		if got[0].Path != "/task" || got[0].Query != "select=id" {
-			t.Fatalf("/rest/task arrived as %q?%q", got[0].Path, got[0].Query)
-		}
-		if len(got[0].Authorization) != 1 || got[0].Authorization[0] != "Bearer "+valid {
-			t.Fatalf("Authorization at upstream = %q", got[0].Authorization)
-		}
-		res = st.do(t, call{method: "POST", path: "/rpc/add_task", cookie: "access_token=" + valid})
-		got = st.api.take()
-		if res.status != 200 || len(got) != 1 || got[0].Path != "/rpc/add_task" || got[0].Authorization[0] != "Bearer "+valid {
-			t.Fatalf("/rpc/add_task: status %d, upstream saw %+v", res.status, got)
-		}
-	})
-
-	t.Run("Authorization-only request keeps its header, no placeholder text", func(t *testing.T) {
-		res := st.do(t, call{path: "/rest/task", headers: map[string]string{"Authorization": "Bearer " + valid}})
-		got := st.api.take()
-		if res.status != 200 || len(got) != 1 {
-			t.Fatalf("status %d, upstream saw %+v", res.status, got)
-		}
-		if len(got[0].Authorization) != 1 || got[0].Authorization[0] != "Bearer "+valid {
-			t.Fatalf("Authorization at upstream = %q", got[0].Authorization)
-		}
-	})
-
-	t.Run("unknown private path is 404 after auth", func(t *testing.T) {
-		if res := st.do(t, call{path: "/elsewhere", cookie: "access_token=" + valid}); res.status != 404 {
-			t.Fatalf("status %d", res.status)
-		}
-		if res := st.do(t, call{path: "/elsewhere"}); res.status != 401 {
-			t.Fatalf("without token: status %d", res.status)
-		}
-	})
-
-	t.Run("preflight is answered before jwtauth, without CORS grants by default", func(t *testing.T) {
-		res := st.do(t, call{method: "OPTIONS", path: "/rest/task", headers: map[string]string{
-			"Origin": "http://elsewhere.localhost:5173", "Access-Control-Request-Method": "POST",
-		}})
-		if res.status != 204 {
-			t.Fatalf("preflight status %d", res.status)
+		if len(got) != 1 || got[0].Path != p || got[0].Method != "POST" || len(got[0].Authorization) != 0 {
+			t.Fatalf("POST %s reached upstream as %+v", p, got)
 		}
 		if v := res.header.Get("Access-Control-Allow-Origin"); v != "" {
-			t.Fatalf("same-origin policy granted %q", v)
+			t.Fatalf("upstream CORS header leaked: %q", v)
 		}
-		if got := st.api.take(); len(got) != 0 {
-			t.Fatalf("preflight reached upstream: %+v", got)
-		}
-		// A plain OPTIONS (not a preflight) is still private.
-		if res := st.do(t, call{method: "OPTIONS", path: "/rest/task"}); res.status != 401 {
-			t.Fatalf("non-preflight OPTIONS status %d", res.status)
-		}
-	})
+	}
+	res := st.do(t, call{path: "/rest/"})
+	got := st.api.take()
+	if res.status != 200 || len(got) != 1 || got[0].Path != "/" {
+		t.Fatalf("GET /rest/: status %d, upstream saw %+v", res.status, got)
+	}
+}
 
-	t.Run("demo page is public", func(t *testing.T) {
-		res := st.do(t, call{path: "/"})
-		if res.status/100 != 3 || res.header.Get("Location") != "/demo/" {
-			t.Fatalf("GET /: %d Location %q", res.status, res.header.Get("Location"))
+func privateRoutesRefuse(t *testing.T, st *stack, forged, expired, wrongKey string) {
+	for name, c := range map[string]call{
+		"no token":          {path: "/rest/task"},
+		"forged (alg none)": {path: "/rest/task", cookie: "access_token=" + forged},
+		"expired":           {path: "/rest/task", cookie: "access_token=" + expired},
+		"wrong key":         {path: "/rest/task", cookie: "access_token=" + wrongKey},
+		"garbage":           {path: "/rpc/whoami", cookie: "access_token=Expected.3.parts.got.4"},
+		"private rpc":       {method: "POST", path: "/rpc/whoami"},
+		// the session endpoints need a signed-in user (migration 0007)
+		"sessions":        {path: "/rpc/sessions"},
+		"revoke_session":  {method: "POST", path: "/rpc/revoke_session"},
+		"change_password": {method: "POST", path: "/rpc/change_password"},
+	} {
+		res := st.do(t, c)
+		if res.status != 401 || res.body != "" {
+			t.Errorf("%s: status %d body %q, want 401 with empty body", name, res.status, res.body)
 		}
-		res = st.do(t, call{path: "/demo/"})
-		if res.status != 200 || !strings.Contains(res.body, "demo page") {
-			t.Fatalf("GET /demo/: %d %q", res.status, res.body)
-		}
-	})
+	}
+	if got := st.api.take(); len(got) != 0 {
+		t.Fatalf("refused requests reached the upstream: %+v", got)
+	}
+}
 
-	t.Run("healthz reflects PostgREST's admin /ready", func(t *testing.T) {
-		res := st.do(t, call{path: "/healthz"})
-		got := st.admin.take()
-		if res.status != 200 || len(got) != 1 || got[0].Path != "/ready" {
-			t.Fatalf("up: status %d, admin saw %+v", res.status, got)
-		}
-		st.admin.srv.Close()
-		if res := st.do(t, call{path: "/healthz"}); res.status/100 == 2 {
-			t.Fatalf("down: status %d, want non-2xx", res.status)
-		}
-	})
+func validCookieBecomesBearer(t *testing.T, st *stack, valid string) {
+	res := st.do(t, call{path: "/rest/task?select=id", cookie: "access_token=" + valid})
+	got := st.api.take()
+	if res.status != 200 || len(got) != 1 {
+		t.Fatalf("status %d, upstream saw %+v", res.status, got)
+	}
+	if got[0].Path != "/task" || got[0].Query != "select=id" {
+		t.Fatalf("/rest/task arrived as %q?%q", got[0].Path, got[0].Query)
+	}
+	if len(got[0].Authorization) != 1 || got[0].Authorization[0] != "Bearer "+valid {
+		t.Fatalf("Authorization at upstream = %q", got[0].Authorization)
+	}
+	res = st.do(t, call{method: "POST", path: "/rpc/add_task", cookie: "access_token=" + valid})
+	got = st.api.take()
+	if res.status != 200 || len(got) != 1 || got[0].Path != "/rpc/add_task" || got[0].Authorization[0] != "Bearer "+valid {
+		t.Fatalf("/rpc/add_task: status %d, upstream saw %+v", res.status, got)
+	}
+}
 
-	t.Run("no token in the logs with debugging off", func(t *testing.T) {
-		b, err := os.ReadFile(st.logFile)
-		if err != nil {
-			t.Fatal(err)
+func authorizationHeaderKept(t *testing.T, st *stack, valid string) {
+	res := st.do(t, call{path: "/rest/task", headers: map[string]string{"Authorization": "Bearer " + valid}})
+	got := st.api.take()
+	if res.status != 200 || len(got) != 1 {
+		t.Fatalf("status %d, upstream saw %+v", res.status, got)
+	}
+	if len(got[0].Authorization) != 1 || got[0].Authorization[0] != "Bearer "+valid {
+		t.Fatalf("Authorization at upstream = %q", got[0].Authorization)
+	}
+}
+
+func unknownPrivatePath(t *testing.T, st *stack, valid string) {
+	if res := st.do(t, call{path: "/elsewhere", cookie: "access_token=" + valid}); res.status != 404 {
+		t.Fatalf("status %d", res.status)
+	}
+	if res := st.do(t, call{path: "/elsewhere"}); res.status != 401 {
+		t.Fatalf("without token: status %d", res.status)
+	}
+}
+
+func preflightWithoutGrants(t *testing.T, st *stack) {
+	res := st.do(t, call{method: "OPTIONS", path: "/rest/task", headers: map[string]string{
+		"Origin": "http://elsewhere.localhost:5173", "Access-Control-Request-Method": "POST",
+	}})
+	if res.status != 204 {
+		t.Fatalf("preflight status %d", res.status)
+	}
+	if v := res.header.Get("Access-Control-Allow-Origin"); v != "" {
+		t.Fatalf("same-origin policy granted %q", v)
+	}
+	if got := st.api.take(); len(got) != 0 {
+		t.Fatalf("preflight reached upstream: %+v", got)
+	}
+	// A plain OPTIONS (not a preflight) is still private.
+	if res := st.do(t, call{method: "OPTIONS", path: "/rest/task"}); res.status != 401 {
+		t.Fatalf("non-preflight OPTIONS status %d", res.status)
+	}
+}
+
+func demoPagePublic(t *testing.T, st *stack) {
+	res := st.do(t, call{path: "/"})
+	if res.status/100 != 3 || res.header.Get("Location") != "/demo/" {
+		t.Fatalf("GET /: %d Location %q", res.status, res.header.Get("Location"))
+	}
+	res = st.do(t, call{path: "/demo/"})
+	if res.status != 200 || !strings.Contains(res.body, "demo page") {
+		t.Fatalf("GET /demo/: %d %q", res.status, res.body)
+	}
+}
+
+func healthzFollowsReady(t *testing.T, st *stack) {
+	res := st.do(t, call{path: "/healthz"})
+	got := st.admin.take()
+	if res.status != 200 || len(got) != 1 || got[0].Path != "/ready" {
+		t.Fatalf("up: status %d, admin saw %+v", res.status, got)
+	}
+	st.admin.srv.Close()
+	if res := st.do(t, call{path: "/healthz"}); res.status/100 == 2 {
+		t.Fatalf("down: status %d, want non-2xx", res.status)
+	}
+}
+
+func noTokenInLogs(t *testing.T, st *stack, valid, expired, wrongKey, forged string) {
+	b, err := os.ReadFile(st.logFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tok := range []string{valid, expired, wrongKey, forged} {
+		if strings.Contains(string(b), tok) {
+			t.Fatal("a token was written to the log")
 		}
-		for _, tok := range []string{valid, expired, wrongKey, forged} {
-			if strings.Contains(string(b), tok) {
-				t.Fatal("a token was written to the log")
-			}
-		}
-		if !strings.Contains(string(b), `"Cookie":["REDACTED"]`) {
-			t.Fatal("access log does not show the redacted Cookie header; is the access log on?")
-		}
-	})
+	}
+	if !strings.Contains(string(b), `"Cookie":["REDACTED"]`) {
+		t.Fatal("access log does not show the redacted Cookie header; is the access log on?")
+	}
 }
 
 func TestProjectCaddyfileCORSAllowed(t *testing.T) {

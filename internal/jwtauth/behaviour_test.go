@@ -24,12 +24,33 @@ func cookie(tok string) []string { return []string{"access_token=" + tok} }
 
 func bearer(tok string) map[string]string { return map[string]string{"Authorization": "Bearer " + tok} }
 
+// stackBlockCase is one request of TestStackBlock and the answer it gets.
+type stackBlockCase struct {
+	name   string
+	r      req
+	status int
+	id     string // expected {http.auth.user.id} when 200
+}
+
 func TestStackBlock(t *testing.T) {
 	t.Setenv("TEST_JWT_SECRET", secretB64)
 	s := startSite(t, stackBlock)
 
-	now := time.Now()
 	valid := sqlToken("demo", 10*time.Minute)
+	for _, tc := range stackBlockCases(valid) {
+		t.Run(tc.name, func(t *testing.T) { checkStackBlockAnswer(t, s, tc) })
+	}
+
+	// Logs: failures and successes are logged with the token masked, never
+	// whole. (Caddy's own debug-level error log carries the request URI, so
+	// the query-token case shows up there; only the auth loggers are checked.)
+	checkStackBlockLogs(t, s.logs(t), valid)
+}
+
+// stackBlockCases are the requests of TestStackBlock; valid is an access
+// token minted by the SQL of the auth schema.
+func stackBlockCases(valid string) []stackBlockCase {
+	now := time.Now()
 	claims := func(extra map[string]any) map[string]any {
 		c := map[string]any{"role": "basic_subscriber", "username": "demo", "sub": "demo", "exp": now.Add(time.Hour).Unix()}
 		for k, v := range extra {
@@ -54,12 +75,7 @@ func TestStackBlock(t *testing.T) {
 	rsHeader := macToken("HS256", secret, map[string]any{"alg": "RS256", "typ": "JWT"}, claims(nil))
 	parts := strings.Split(valid, ".")
 
-	tests := []struct {
-		name   string
-		r      req
-		status int
-		id     string // expected {http.auth.user.id} when 200
-	}{
+	return []stackBlockCase{
 		{"valid cookie (SQL-minted)", req{cookies: cookie(valid)}, 200, "demo"},
 		{"no token at all", req{}, 401, ""},
 		{"empty cookie", req{cookies: []string{"access_token="}}, 401, ""},
@@ -100,38 +116,37 @@ func TestStackBlock(t *testing.T) {
 		{"cookie beats Authorization", req{cookies: cookie(valid), headers: bearer(otherValid)}, 200, "demo"},
 		{"expired cookie, valid other Authorization", req{cookies: cookie(sqlToken("demo", -time.Minute)), headers: bearer(otherValid)}, 200, "other"},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			got := s.do(t, tc.r)
-			if got.status != tc.status {
-				t.Fatalf("status %d, want %d (body %q)", got.status, tc.status, got.body)
-			}
-			if tc.status == 200 {
-				if want := "id=[" + tc.id + "]"; !strings.Contains(got.body, want) {
-					t.Fatalf("body %q, want it to contain %q", got.body, want)
-				}
-				if strings.Contains(got.body, "basic_subscriber") {
-					t.Fatalf("role exposed without meta_claims: %q", got.body)
-				}
-			}
-			if tc.status == 401 {
-				if got.body != "" {
-					t.Fatalf("401 body %q, want empty", got.body)
-				}
-				if v := got.header.Get("WWW-Authenticate"); v != "" {
-					t.Fatalf("WWW-Authenticate %q, want none", v)
-				}
-				if v := got.header.Get("Content-Type"); v != "" {
-					t.Fatalf("Content-Type %q on 401, want none", v)
-				}
-			}
-		})
-	}
+}
 
-	// Logs: failures and successes are logged with the token masked, never
-	// whole. (Caddy's own debug-level error log carries the request URI, so
-	// the query-token case shows up there; only the auth loggers are checked.)
-	logs := s.logs(t)
+// checkStackBlockAnswer: a 200 names the user and not the role; a 401 is
+// empty, without WWW-Authenticate or Content-Type.
+func checkStackBlockAnswer(t *testing.T, s *site, tc stackBlockCase) {
+	got := s.do(t, tc.r)
+	if got.status != tc.status {
+		t.Fatalf("status %d, want %d (body %q)", got.status, tc.status, got.body)
+	}
+	if tc.status == 200 {
+		if want := "id=[" + tc.id + "]"; !strings.Contains(got.body, want) {
+			t.Fatalf("body %q, want it to contain %q", got.body, want)
+		}
+		if strings.Contains(got.body, "basic_subscriber") {
+			t.Fatalf("role exposed without meta_claims: %q", got.body)
+		}
+	}
+	if tc.status == 401 {
+		if got.body != "" {
+			t.Fatalf("401 body %q, want empty", got.body)
+		}
+		if v := got.header.Get("WWW-Authenticate"); v != "" {
+			t.Fatalf("WWW-Authenticate %q, want none", v)
+		}
+		if v := got.header.Get("Content-Type"); v != "" {
+			t.Fatalf("Content-Type %q on 401, want none", v)
+		}
+	}
+}
+
+func checkStackBlockLogs(t *testing.T, logs, valid string) {
 	for _, l := range strings.Split(logs, "\n") {
 		if strings.Contains(l, `"logger":"http.log.error"`) {
 			continue

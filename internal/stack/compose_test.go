@@ -115,7 +115,19 @@ func TestComposeWiring(t *testing.T) {
 			t.Errorf("service %s missing", name)
 		}
 	}
+	db := vals["POSTGRES_DB"]
+	if db == "" {
+		db = DefaultDBName
+	}
 
+	t.Run("one secret and the database passwords", func(t *testing.T) { composeSecrets(t, p, db) })
+	t.Run("PostgREST settings as the native stack's", func(t *testing.T) { composePostgrestSettings(t, p, vals, db) })
+	t.Run("published ports", func(t *testing.T) { composePorts(t, p, vals) })
+	t.Run("healthchecks and start order", func(t *testing.T) { composeHealthAndOrder(t, p) })
+	t.Run("named volume for the data", func(t *testing.T) { composeVolume(t, p) })
+}
+
+func composeSecrets(t *testing.T, p *types.Project, db string) {
 	// the same secret reaches Caddy, PostgREST and the migration
 	for _, c := range []struct{ svc, key string }{
 		{"caddy", "JWT_SECRET"}, {"postgrest", "PGRST_JWT_SECRET"}, {"migrate", "JWT_SECRET"},
@@ -126,10 +138,6 @@ func TestComposeWiring(t *testing.T) {
 	}
 	if got := svcEnv(t, p, "postgrest", "PGRST_JWT_SECRET_IS_BASE64"); got != "true" {
 		t.Errorf("PGRST_JWT_SECRET_IS_BASE64 = %q", got)
-	}
-	db := vals["POSTGRES_DB"]
-	if db == "" {
-		db = DefaultDBName
 	}
 	if got, want := svcEnv(t, p, "postgrest", "PGRST_DB_URI"), "postgres://authenticator:authenticator-test-password@postgres:5432/"+db; got != want {
 		t.Errorf("PGRST_DB_URI = %q, want %q", got, want)
@@ -143,7 +151,9 @@ func TestComposeWiring(t *testing.T) {
 	if got := svcEnv(t, p, "migrate", "AUTHENTICATOR_PASSWORD"); got != "authenticator-test-password" {
 		t.Errorf("migrate AUTHENTICATOR_PASSWORD = %q", got)
 	}
+}
 
+func composePostgrestSettings(t *testing.T, p *types.Project, vals map[string]string, db string) {
 	// the guide's PostgREST settings, the same the native stack passes to its engine
 	native := (&Config{PGPort: 1, APIPort: 2, AdminPort: 3, DBName: db, JWTSecret: testSecret, AuthenticatorPassword: "x"}).PostgrestEnv()
 	for _, k := range []string{"PGRST_DB_SCHEMAS", "PGRST_DB_ANON_ROLE", "PGRST_JWT_SECRET_IS_BASE64", "PGRST_DB_MAX_ROWS", "PGRST_DB_PRE_REQUEST"} {
@@ -189,7 +199,9 @@ func TestComposeWiring(t *testing.T) {
 	if got := svcEnv(t, p, "postgrest", "PGRST_DB_SCHEMAS"); got != "public,auth" {
 		t.Errorf("PGRST_DB_SCHEMAS = %q, want the guide's public,auth", got)
 	}
+}
 
+func composePorts(t *testing.T, p *types.Project, vals map[string]string) {
 	// ports: the guide's http://localhost:8000 on loopback; PostgreSQL on loopback only
 	caddyPorts := p.Services["caddy"].Ports
 	wantHTTP := strconv.Itoa(DefaultHTTPPort)
@@ -228,7 +240,9 @@ func TestComposeWiring(t *testing.T) {
 			t.Errorf("%s publishes ports %+v; only caddy and postgres should", name, p.Services[name].Ports)
 		}
 	}
+}
 
+func composeHealthAndOrder(t *testing.T, p *types.Project) {
 	// healthchecks and start order
 	for _, name := range []string{"postgres", "postgrest", "caddy"} {
 		hc := p.Services[name].HealthCheck
@@ -272,7 +286,9 @@ func TestComposeWiring(t *testing.T) {
 	if b := p.Services["caddy"].Build; b == nil || filepath.Base(b.Context) != "caddy" {
 		t.Errorf("caddy is not built from ./caddy: %+v", b)
 	}
+}
 
+func composeVolume(t *testing.T, p *types.Project) {
 	// named volume for the data
 	vols := p.Services["postgres"].Volumes
 	if len(vols) != 1 || vols[0].Type != types.VolumeTypeVolume || vols[0].Target != "/var/lib/postgresql/data" {

@@ -225,6 +225,27 @@ func TestWrongDatabaseURL(t *testing.T) {
 	}
 }
 
+// cmdSession is what the steps of TestMigrateSeedUserRotate share: the
+// project's .env and database, the secrets `secret gen` wrote, and the
+// output of every command run with must, searched for them at the end.
+type cmdSession struct {
+	t              *testing.T
+	env, url       string
+	secret, authPw string
+	all            strings.Builder
+}
+
+// must runs a command that has to succeed and keeps its output.
+func (s *cmdSession) must(stdin string, args ...string) result {
+	s.t.Helper()
+	r := run(s.t, s.env, stdin, args...)
+	s.all.WriteString(r.out + r.errOut)
+	if r.err != nil {
+		s.t.Fatalf("%v: %v\n%s%s", args, r.err, r.out, r.errOut)
+	}
+	return r
+}
+
 func TestMigrateSeedUserRotate(t *testing.T) {
 	isolate(t)
 	ctx := context.Background()
@@ -234,77 +255,98 @@ func TestMigrateSeedUserRotate(t *testing.T) {
 	if r := run(t, env, "", "secret", "gen"); r.err != nil {
 		t.Fatal(r.err)
 	}
-	secret := envValue(t, env, "JWT_SECRET")
-	authPw := envValue(t, env, "AUTHENTICATOR_PASSWORD")
+	s := &cmdSession{t: t, env: env, url: url, secret: envValue(t, env, "JWT_SECRET"), authPw: envValue(t, env, "AUTHENTICATOR_PASSWORD")}
 	t.Setenv("DATABASE_URL", url)
-	var all strings.Builder
-	must := func(stdin string, args ...string) result {
-		t.Helper()
-		r := run(t, env, stdin, args...)
-		all.WriteString(r.out + r.errOut)
-		if r.err != nil {
-			t.Fatalf("%v: %v\n%s%s", args, r.err, r.out, r.errOut)
-		}
-		return r
-	}
 
-	// Before the migrations, the data commands say what to run.
-	for _, args := range [][]string{{"seed", "demo"}, {"user", "list"}, {"secret", "rotate"}} {
-		if r := run(t, env, "", args...); r.err == nil || !strings.Contains(r.err.Error(), "stackctl migrate up") {
-			t.Errorf("%v before migrate: %v", args, r.err)
-		}
-	}
-	if envValue(t, env, "JWT_SECRET") != secret {
-		t.Fatal("a failed rotate changed .env")
-	}
-
-	r := run(t, env, "", "migrate", "status", "--exit-code")
-	if r.err == nil || cmdutil.ExitCode(r.err) != 1 || !strings.Contains(r.out, "pending") {
-		t.Errorf("status before up: %v\n%s", r.err, r.out)
-	}
-	r = must("", "migrate", "up")
-	if !strings.Contains(r.out, fmt.Sprintf("none -> %d", latestVersion(t))) {
-		t.Errorf("up output: %s", r.out)
-	}
-	r = must("", "migrate", "status", "--exit-code")
-	if !strings.Contains(r.out, "0 pending") || strings.Count(r.out, "applied") != latestVersion(t) {
-		t.Errorf("status after up:\n%s", r.out)
-	}
-	if r = must("", "migrate", "version"); strings.TrimSpace(r.out) != fmt.Sprint(latestVersion(t)) {
-		t.Errorf("version = %q", r.out)
-	}
-	if r := run(t, env, "", "migrate", "down"); r.err == nil || !strings.Contains(r.err.Error(), "--yes") {
-		t.Errorf("down without --yes: %v", r.err)
-	}
-	must("", "migrate", "down", "1")
-	if r := run(t, env, "", "migrate", "status", "--exit-code"); cmdutil.ExitCode(r.err) != 1 {
-		t.Errorf("status with one pending: %v", r.err)
-	}
-	must("", "migrate", "up")
+	checkBeforeMigrations(s)
+	checkMigrateUpDown(s)
 
 	// The authenticator can log in with the generated password.
-	authURL := pgtest.WithUser(url, "authenticator", authPw)
+	authURL := pgtest.WithUser(url, "authenticator", s.authPw)
 	if c, err := pgx.Connect(ctx, authURL); err != nil {
 		t.Errorf("authenticator login: %v", err)
 	} else {
 		c.Close(ctx)
 	}
 
-	must("", "seed", "demo")
-	must("", "seed", "demo") // idempotent
-	conn, err := pgx.Connect(ctx, url)
+	conn := checkSeedDemo(s)
+	defer conn.Close(ctx)
+	checkUserCommands(s, conn)
+	newSecret := checkRotate(s, conn)
+
+	for _, secret := range []string{s.secret, newSecret, s.authPw, "new-bob-password", "bob-password-1"} {
+		if strings.Contains(s.all.String(), secret) {
+			t.Errorf("a secret or password appeared in the output")
+		}
+	}
+}
+
+// checkBeforeMigrations: before the migrations, the data commands say what
+// to run.
+func checkBeforeMigrations(s *cmdSession) {
+	t := s.t
+	for _, args := range [][]string{{"seed", "demo"}, {"user", "list"}, {"secret", "rotate"}} {
+		if r := run(t, s.env, "", args...); r.err == nil || !strings.Contains(r.err.Error(), "stackctl migrate up") {
+			t.Errorf("%v before migrate: %v", args, r.err)
+		}
+	}
+	if envValue(t, s.env, "JWT_SECRET") != s.secret {
+		t.Fatal("a failed rotate changed .env")
+	}
+}
+
+// checkMigrateUpDown runs migrate status, up, version and down, and leaves
+// every migration applied.
+func checkMigrateUpDown(s *cmdSession) {
+	t := s.t
+	r := run(t, s.env, "", "migrate", "status", "--exit-code")
+	if r.err == nil || cmdutil.ExitCode(r.err) != 1 || !strings.Contains(r.out, "pending") {
+		t.Errorf("status before up: %v\n%s", r.err, r.out)
+	}
+	r = s.must("", "migrate", "up")
+	if !strings.Contains(r.out, fmt.Sprintf("none -> %d", latestVersion(t))) {
+		t.Errorf("up output: %s", r.out)
+	}
+	r = s.must("", "migrate", "status", "--exit-code")
+	if !strings.Contains(r.out, "0 pending") || strings.Count(r.out, "applied") != latestVersion(t) {
+		t.Errorf("status after up:\n%s", r.out)
+	}
+	if r = s.must("", "migrate", "version"); strings.TrimSpace(r.out) != fmt.Sprint(latestVersion(t)) {
+		t.Errorf("version = %q", r.out)
+	}
+	if r := run(t, s.env, "", "migrate", "down"); r.err == nil || !strings.Contains(r.err.Error(), "--yes") {
+		t.Errorf("down without --yes: %v", r.err)
+	}
+	s.must("", "migrate", "down", "1")
+	if r := run(t, s.env, "", "migrate", "status", "--exit-code"); cmdutil.ExitCode(r.err) != 1 {
+		t.Errorf("status with one pending: %v", r.err)
+	}
+	s.must("", "migrate", "up")
+}
+
+// checkSeedDemo seeds twice (idempotent) and returns a superuser
+// connection to the database.
+func checkSeedDemo(s *cmdSession) *pgx.Conn {
+	t, ctx := s.t, context.Background()
+	s.must("", "seed", "demo")
+	s.must("", "seed", "demo") // idempotent
+	conn, err := pgx.Connect(ctx, s.url)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close(ctx)
 	var users, tasks int
 	conn.QueryRow(ctx, "select (select count(*) from auth.user), (select count(*) from public.task)").Scan(&users, &tasks)
 	if users != 2 || tasks != 5 {
 		t.Errorf("after two seeds: %d users, %d tasks", users, tasks)
 	}
+	return conn
+}
 
-	must("bob-password-1\n", "user", "add", "bob")
-	r = must("", "user", "list")
+// checkUserCommands: user add (and what it refuses), list, passwd, del.
+func checkUserCommands(s *cmdSession, conn *pgx.Conn) {
+	t, ctx, env := s.t, context.Background(), s.env
+	s.must("bob-password-1\n", "user", "add", "bob")
+	r := s.must("", "user", "list")
 	if !strings.Contains(r.out, "bob") || !strings.Contains(r.out, "basic_subscriber") || strings.Contains(r.out, "$2a$") {
 		t.Errorf("list:\n%s", r.out)
 	}
@@ -322,40 +364,39 @@ func TestMigrateSeedUserRotate(t *testing.T) {
 	if r := run(t, env, "pw-123456\n", "user", "add", "bob"); r.err == nil || !strings.Contains(r.err.Error(), "already exists") {
 		t.Errorf("duplicate: %v", r.err)
 	}
-	must("", "user", "passwd", "bob", "--password", "new-bob-password")
+	s.must("", "user", "passwd", "bob", "--password", "new-bob-password")
 	var ok bool
 	conn.QueryRow(ctx, "select password = crypt('new-bob-password', password) from auth.user where username = 'bob'").Scan(&ok)
 	if !ok {
 		t.Error("passwd did not change the password")
 	}
-	must("", "user", "del", "bob", "--yes")
+	s.must("", "user", "del", "bob", "--yes")
 	if r := run(t, env, "", "user", "del", "bob", "--yes"); r.err == nil || !strings.Contains(r.err.Error(), "no such user") {
 		t.Errorf("del twice: %v", r.err)
 	}
+}
 
-	// rotate: new secret in .env and in the database, refresh tokens revoked.
+// checkRotate: rotate puts a new secret in .env and in the database and
+// revokes the refresh tokens. It returns the new secret.
+func checkRotate(s *cmdSession, conn *pgx.Conn) string {
+	t, ctx := s.t, context.Background()
 	conn.Exec(ctx, "insert into auth.refresh_token (token, username, family, expires_at) values (repeat('a', 64), 'demo', gen_random_uuid(), now() + interval '1 day')")
 	isolate(t)
-	t.Setenv("DATABASE_URL", url)
-	r = must("", "secret", "rotate")
-	newSecret := envValue(t, env, "JWT_SECRET")
+	t.Setenv("DATABASE_URL", s.url)
+	r := s.must("", "secret", "rotate")
+	newSecret := envValue(t, s.env, "JWT_SECRET")
 	var stored string
 	var left int
 	conn.QueryRow(ctx, "select (select secret from auth.jwt_secret), (select count(*) from auth.refresh_token)").Scan(&stored, &left)
-	if newSecret == secret || stored != newSecret || left != 0 {
-		t.Errorf("rotate: changed=%v stored=%v tokens left=%d", newSecret != secret, stored == newSecret, left)
+	if newSecret == s.secret || stored != newSecret || left != 0 {
+		t.Errorf("rotate: changed=%v stored=%v tokens left=%d", newSecret != s.secret, stored == newSecret, left)
 	}
 	// It says what happened (refresh tokens revoked) and what did not yet
 	// (running components keep the old secret until restarted).
 	if !strings.Contains(r.out, "revoked") || !strings.Contains(r.out, "Restart") || strings.Contains(r.out, "has ended") {
 		t.Errorf("rotate note: %s", r.out)
 	}
-
-	for _, s := range []string{secret, newSecret, authPw, "new-bob-password", "bob-password-1"} {
-		if strings.Contains(all.String(), s) {
-			t.Errorf("a secret or password appeared in the output")
-		}
-	}
+	return newSecret
 }
 
 func TestMigrateCreateAndPath(t *testing.T) {

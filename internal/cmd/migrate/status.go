@@ -8,7 +8,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/authstack/authstack/internal/cmdutil"
-	"github.com/authstack/authstack/internal/migrations"
 )
 
 // statusReport is `migrate status -o json` (docs/json-output.md): the same
@@ -29,48 +28,58 @@ type migrationState struct {
 	State   string `json:"state"` // applied, pending or dirty
 }
 
-func newStatus(f *cmdutil.Factory, open func(context.Context) (*migrations.Migrator, error), version func(*migrations.Migrator) string) *cobra.Command {
-	var exitCode bool
-	var output string
+// StatusOptions are the flags of `migrate status`.
+type StatusOptions struct {
+	ExitCode bool   // exit 1 when migrations are pending or the database is dirty
+	Output   string // text or json
+}
+
+func newStatus(o *Options) *cobra.Command {
+	var so StatusOptions
 	status := &cobra.Command{
 		Use:   "status",
 		Short: "List migrations as applied or pending (--exit-code: exit 1 when some are pending)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := cmdutil.CheckOutput(output); err != nil {
-				return err
-			}
-			rep, verText, err := readStatus(cmd.Context(), open, version)
-			if err == nil && exitCode && (rep.Pending > 0 || rep.Dirty) {
-				err = &cmdutil.ExitError{Code: 1, Err: fmt.Errorf("%d migrations pending, dirty %v (--exit-code)", rep.Pending, rep.Dirty)}
-			}
-			if output == "json" {
-				rep.OK, rep.Error = err == nil, cmdutil.ErrString(err)
-				if werr := cmdutil.WriteJSON(f.Out, rep); werr != nil {
-					return werr
-				}
-				return cmdutil.JSONExit(err)
-			}
-			if rep.Migrations == nil {
-				return err // no database: nothing to list
-			}
-			printStatus(f, rep, verText)
-			if err != nil {
-				return &cmdutil.ExitError{Code: 1}
-			}
-			return nil
+			return runStatus(cmd.Context(), o, so)
 		},
 	}
-	status.Flags().BoolVar(&exitCode, "exit-code", false, "exit with status 1 when migrations are pending (or the database is dirty)")
-	status.Flags().StringVarP(&output, "output", "o", "text", "output format: text or json")
+	status.Flags().BoolVar(&so.ExitCode, "exit-code", false, "exit with status 1 when migrations are pending (or the database is dirty)")
+	status.Flags().StringVarP(&so.Output, "output", "o", "text", "output format: text or json")
 	return status
+}
+
+func runStatus(ctx context.Context, o *Options, so StatusOptions) error {
+	f := o.Factory
+	if err := cmdutil.CheckOutput(so.Output); err != nil {
+		return err
+	}
+	rep, verText, err := readStatus(ctx, o)
+	if err == nil && so.ExitCode && (rep.Pending > 0 || rep.Dirty) {
+		err = &cmdutil.ExitError{Code: 1, Err: fmt.Errorf("%d migrations pending, dirty %v (--exit-code)", rep.Pending, rep.Dirty)}
+	}
+	if so.Output == "json" {
+		rep.OK, rep.Error = err == nil, cmdutil.ErrString(err)
+		if werr := cmdutil.WriteJSON(f.Out, rep); werr != nil {
+			return werr
+		}
+		return cmdutil.JSONExit(err)
+	}
+	if rep.Migrations == nil {
+		return err // no database: nothing to list
+	}
+	printStatus(f, rep, verText)
+	if err != nil {
+		return &cmdutil.ExitError{Code: 1}
+	}
+	return nil
 }
 
 // readStatus reads every migration's state; Migrations stays nil when the
 // database could not be read.
-func readStatus(ctx context.Context, open func(context.Context) (*migrations.Migrator, error), version func(*migrations.Migrator) string) (*statusReport, string, error) {
+func readStatus(ctx context.Context, o *Options) (*statusReport, string, error) {
 	rep := &statusReport{}
-	mg, err := open(ctx)
+	mg, err := o.open(ctx)
 	if err != nil {
 		return rep, "", err
 	}
@@ -93,7 +102,7 @@ func readStatus(ctx context.Context, open func(context.Context) (*migrations.Mig
 		}
 		rep.Migrations = append(rep.Migrations, migrationState{Version: s.Version, Name: s.Identifier, State: state})
 	}
-	return rep, version(mg), nil
+	return rep, versionText(mg), nil
 }
 
 func printStatus(f *cmdutil.Factory, rep *statusReport, verText string) {
