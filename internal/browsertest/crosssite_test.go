@@ -12,9 +12,8 @@ import (
 	"github.com/chromedp/cdproto/network"
 )
 
-// The steps of TestCrossSiteRequestsCarryNoCookies and the pages it serves.
-// The test itself stays in flows_test.go: a file's tests run in order, and
-// TestLoginErrors, which throttles alice, must stay after the others there.
+// The steps of TestCrossSiteRequestsCarryNoCookies (in flows_test.go) and
+// the pages it serves.
 
 // sendCrossSite serves the attacker's page on 127.0.0.1, opens it and
 // returns the requests it sent to the stack. The server stays up until the

@@ -386,18 +386,19 @@ func TestCrossSiteRequestsCarryNoCookies(t *testing.T) {
 
 var retryRE = regexp.MustCompile(`Too many login attempts\. Try again in (\d+) (second|seconds|minutes)\.`)
 
-// TestLoginErrors runs last (Go runs a file's tests in order): it throttles
-// alice for the rest of the window, so later tests must not sign in as alice.
+// TestLoginErrors throttles a user of its own, so that the order of the
+// tests does not matter.
 //
 // A wrong password shows its message; repeating it until
 // the SQL throttle answers 429 shows "too many attempts" with the
 // Retry-After wait, and then even the right password is refused.
 func TestLoginErrors(t *testing.T) {
+	user, pass := theStack.addUser(t, "throttled")
 	b := newBrowser(t)
 	b.navigate(theStack.page())
 	b.waitView("login")
 
-	b.submitLogin(otherUser, "wrong password")
+	b.submitLogin(user, "wrong password")
 	b.waitJS("an error message", `!document.getElementById('message').hidden`)
 	if kind, text := b.message(); kind != "error" || text != "Wrong username or password." {
 		t.Fatalf("wrong password: message %s %q", kind, text)
@@ -406,7 +407,7 @@ func TestLoginErrors(t *testing.T) {
 	var last string
 	for i := 0; i < 30; i++ {
 		b.do(clearMessageJS())
-		b.submitLogin(otherUser, fmt.Sprintf("wrong password %d", i))
+		b.submitLogin(user, fmt.Sprintf("wrong password %d", i))
 		b.waitJS("an error message", `!document.getElementById('message').hidden`)
 		_, last = b.message()
 		if strings.HasPrefix(last, "Too many") {
@@ -425,7 +426,7 @@ func TestLoginErrors(t *testing.T) {
 	}
 
 	b.do(clearMessageJS())
-	b.submitLogin(otherUser, otherPass)
+	b.submitLogin(user, pass)
 	b.waitJS("an error message", `!document.getElementById('message').hidden`)
 	if _, text := b.message(); !strings.HasPrefix(text, "Too many login attempts") {
 		t.Errorf("right password while throttled: %q, want the throttle message", text)

@@ -379,6 +379,9 @@ func Create(dir, name string) ([]string, error) {
 		return nil, fmt.Errorf("migration name %q: use lower-case letters, digits and _", name)
 	}
 	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("migrations directory %s does not exist: create it (mkdir -p %s) or give --path", dir, dir)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("migrations directory: %w", err)
 	}

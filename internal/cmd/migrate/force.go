@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"strconv"
 
 	"github.com/spf13/cobra"
@@ -31,8 +32,18 @@ func newForce(o *Options) *cobra.Command {
 	// works as the help says.
 	force.Flags().BoolVarP(&fo.None, "none", "1", false, "record no version (the same as V = -1)")
 	force.Flags().BoolVarP(&fo.Yes, "yes", "y", false, "force a version that no migration has")
+	// Any other negative V reaches pflag as an unknown shorthand ("-2").
+	force.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		if negativeV.MatchString(err.Error()) {
+			return errors.New("V must be a migration version or -1, got another negative number")
+		}
+		return err
+	})
 	return force
 }
+
+// negativeV matches pflag's error for a negative number as an argument.
+var negativeV = regexp.MustCompile(`^unknown shorthand flag: '[0-9]' in -[0-9]+$`)
 
 func runForce(ctx context.Context, o *Options, fo ForceOptions, args []string) error {
 	v, err := forceVersion(args, fo.None)

@@ -53,6 +53,7 @@ func TestArgumentsCheckedFirst(t *testing.T) {
 		{[]string{"force"}, "force -1"},
 		{[]string{"force", "x"}, `"x"`},
 		{[]string{"force", "-1", "2"}, "force V"},
+		{[]string{"force", "-2"}, "V must be a migration version or -1"},
 		{[]string{"status", "-o", "yaml"}, "yaml"},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
@@ -108,6 +109,14 @@ func TestCreate(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 4 {
 		t.Errorf("%d files in --path, want the 4 of the two good names", len(entries))
+	}
+
+	missing := filepath.Join(dir, "missing")
+	if _, err := run(t, "create", "y", "--path", missing); err == nil || !strings.Contains(err.Error(), "mkdir -p "+missing) {
+		t.Errorf("create into a missing directory: %v, want the mkdir that fixes it", err)
+	}
+	if _, err := os.Stat(missing); !os.IsNotExist(err) {
+		t.Errorf("create into a missing directory made it: %v", err)
 	}
 
 	t.Chdir(t.TempDir())
