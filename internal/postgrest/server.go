@@ -39,16 +39,16 @@ type Server struct {
 	access *log.Logger // access log (stdout in stackctl postgrest, like PostgREST)
 	level  int
 
-	reloadCh  chan struct{}
+	reloadCh chan struct{}
 	// cacheTried is closed after the first schema cache load attempt.
 	cacheTried     chan struct{}
 	cacheTriedOnce sync.Once
-	nextDelay atomic.Int64 // seconds, for Retry-After on 503
-	connLost  atomic.Bool
-	listening atomic.Bool
-	listened  atomic.Bool  // LISTEN succeeded at least once
-	loads     atomic.Int64 // successful schema cache loads
-	connected atomic.Bool  // logged "Successfully connected"
+	nextDelay      atomic.Int64 // seconds, for Retry-After on 503
+	connLost       atomic.Bool
+	listening      atomic.Bool
+	listened       atomic.Bool  // LISTEN succeeded at least once
+	loads          atomic.Int64 // successful schema cache loads
+	connected      atomic.Bool  // logged "Successfully connected"
 	// port actually bound (for OpenAPI host when port 0 is used).
 	boundAddr atomic.Value
 	wg        sync.WaitGroup
