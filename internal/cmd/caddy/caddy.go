@@ -74,6 +74,9 @@ func wrap(c caddycmd.Command, precheck bool) *cobra.Command {
 				return err
 			}
 		}
+		if c.Name == "run" {
+			cmdutil.TuneServerGC()
+		}
 		err := inner(cmd, args)
 		if code, ok := caddyExitCode(err); ok {
 			return &cmdutil.ExitError{Code: code, Err: unwrapCaddyErr(err)}

@@ -36,6 +36,7 @@ SIGUSR1 reloads the schema cache, as does NOTIFY pgrst, 'reload schema'. SIGTERM
 				fmt.Fprint(f.Out, cfg.Dump(showSecrets))
 				return nil
 			}
+			cmdutil.TuneServerGC()
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			srv := engine.New(cfg, f.ErrOut)
