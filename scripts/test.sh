@@ -18,6 +18,10 @@ if [ -n "$unformatted" ]; then
 fi
 go vet ./...
 go test -count=1 -timeout 40m "$@" ./...
+# The engine's benchmarks run once each, so that a change that breaks one
+# (they compare the engine with raw pgx running its own statements) fails
+# here rather than when someone measures (docs/postgrest.md, "Performance").
+go test -count=1 -timeout 10m -run '^$' -bench 'TaskRead|Embed|Stages' -benchtime 1x ./internal/postgrest/
 
 # deploy/ is a Go module of its own (the Kubernetes libraries stay out of the
 # main one): the offline tests of the kustomize base (docs/kubernetes.md).

@@ -155,9 +155,14 @@ func (eb *embedBench) pgxOnce(b *testing.B, path string) func() error {
 			br.Close()
 			return err
 		}
-		n := 0
-		for rows.Next() {
-			n += len(rows.RawValues()[3])
+		n, col := 0, -1
+		for i, fd := range rows.FieldDescriptions() {
+			if fd.Name == "body" {
+				col = i
+			}
+		}
+		for rows.Next() && col >= 0 {
+			n += len(rows.RawValues()[col])
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
