@@ -234,35 +234,19 @@ func ReadPlanToCountQuery(n *plan.ReadPlan) Snippet {
 }
 
 func countLogic(qi plan.QI, n *plan.ReadPlan, t plan.LogicTree) Snippet {
-	var s Snippet
-	if t.Filter == nil {
-		if t.Negated {
-			s.S("NOT")
+	return logicTreeWith(t, func(f *plan.Filter) Snippet {
+		if !f.NullEmbed {
+			return filter(qi, *f)
 		}
-		s.S(" (")
-		op := " AND "
-		if t.Op == "or" {
-			op = " OR "
-		}
-		for i, c := range t.Children {
-			if i > 0 {
-				s.S(op)
+		var s Snippet
+		for _, c := range n.Children {
+			if c.RelAggAlias == f.Field.Name {
+				if !f.Operation.Negated {
+					s.S("NOT ")
+				}
+				return *s.S("EXISTS (").A(ReadPlanToCountQuery(c)).S(")")
 			}
-			s.A(countLogic(qi, n, c))
 		}
-		return *s.S(")")
-	}
-	f := t.Filter
-	if !f.NullEmbed {
-		return filter(qi, *f)
-	}
-	for _, c := range n.Children {
-		if c.RelAggAlias == f.Field.Name {
-			if !f.Operation.Negated {
-				s.S("NOT ")
-			}
-			return *s.S("EXISTS (").A(ReadPlanToCountQuery(c)).S(")")
-		}
-	}
-	return s
+		return s
+	})
 }

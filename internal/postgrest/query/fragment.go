@@ -231,8 +231,13 @@ func arrayLiteralFor(f plan.CoercibleField, vals []string) Snippet {
 
 // logicTree renders an and/or tree (pgFmtLogicTree).
 func logicTree(qi plan.QI, t plan.LogicTree) Snippet {
+	return logicTreeWith(t, func(f *plan.Filter) Snippet { return filter(qi, *f) })
+}
+
+// logicTreeWith renders the tree's connectives, and its leaves with leaf.
+func logicTreeWith(t plan.LogicTree, leaf func(*plan.Filter) Snippet) Snippet {
 	if t.Filter != nil {
-		return filter(qi, *t.Filter)
+		return leaf(t.Filter)
 	}
 	var s Snippet
 	if t.Negated {
@@ -247,7 +252,7 @@ func logicTree(qi plan.QI, t plan.LogicTree) Snippet {
 		if i > 0 {
 			s.S(op)
 		}
-		s.A(logicTree(qi, c))
+		s.A(logicTreeWith(c, leaf))
 	}
 	return *s.S(")")
 }

@@ -279,8 +279,8 @@ func nested(p *parser) parser {
 	}
 }
 
-// manyUpTo is many with at most max repetitions; one more is fatal (what
-// names the repeated thing in the message).
+// manyUpTo is many with at most max repetitions (-1: no limit); one more
+// is fatal (what names the repeated thing in the message).
 func manyUpTo(p parser, max int, what string) parser {
 	return func(s pstate) reply {
 		var vs []any
@@ -294,7 +294,7 @@ func manyUpTo(p parser, max int, what string) parser {
 			if !r.ok || !r.consumed {
 				return reply{ok: true, consumed: consumed, st: cur, err: r.err, v: vs}
 			}
-			if len(vs) == max {
+			if max >= 0 && len(vs) == max {
 				return fatalAt(cur, "more than "+strconv.Itoa(max)+" "+what)
 			}
 			consumed = true
@@ -414,28 +414,9 @@ func left(p, q parser) parser {
 	}
 }
 
-func many(p parser) parser {
-	return func(s pstate) reply {
-		var vs []any
-		cur := s
-		consumed := false
-		for {
-			r := p(cur)
-			if r.consumed && !r.ok {
-				return r
-			}
-			if !r.ok {
-				return reply{ok: true, consumed: consumed, st: cur, err: r.err, v: vs}
-			}
-			if !r.consumed { // would loop forever; Parsec errors out here
-				return reply{ok: true, consumed: consumed, st: cur, err: r.err, v: vs}
-			}
-			consumed = true
-			vs = append(vs, r.v)
-			cur = r.st
-		}
-	}
-}
+// many repeats p until it fails without consuming (an empty success
+// ends it too: Parsec would report it, looping forever otherwise).
+func many(p parser) parser { return manyUpTo(p, -1, "") }
 
 func many1(p parser) parser {
 	return fmap(seq(p, many(p)), func(v any) any {
