@@ -22,7 +22,11 @@ func newStackEngine(t *testing.T) *engine { return newStackEngineTB(t) }
 func newStackEngineTB(t testing.TB) *engine {
 	t.Helper()
 	return newEngineSetup(t, func(ctx context.Context, db string, pool *pgxpool.Pool) {
-		if err := migrations.Up(ctx, db, map[string]string{"JWT_SECRET": flowSecret, "AUTHENTICATOR_PASSWORD": "authpw"}); err != nil {
+		// the migrations create and alter the cluster-wide roles
+		clusterRoles.Lock()
+		err := migrations.Up(ctx, db, map[string]string{"JWT_SECRET": flowSecret, "AUTHENTICATOR_PASSWORD": "authpw"})
+		clusterRoles.Unlock()
+		if err != nil {
 			t.Fatalf("migrations: %v", err)
 		}
 		if err := authdb.AddUser(ctx, pool, "alice", "alice-password", "basic_subscriber"); err != nil {

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -35,6 +36,21 @@ grant anon to authenticator;
 grant basic_subscriber to authenticator;
 `
 
+// clusterRoles serializes the statements that write the cluster-wide role
+// catalogs (rolesSQL, the project's migrations): run at once from two
+// databases, ALTER ROLE and GRANT fail with "tuple concurrently updated".
+var clusterRoles sync.Mutex
+
+// setupRoles runs rolesSQL under clusterRoles.
+func setupRoles(t testing.TB, ctx context.Context, pool *pgxpool.Pool) {
+	t.Helper()
+	clusterRoles.Lock()
+	defer clusterRoles.Unlock()
+	if _, err := pool.Exec(ctx, rolesSQL); err != nil {
+		t.Fatalf("roles: %v", err)
+	}
+}
+
 type engine struct {
 	t   testing.TB
 	srv *Server
@@ -47,9 +63,7 @@ type engine struct {
 func newEngine(t testing.TB, fixture string, mod func(env map[string]string)) *engine {
 	t.Helper()
 	return newEngineSetup(t, func(ctx context.Context, db string, pool *pgxpool.Pool) {
-		if _, err := pool.Exec(ctx, rolesSQL); err != nil {
-			t.Fatalf("roles: %v", err)
-		}
+		setupRoles(t, ctx, pool)
 		if _, err := pool.Exec(ctx, fixture); err != nil {
 			t.Fatalf("fixture: %v", err)
 		}

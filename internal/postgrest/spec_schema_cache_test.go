@@ -78,7 +78,8 @@ func TestSpecSchemaCacheRelationshipsReload(t *testing.T) {
 	db := pgtest.NewDatabase(t)
 	pool := pgtest.NewPool(t, db)
 	ctx := context.Background()
-	if _, err := pool.Exec(ctx, rolesSQL+embedFixtureSQL); err != nil {
+	setupRoles(t, ctx, pool)
+	if _, err := pool.Exec(ctx, embedFixtureSQL); err != nil {
 		t.Fatal(err)
 	}
 	env := map[string]string{

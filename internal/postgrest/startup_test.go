@@ -19,7 +19,8 @@ func TestServesAfterFirstSchemaCacheLoad(t *testing.T) {
 	db := pgtest.NewDatabase(t)
 	pool := pgtest.NewPool(t, db)
 	ctx := context.Background()
-	if _, err := pool.Exec(ctx, rolesSQL+fixtureSQL); err != nil {
+	setupRoles(t, ctx, pool)
+	if _, err := pool.Exec(ctx, fixtureSQL); err != nil {
 		t.Fatal(err)
 	}
 	// The monitoring query runs once before the lock, so that its
