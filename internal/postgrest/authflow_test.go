@@ -157,46 +157,6 @@ func TestGuideAuthFlows(t *testing.T) {
 	}
 }
 
-// GET / on the stack's own schema is a valid OpenAPI 2.0 document for anon
-// and for a logged-in role (spec §9, T:OpenApi/OpenApiSpec.hs@v16.2).
-func TestOpenAPIValid(t *testing.T) {
-	e := newStackEngine(t)
-	for _, c := range []struct {
-		name  string
-		hdr   map[string]string
-		paths []string
-	}{
-		{"anon public", nil, nil},
-		{"anon auth", map[string]string{"Accept-Profile": "auth"}, []string{"/rpc/login", "/rpc/logout", "/rpc/refresh_token"}},
-		{"user public", map[string]string{"Authorization": "Bearer " + sign(t, flowKey(), nil, map[string]any{"role": "basic_subscriber", "sub": "alice"})}, []string{"/task"}},
-	} {
-		r := e.do("GET", "/", c.hdr, "")
-		if r.status != 200 || r.header.Get("Content-Type") != "application/openapi+json; charset=utf-8" {
-			t.Fatalf("%s: %d %s", c.name, r.status, r.body)
-		}
-		if err := validateSwagger(r.body); err != nil {
-			t.Fatalf("%s: invalid document: %v", c.name, err)
-		}
-		var doc struct {
-			Swagger string         `json:"swagger"`
-			Paths   map[string]any `json:"paths"`
-		}
-		if err := json.Unmarshal([]byte(r.body), &doc); err != nil || doc.Swagger != "2.0" {
-			t.Fatalf("%s: %v %q", c.name, err, doc.Swagger)
-		}
-		for _, p := range c.paths {
-			if _, ok := doc.Paths[p]; !ok {
-				t.Errorf("%s: no %s in %v", c.name, p, doc.Paths)
-			}
-		}
-		if c.hdr == nil {
-			if _, ok := doc.Paths["/task"]; ok {
-				t.Errorf("anon document lists /task")
-			}
-		}
-	}
-}
-
 func flowKey() []byte {
 	b, _ := base64.StdEncoding.DecodeString(flowSecret)
 	return b

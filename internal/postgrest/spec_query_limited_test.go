@@ -72,6 +72,10 @@ func TestSpecQueryLimited(t *testing.T) {
 				{ "first_name": "Edwin S.", "last_name": "Smith" }]`},
 		{name: "limit 0", cite: cite + ":118", method: "GET", path: "/items?limit=0", status: 200, wantBody: `[]`,
 			wantHdr: map[string]string{"Content-Range": "*/*"}},
+		{name: "caps reads", cite: "docs/references/configuration.rst db-max-rows@v16.2", method: "GET", path: "/items?order=id&select=id", status: 200,
+			wantBody: `[{"id":1},{"id":2}]`, wantHdr: map[string]string{"Content-Range": "0-1/*"}},
+		{name: "caps with count", cite: "docs/references/configuration.rst db-max-rows@v16.2", method: "GET", path: "/items?order=id&select=id",
+			hdr: map[string]string{"Prefer": "count=exact"}, status: 206, wantHdr: map[string]string{"Content-Range": "0-1/15"}},
 	})
 }
 
