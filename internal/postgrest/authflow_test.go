@@ -60,6 +60,7 @@ func cookieValue(t *testing.T, h http.Header, name string) string {
 // TestGuideAuthFlows runs the guide's flows over HTTP against the project's
 // own migrations (postgrest-subset.md §11).
 func TestGuideAuthFlows(t *testing.T) {
+	t.Parallel()
 	e := newStackEngine(t)
 	authPost := map[string]string{"Content-Profile": "auth", "Content-Type": "application/json"}
 

@@ -35,6 +35,8 @@ func TestEnvWarnings(t *testing.T) {
 
 // The warnings reach the log when the engine starts, and an unknown
 // pgrst.* setting of the authenticator when the configuration is read.
+//
+// Not parallel: it sets pgrst.* on the cluster-wide authenticator role.
 func TestSettingWarningsLogged(t *testing.T) {
 	db := pgtest.NewDatabase(t)
 	pool := pgtest.NewPool(t, db)

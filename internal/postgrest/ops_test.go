@@ -59,6 +59,7 @@ func TestNoSchemaCache(t *testing.T) {
 // Schema cache reload on NOTIFY pgrst, 'reload schema' and on Reload (what
 // SIGUSR1 calls), as PostgREST (docs references/schema_cache.rst@v16.2).
 func TestSchemaReload(t *testing.T) {
+	t.Parallel()
 	e := newEngine(t, fixtureSQL, nil)
 	pool := pgtest.NewPool(t, e.db)
 	ctx := context.Background()
@@ -88,6 +89,8 @@ func TestSchemaReload(t *testing.T) {
 // Reconnection: while PostgreSQL is down requests get 503 (PGRST000 /
 // PGRST001) with Retry-After and /ready is 503; afterwards the engine
 // recovers by itself (App.hs:185, AppState/Pool.hs@v16.2).
+//
+// Not parallel: it stops the package's PostgreSQL.
 func TestReconnect(t *testing.T) {
 	e := newEngine(t, fixtureSQL, nil)
 	admin := httptest.NewServer(e.srv.AdminHandler())
@@ -154,6 +157,9 @@ func TestReconnect(t *testing.T) {
 // In-database configuration (db-config, spec §3.2): ALTER ROLE
 // authenticator SET pgrst.* overrides the environment after a reload;
 // ALTER DATABASE … SET pgrst.* is ignored.
+//
+// Not parallel: it changes and resets settings of the cluster-wide
+// authenticator role.
 func TestInDatabaseConfig(t *testing.T) {
 	e := newEngine(t, fixtureSQL, nil)
 	pool := pgtest.NewPool(t, e.db)
@@ -203,6 +209,7 @@ func reload(t *testing.T, e *engine) {
 // db-pool-acquisition-timeout: a request that cannot get a connection in
 // time gets 504 PGRST003 (Error.hs:482@v16.2).
 func TestPoolTimeout(t *testing.T) {
+	t.Parallel()
 	e := newEngine(t, fixtureSQL+`
 create function public.slow() returns int language sql as $$ select pg_sleep(30); select 1 $$;`, func(env map[string]string) {
 		env["PGRST_DB_POOL"] = "1"

@@ -129,6 +129,7 @@ func checkColumnFormats(t *testing.T, r result) {
 // they follow views, computed overrides and schema boundaries like
 // embedding does. Our own film database.
 func TestSpecOpenAPIForeignKeyNotes(t *testing.T) {
+	t.Parallel()
 	e := embedEngine(t, nil)
 	r := e.do("GET", "/", nil, "")
 	var doc struct {

@@ -25,6 +25,7 @@ create function delete_items_returns_void() returns void language sql as $$ dele
 // TimezoneSpec.hs) with PostgREST's test setting db-tx-end
 // rollback-allow-override, so that every mutation is rolled back.
 func TestSpecPreferences(t *testing.T) {
+	t.Parallel()
 	e := newEngine(t, prefsFixtureSQL, func(env map[string]string) { env["PGRST_DB_TX_END"] = "rollback-allow-override" })
 	const h, m, z = "T:Query/Preferences/HandlingSpec.hs", "T:Query/Preferences/MaxAffectedSpec.hs", "T:Query/Preferences/TimezoneSpec.hs"
 	prefer := func(v string) map[string]string { return map[string]string{"Prefer": v} }

@@ -34,6 +34,7 @@ analyze;
 // reads, count=estimated (the exact count up to max-rows, the planner's
 // guess above it when larger), mutations not limited.
 func TestSpecQueryLimited(t *testing.T) {
+	t.Parallel()
 	e := newEngine(t, countFixtureSQL, func(env map[string]string) { env["PGRST_DB_MAX_ROWS"] = "2" })
 	const cite = "T:Query/QueryLimitedSpec.hs"
 	ret := map[string]string{"Prefer": "return=representation"}
@@ -84,6 +85,7 @@ func TestSpecQueryLimited(t *testing.T) {
 // db-max-rows. The planner's guess is compared with PostgreSQL's own
 // EXPLAIN of the same filter, run by the test, after ANALYZE.
 func TestSpecRangePlannedCount(t *testing.T) {
+	t.Parallel()
 	e := newEngine(t, countFixtureSQL, nil)
 	const cite = "T:Query/RangeSpec.hs"
 	planned := map[string]string{"Prefer": "count=planned"}

@@ -33,6 +33,7 @@ grant select, insert, update on helpers.gadget_v, hidden.gadget_v, api.gadget_ba
 // db-extra-search-path; a view anywhere else ends the chain without a key.
 // Base tables give their keys from any schema.
 func TestViewKeysFollowOnlySearchedSchemas(t *testing.T) {
+	t.Parallel()
 	e := newEngine(t, viewChainSQL, func(env map[string]string) {
 		env["PGRST_DB_SCHEMAS"] = "api"
 		env["PGRST_DB_EXTRA_SEARCH_PATH"] = "helpers"
