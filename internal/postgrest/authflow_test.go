@@ -58,7 +58,7 @@ func cookieValue(t *testing.T, h http.Header, name string) string {
 }
 
 // TestGuideAuthFlows runs the guide's flows over HTTP against the project's
-// own migrations (postgrest-subset.md §11).
+// own migrations (docs/database.md "The auth schema"; README.md).
 func TestGuideAuthFlows(t *testing.T) {
 	t.Parallel()
 	e := newStackEngine(t)

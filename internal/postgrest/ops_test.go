@@ -22,7 +22,7 @@ func eventually(t *testing.T, what string, f func() bool) {
 	}
 }
 
-// T:spec §1.2 / Error.hs NoSchemaCacheError@v16.2: without a schema cache
+// Error.hs NoSchemaCacheError, App.hs:155-257@v16.2: without a schema cache
 // requests get 503 PGRST002 with Retry-After, but the JWT check still runs
 // first.
 func TestNoSchemaCache(t *testing.T) {
@@ -122,7 +122,7 @@ func TestReconnect(t *testing.T) {
 	r := e.do("GET", "/items?select=id&id=eq.1", nil, "")
 	if r.status != 503 || r.header.Get("Retry-After") == "" ||
 		!(strings.Contains(r.body, `"code":"PGRST000"`) || strings.Contains(r.body, `"code":"PGRST001"`) ||
-			strings.Contains(r.body, `"code":"57P01"`)) { // 57P01 (admin shutdown) reaches an idle pooled connection: 503 per spec §7.2
+			strings.Contains(r.body, `"code":"57P01"`)) { // 57P01 (admin shutdown) reaches an idle pooled connection: 503 (Error.hs:545-597@v16.2)
 		t.Fatalf("while down: %d %s %v", r.status, r.body, r.header)
 	}
 	// requests keep failing with 503 until PostgreSQL is back
@@ -154,9 +154,10 @@ func TestReconnect(t *testing.T) {
 	})
 }
 
-// In-database configuration (db-config, spec §3.2): ALTER ROLE
-// authenticator SET pgrst.* overrides the environment after a reload;
-// ALTER DATABASE … SET pgrst.* is ignored.
+// In-database configuration (db-config, Config.hs:479-490 and
+// Config/Database.hs:93@v16.2): ALTER ROLE authenticator SET pgrst.*
+// overrides the environment after a reload; ALTER DATABASE … SET pgrst.*
+// is ignored.
 //
 // Not parallel: it changes and resets settings of the cluster-wide
 // authenticator role.
