@@ -9,7 +9,7 @@ import "testing"
 // cases are in spec_error_test.go.
 func TestErrorStatuses(t *testing.T) {
 	t.Parallel()
-	runBothModes(t, fixtureSQL, nil, errorStatusCases)
+	runBothModesReadOnly(t, errorStatusCases)
 }
 
 func errorStatusCases(t *testing.T, e *engine) []tc {

@@ -10,7 +10,7 @@ import (
 // cases are in spec_auth_test.go and spec_error_test.go.
 func TestJWTVerification(t *testing.T) {
 	t.Parallel()
-	runBothModes(t, fixtureSQL, nil, jwtVerificationCases)
+	runBothModesReadOnly(t, jwtVerificationCases)
 }
 
 func jwtVerificationCases(t *testing.T, e *engine) []tc {

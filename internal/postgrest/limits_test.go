@@ -115,7 +115,7 @@ func loginBody(n int) io.Reader {
 // parsed, whether the length is declared or not; smaller ones are served.
 func TestBodyLimit(t *testing.T) {
 	t.Parallel()
-	e := newEngine(t, fixtureSQL, func(env map[string]string) { env["PGRST_SERVER_MAX_BODY_SIZE"] = "4096" })
+	e := newReadOnlyEngine(t, func(env map[string]string) { env["PGRST_SERVER_MAX_BODY_SIZE"] = "4096" })
 	post := func(body io.Reader, length int64) (int, string) {
 		req, _ := http.NewRequest("POST", e.url+"/rpc/login", body)
 		req.Header.Set("Content-Type", "application/json")
@@ -180,7 +180,7 @@ func TestBodyLimitBoundsMemory(t *testing.T) {
 // PostgREST's error body, before the query string is parsed.
 func TestURIAndHeaderLimits(t *testing.T) {
 	t.Parallel()
-	e := newEngine(t, fixtureSQL, nil)
+	e := newReadOnlyEngine(t, nil)
 	r := e.do("GET", "/items?select=id&name=eq."+strings.Repeat("a", apirequest.MaxURIBytes), nil, "")
 	if r.status != 414 || errorBody(t, r.body) != "PGRSTX02" {
 		t.Fatalf("long URI: %d %s", r.status, r.body)
@@ -261,7 +261,7 @@ func TestShuttingDownIs503(t *testing.T) {
 // bodies a 400 PGRST102; the engine keeps serving.
 func TestNestingLimitsOverHTTP(t *testing.T) {
 	t.Parallel()
-	e := newEngine(t, fixtureSQL, nil)
+	e := newReadOnlyEngine(t, nil)
 	nest := func(depth int) string {
 		return strings.Repeat("(and", depth-1) + "(id.eq.1" + strings.Repeat(")", depth)
 	}

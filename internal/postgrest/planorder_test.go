@@ -10,7 +10,7 @@ import "testing"
 // (Plan.hs@v16.2).
 func TestTableStrictVersusAccept(t *testing.T) {
 	t.Parallel()
-	runBothModes(t, fixtureSQL, nil, strictVersusAcceptCases)
+	runBothModesReadOnly(t, strictVersusAcceptCases)
 }
 
 func strictVersusAcceptCases(t *testing.T, e *engine) []tc {

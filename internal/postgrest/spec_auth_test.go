@@ -22,7 +22,7 @@ import (
 // privileges.
 func TestSpecAuth(t *testing.T) {
 	t.Parallel()
-	runBothModes(t, fixtureSQL, nil, authSpecCases)
+	runBothModesReadOnly(t, authSpecCases)
 }
 
 func authSpecCases(t *testing.T, e *engine) []tc {
@@ -68,7 +68,7 @@ func TestSpecAsymmetricJwt(t *testing.T) {
 	}
 	_ = pub.Set(jwk.KeyIDKey, "k1")
 	pubJSON, _ := json.Marshal(pub)
-	e := newEngine(t, fixtureSQL, func(env map[string]string) {
+	e := newReadOnlyEngine(t, func(env map[string]string) {
 		env["PGRST_JWT_SECRET"] = `{"keys":[` + string(pubJSON) + `]}`
 	})
 	sign := func(kid string) string {
@@ -96,7 +96,7 @@ func TestSpecAsymmetricJwt(t *testing.T) {
 // set, and a role claim key reaching into a nested claim.
 func TestSpecAudienceJwtSecret(t *testing.T) {
 	t.Parallel()
-	e := newEngine(t, fixtureSQL, func(env map[string]string) {
+	e := newReadOnlyEngine(t, func(env map[string]string) {
 		env["PGRST_JWT_AUD"] = "api"
 		env["PGRST_JWT_ROLE_CLAIM_KEY"] = `$."https://example.test/claims".roles[0]`
 	})
@@ -114,7 +114,7 @@ func TestSpecAudienceJwtSecret(t *testing.T) {
 // TestSpecNoAnon replays NoAnonSpec.hs: without db-anon-role.
 func TestSpecNoAnon(t *testing.T) {
 	t.Parallel()
-	e := newEngine(t, fixtureSQL, func(env map[string]string) { delete(env, "PGRST_DB_ANON_ROLE") })
+	e := newReadOnlyEngine(t, func(env map[string]string) { delete(env, "PGRST_DB_ANON_ROLE") })
 	runCases(t, e, []tc{
 		{name: "anonymous 401 PGRST302", cite: "T:Auth/NoAnonSpec.hs:24@v16.2", method: "GET", path: "/items", status: 401,
 			wantBody: errBody("PGRST302", "Anonymous access is disabled", nil, nil), wantHdr: map[string]string{"WWW-Authenticate": "Bearer"}},
@@ -130,7 +130,7 @@ func TestSpecNoAnon(t *testing.T) {
 // TestSpecNoJwtSecret replays NoJwtSecretSpec.hs: without jwt-secret.
 func TestSpecNoJwtSecret(t *testing.T) {
 	t.Parallel()
-	e := newEngine(t, fixtureSQL, func(env map[string]string) { delete(env, "PGRST_JWT_SECRET") })
+	e := newReadOnlyEngine(t, func(env map[string]string) { delete(env, "PGRST_JWT_SECRET") })
 	runCases(t, e, []tc{
 		{name: "token 500 PGRST300", cite: "T:Auth/NoJwtSecretSpec.hs:21@v16.2", method: "GET", path: "/items", hdr: bearer(t, map[string]any{"role": "anon"}), status: 500,
 			wantBody: errBody("PGRST300", "Server lacks JWT secret", nil, nil), wantHdr: map[string]string{"WWW-Authenticate": ""}},

@@ -12,10 +12,10 @@ import (
 // errors_test.go.
 func TestSpecError(t *testing.T) {
 	t.Parallel()
-	runBothModes(t, fixtureSQL, nil, errorSpecCases)
+	runBothModesReadOnly(t, errorSpecCases)
 	t.Run("client-error-verbosity minimal", func(t *testing.T) {
 		t.Parallel()
-		e := newEngine(t, fixtureSQL, func(env map[string]string) { env["PGRST_CLIENT_ERROR_VERBOSITY"] = "minimal" })
+		e := newReadOnlyEngine(t, func(env map[string]string) { env["PGRST_CLIENT_ERROR_VERBOSITY"] = "minimal" })
 		runCases(t, e, []tc{
 			{name: "minimal", cite: "T:Query/ErrorSpec.hs:230@v16.2", method: "GET", path: "/itemsx", status: 404,
 				check: raw(`{"code":"PGRST205","message":"Could not find the table 'public.itemsx' in the schema cache"}`)},

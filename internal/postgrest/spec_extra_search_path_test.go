@@ -14,7 +14,7 @@ func TestSpecExtraSearchPath(t *testing.T) {
 	t.Parallel()
 	t.Run("public, extensions", func(t *testing.T) {
 		t.Parallel()
-		e := newEngine(t, fixtureSQL, func(env map[string]string) { env["PGRST_DB_EXTRA_SEARCH_PATH"] = "public, extensions" })
+		e := newReadOnlyEngine(t, func(env map[string]string) { env["PGRST_DB_EXTRA_SEARCH_PATH"] = "public, extensions" })
 		r := e.do("POST", "/rpc/gucs", nil, "")
 		if !strings.Contains(r.body, `"search_path" : "\"public\", \"public\", \"extensions\""`) {
 			t.Fatalf("search_path: %s", r.body)

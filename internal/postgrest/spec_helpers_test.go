@@ -70,10 +70,23 @@ func runCases(t *testing.T, e *engine, cases []tc) {
 // engine (checks may send requests of their own).
 func runBothModes(t *testing.T, fixture string, mod func(env map[string]string), cases func(t *testing.T, e *engine) []tc) {
 	t.Helper()
+	bothModes(t, func(t *testing.T, mod func(env map[string]string)) *engine { return newEngine(t, fixture, mod) }, mod, cases)
+}
+
+// runBothModesReadOnly is runBothModes(t, fixtureSQL, nil, cases) on the
+// shared fixture database (newReadOnlyEngine), for a table whose cases
+// change no row that another test reads.
+func runBothModesReadOnly(t *testing.T, cases func(t *testing.T, e *engine) []tc) {
+	t.Helper()
+	bothModes(t, func(t *testing.T, mod func(env map[string]string)) *engine { return newReadOnlyEngine(t, mod) }, nil, cases)
+}
+
+func bothModes(t *testing.T, start func(t *testing.T, mod func(env map[string]string)) *engine, mod func(env map[string]string), cases func(t *testing.T, e *engine) []tc) {
+	t.Helper()
 	for _, m := range []struct{ name, prepared string }{{"prepared", "true"}, {"unprepared", "false"}} {
 		t.Run(m.name, func(t *testing.T) {
 			t.Parallel()
-			e := newEngine(t, fixture, func(env map[string]string) {
+			e := start(t, func(env map[string]string) {
 				if mod != nil {
 					mod(env)
 				}

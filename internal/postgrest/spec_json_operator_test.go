@@ -7,7 +7,7 @@ import "testing"
 // -> and ->> in select on json columns and on other types.
 func TestSpecJsonOperator(t *testing.T) {
 	t.Parallel()
-	runBothModes(t, fixtureSQL, nil, func(t *testing.T, e *engine) []tc {
+	runBothModesReadOnly(t, func(t *testing.T, e *engine) []tc {
 		return []tc{
 			{name: "->> on a json column keeps json's own text", cite: "T:Query/JsonOperatorSpec.hs:113@v16.2",
 				method: "GET", path: "/docs?select=data->0->>a&order=id", status: 200,

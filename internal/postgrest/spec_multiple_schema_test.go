@@ -8,7 +8,7 @@ import "testing"
 // (ApiRequest.hs:156-172@v16.2), unknown schemas, no fallback.
 func TestSpecMultipleSchema(t *testing.T) {
 	t.Parallel()
-	runBothModes(t, fixtureSQL, nil, multipleSchemaCases)
+	runBothModesReadOnly(t, multipleSchemaCases)
 }
 
 func multipleSchemaCases(t *testing.T, e *engine) []tc {

@@ -19,7 +19,7 @@ import (
 // formats and defaults.
 func TestSpecOpenAPIRoot(t *testing.T) {
 	t.Parallel()
-	runBothModes(t, fixtureSQL, nil, openAPIRootCases)
+	runBothModesReadOnly(t, openAPIRootCases)
 }
 
 func openAPIRootCases(t *testing.T, e *engine) []tc {

@@ -9,7 +9,7 @@ import "testing"
 // transaction.
 func TestSpecOptions(t *testing.T) {
 	t.Parallel()
-	runBothModes(t, fixtureSQL, nil, func(t *testing.T, e *engine) []tc {
+	runBothModesReadOnly(t, func(t *testing.T, e *engine) []tc {
 		return []tc{
 			{name: "options", cite: "T:OptionsSpec.hs:15@v16.2", method: "OPTIONS", path: "/items", status: 200,
 				wantHdr: map[string]string{"Allow": "OPTIONS,GET,HEAD,POST,PUT,PATCH,DELETE", "Content-Length": "0"}},

@@ -9,7 +9,7 @@ import "testing"
 // json paths in spec_json_operator_test.go, ranges in spec_range_test.go.
 func TestSpecQuery(t *testing.T) {
 	t.Parallel()
-	runBothModes(t, fixtureSQL, nil, querySpecCases)
+	runBothModesReadOnly(t, querySpecCases)
 }
 
 func querySpecCases(t *testing.T, e *engine) []tc {

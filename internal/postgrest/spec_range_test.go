@@ -9,7 +9,7 @@ import "testing"
 // spec_query_limited_test.go.
 func TestSpecRange(t *testing.T) {
 	t.Parallel()
-	runBothModes(t, fixtureSQL, nil, rangeSpecCases)
+	runBothModesReadOnly(t, rangeSpecCases)
 }
 
 func rangeSpecCases(t *testing.T, e *engine) []tc {

@@ -14,7 +14,7 @@ import (
 // spec_embed_rpc_test.go.
 func TestSpecRpc(t *testing.T) {
 	t.Parallel()
-	runBothModes(t, fixtureSQL, nil, rpcSpecCases)
+	runBothModesReadOnly(t, rpcSpecCases)
 	t.Run("shapes", func(t *testing.T) {
 		t.Parallel()
 		e := newEngine(t, rpcFixtureSQL, nil)

@@ -41,7 +41,7 @@ func TestSpecServerTiming(t *testing.T) {
 		t.Errorf("error response: %d %q", r.status, r.header.Get("Server-Timing"))
 	}
 	// off by default
-	d := newEngine(t, fixtureSQL, nil)
+	d := newReadOnlyEngine(t, nil)
 	if r := d.do("GET", "/items", nil, ""); r.status != 200 || r.header.Get("Server-Timing") != "" {
 		t.Errorf("default: %d %q", r.status, r.header.Get("Server-Timing"))
 	}

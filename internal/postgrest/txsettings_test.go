@@ -11,7 +11,7 @@ import (
 // (Query/PreQuery.hs:36-62) that functions read.
 func TestTransactionSettings(t *testing.T) {
 	t.Parallel()
-	runBothModes(t, fixtureSQL, nil, txSettingsCases)
+	runBothModesReadOnly(t, txSettingsCases)
 }
 
 func txSettingsCases(t *testing.T, e *engine) []tc {
