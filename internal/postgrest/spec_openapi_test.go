@@ -2,6 +2,7 @@ package postgrest
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/go-openapi/loads"
@@ -161,6 +162,36 @@ func TestSpecOpenAPIForeignKeyNotes(t *testing.T) {
 			t.Errorf("[%s] %s.%s description %q, want %q", c.cite, c.def, c.col, got, c.want)
 		}
 	}
+}
+
+// TestSpecSecurityOpenApi replays SecurityOpenApiSpec
+// (T:OpenApi/SecurityOpenApiSpec.hs@v16.2): openapi-security-active adds
+// the JWT security definition; it is off by default.
+func TestSpecSecurityOpenApi(t *testing.T) {
+	t.Parallel()
+	const cite = "T:OpenApi/SecurityOpenApiSpec.hs:21"
+	on := newReadOnlyEngine(t, func(env map[string]string) { env["PGRST_OPENAPI_SECURITY_ACTIVE"] = "true" })
+	runCases(t, on, []tc{{name: "active", cite: cite, method: "GET", path: "/", status: 200,
+		check: func(t *testing.T, r result) {
+			var doc map[string]any
+			if err := json.Unmarshal([]byte(r.body), &doc); err != nil {
+				t.Fatal(err)
+			}
+			if got := mustJSON(doc["security"]); got != `[{"JWT":[]}]` {
+				t.Errorf("security %s", got)
+			}
+			want := `{"JWT":{"description":"Add the token prepending \"Bearer \" (without quotes) to it","in":"header","name":"Authorization","type":"apiKey"}}`
+			if !jsonEq(mustJSON(doc["securityDefinitions"]), want) {
+				t.Errorf("securityDefinitions %s", mustJSON(doc["securityDefinitions"]))
+			}
+		}}})
+	def := newReadOnlyEngine(t, nil)
+	runCases(t, def, []tc{{name: "default off", cite: "Config.hs@v16.2", method: "GET", path: "/", status: 200,
+		check: func(t *testing.T, r result) {
+			if strings.Contains(r.body, `"securityDefinitions"`) || strings.Contains(r.body, `"security"`) {
+				t.Errorf("security keys without openapi-security-active")
+			}
+		}}})
 }
 
 // TestOpenAPIValid: GET / on the stack's own schema is a valid OpenAPI 2.0

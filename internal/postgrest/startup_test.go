@@ -16,6 +16,7 @@ import (
 // main socket only after that first attempt (App.hs run@v16.2,
 // waitForSchemaCacheInit). The load is held on a lock on pg_proc.
 func TestServesAfterFirstSchemaCacheLoad(t *testing.T) {
+	t.Parallel()
 	db := pgtest.NewDatabase(t)
 	pool := pgtest.NewPool(t, db)
 	ctx := context.Background()
