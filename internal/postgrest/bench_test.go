@@ -50,20 +50,8 @@ func BenchmarkTaskRead(b *testing.B) {
 	client := &http.Client{Transport: tr}
 	defer tr.CloseIdleConnections()
 
-	engineOnce := func() error {
-		req, _ := http.NewRequest("GET", e.url+"/task?select=*&limit=10", nil)
-		req.Header.Set("Authorization", "Bearer "+tok)
-		resp, err := client.Do(req)
-		if err != nil {
-			return err
-		}
-		_, _ = io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != 200 {
-			return fmt.Errorf("status %d", resp.StatusCode)
-		}
-		return nil
-	}
+	path := "/task?select=*&limit=10"
+	engineOnce := func() error { return getOK(client, e.url+path, "Bearer "+tok) }
 	pgxOnce := func() error {
 		ctx := context.Background()
 		conn, err := basePool.Acquire(ctx)
@@ -85,41 +73,9 @@ func BenchmarkTaskRead(b *testing.B) {
 		}
 		return basePool.SendBatch(context.Background(), batch).Close()
 	}
-	// The floor of any HTTP engine: a handler that runs the same pipelined
-	// batch and answers its body, with no authentication, parsing or
-	// planning.
-	mainIdx := len(stmts) - 2 // the statement before COMMIT
-	floor := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		batch := &pgx.Batch{}
-		var body []byte
-		for i, s := range stmts {
-			q := batch.Queue(s.SQL, s.Args...)
-			if i == mainIdx {
-				q.Query(func(rows pgx.Rows) error {
-					return scanBody(rows, &body)
-				})
-			}
-		}
-		if err := basePool.SendBatch(r.Context(), batch).Close(); err != nil {
-			http.Error(w, err.Error(), 500)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		_, _ = w.Write(body)
-	}))
+	floor := httpFloor(basePool, stmts)
 	defer floor.Close()
-	floorOnce := func() error {
-		resp, err := client.Get(floor.URL + "/task?select=*&limit=10")
-		if err != nil {
-			return err
-		}
-		_, _ = io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != 200 {
-			return fmt.Errorf("floor status %d", resp.StatusCode)
-		}
-		return nil
-	}
+	floorOnce := func() error { return getOK(client, floor.URL+path, "") }
 	for _, f := range []func() error{engineOnce, pgxOnce, pipelinedOnce, floorOnce} {
 		if err := f(); err != nil {
 			b.Fatal(err)
@@ -137,6 +93,55 @@ func BenchmarkTaskRead(b *testing.B) {
 			b.ReportMetric(rates[0]/rates[3], "ratio-http-floor")
 		})
 	}
+}
+
+// getOK sends a GET, reads the whole body and wants a 200.
+func getOK(client *http.Client, url, authorization string) error {
+	req, err := http.NewRequest("GET", url, nil)
+	if err != nil {
+		return err
+	}
+	if authorization != "" {
+		req.Header.Set("Authorization", authorization)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	resp.Body.Close()
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != 200 {
+		return fmt.Errorf("GET %s: status %d: %.200s", url, resp.StatusCode, body)
+	}
+	return nil
+}
+
+// httpFloor is the floor of any HTTP engine: a handler that runs the
+// benchmark's statements as one pipelined batch and answers the main
+// statement's body, with no authentication, parsing or planning.
+func httpFloor(pool *pgxpool.Pool, stmts []query.Stmt) *httptest.Server {
+	mainIdx := len(stmts) - 2 // the statement before COMMIT
+	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		batch := &pgx.Batch{}
+		var body []byte
+		for i, s := range stmts {
+			q := batch.Queue(s.SQL, s.Args...)
+			if i == mainIdx {
+				q.Query(func(rows pgx.Rows) error {
+					return scanBody(rows, &body)
+				})
+			}
+		}
+		if err := pool.SendBatch(r.Context(), batch).Close(); err != nil {
+			http.Error(w, err.Error(), 500)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		_, _ = w.Write(body)
+	}))
 }
 
 // taskReadStatements renders, with the engine's own stages, the

@@ -35,14 +35,23 @@ func TestEnvWarnings(t *testing.T) {
 
 // The warnings reach the log when the engine starts, and an unknown
 // pgrst.* setting of the authenticator when the configuration is read.
+//
+// Not parallel: it sets pgrst.* on the cluster-wide authenticator role.
 func TestSettingWarningsLogged(t *testing.T) {
 	db := pgtest.NewDatabase(t)
 	pool := pgtest.NewPool(t, db)
 	ctx := context.Background()
-	if _, err := pool.Exec(ctx, rolesSQL+fixtureSQL+`alter role authenticator set pgrst.jwt_cache_max_lifetime = '60';
+	setupRoles(t, ctx, pool)
+	// role-wide settings reach every database: this test is not parallel,
+	// and it removes them when it ends
+	if _, err := pool.Exec(ctx, fixtureSQL+`alter role authenticator set pgrst.jwt_cache_max_lifetime = '60';
 		alter role authenticator set pgrst.no_such = '1';`); err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() {
+		_, _ = pool.Exec(context.Background(), `alter role authenticator reset pgrst.jwt_cache_max_lifetime;
+			alter role authenticator reset pgrst.no_such;`)
+	})
 	env := map[string]string{"PGRST_DB_URI": pgtest.WithUser(db, "authenticator", "authpw"), "PGRST_DB_ANON_ROLE": "anon",
 		"PGRST_SERVER_HOST": "127.0.0.1", "PGRST_LOG_QUERY": "true", "PGRST_DB_CHANNEL_ENABLED": "false"}
 	var environ []string

@@ -63,7 +63,7 @@ func TestConfigValues(t *testing.T) {
 	}
 }
 
-// Startup errors (spec §3.2).
+// Startup errors (Config.hs:536-570@v16.2).
 func TestConfigErrors(t *testing.T) {
 	cases := map[string]map[string]string{
 		"The JWT secret must be at least 32 characters long.": {"PGRST_JWT_SECRET": "short"},

@@ -1,6 +1,17 @@
 package postgrest
 
-const fixtureSQL = `
+// The fixtures of the tests: our own, shaped like the features PostgREST
+// v16.2's specs exercise (test/spec/fixtures/*.sql there), written here
+// from scratch. Roles (anon, authenticator, basic_subscriber, not_granted)
+// come from rolesSQL (harness_test.go).
+
+// fixtureSQL: the stack's shape (schemas public and auth, a task table
+// under row level security, auth.login) with tables and functions for the
+// conformance cases; docsFixtureSQL adds the tables of the query and
+// mutation specs.
+const fixtureSQL = baseFixtureSQL + docsFixtureSQL
+
+const baseFixtureSQL = `
 create schema auth;
 grant usage on schema public, auth to anon, basic_subscriber;
 create table public.task (
@@ -77,4 +88,74 @@ create function public.hoisted() returns text language sql stable set statement_
   as $$ select current_setting('statement_timeout') || ' ' || current_setting('timezone') $$;
 create function public.var_fn(variadic v text[]) returns text language sql stable as $$ select array_to_string(v, '|') $$;
 create function public.ser_fail() returns void language plpgsql as $$ begin raise sqlstate '40001' using message = 'could not serialize'; end $$;
+`
+
+// docsFixtureSQL: json, text and tsvector columns, a table without a key,
+// column and domain defaults, column privileges.
+const docsFixtureSQL = `
+grant usage on schema public to anon;
+create table public.docs (
+  id int primary key,
+  data json,
+  bdata jsonb,
+  body text,
+  tsv tsvector);
+grant select, insert, update, delete on public.docs to anon;
+insert into public.docs values
+  (1, '[{"a": "A"}, {"b": "B"}]', '{"k": "v"}', 'the fat cat', to_tsvector('simple', 'the fat cat')),
+  (2, '[{"a": [1,2,3]}, {"b": [4,5]}]', '{"k": [1,2]}', 'a lean dog', to_tsvector('simple', 'a lean dog'));
+-- a "computed column" only reachable through public, which is on the
+-- search_path only by db-extra-search-path
+create function public.docs_flag(public.docs) returns boolean language sql as 'select true';
+create table public.nopk (a text, b text);
+grant select, insert, update, delete on public.nopk to anon;
+insert into public.nopk values ('1', '0'), ('2', '0'), (null, '0');
+create table public.big (id bigint primary key, label character varying(10) default 'x'::character varying,
+  c character(1) default 'y', n numeric(5,2) default 4.2, flag boolean default false, d date default '1900-01-01'::date);
+grant select, insert, update, delete on public.big to anon;
+create domain public.devil_int as int default 666;
+create table public.defs (id devil_int, name text default 'Default', n int default 1 not null, tags int[]);
+grant select, insert, update, delete on public.defs to anon;
+insert into public.defs values (3, 'three', 3, '{1,2}');
+create domain public.tsv_d as tsvector;
+create domain public.tsv_dd as public.tsv_d;
+create domain public.varchar_d as character varying(5);
+create table public.fts_dom (id int, v tsv_dd, s varchar_d);
+grant select on public.fts_dom to anon;
+insert into public.fts_dom values (1, to_tsvector('simple', 'of mice'), 'ab'), (2, to_tsvector('simple', 'and men'), 'cd');
+create table public.stars (id serial primary key, a int, b int, secret text default 's');
+grant insert (a, b), select (id, a, b), delete on public.stars to anon;
+grant usage on sequence public.stars_id_seq to anon;
+insert into public.stars (a, b) values (1, 1), (2, 2);
+`
+
+// rpcFixtureSQL exercises function shapes found in PostgREST's own fixture
+// schema (OUT/INOUT/TABLE params, bare record, composite domains,
+// VARIADIC), written here from scratch.
+const rpcFixtureSQL = `
+grant usage on schema public to anon;
+create type public.pt as (x int, y int);
+create domain public.pt_domain as public.pt;
+create table public.proj (id int primary key, name text);
+insert into public.proj values (1, 'one'), (2, 'two'), (3, 'three');
+grant select on public.proj to anon;
+
+create function public.add(a int, b int) returns int language sql as 'select a + b';
+create function public.mkpt() returns public.pt language sql as 'select row(1, 2)::public.pt';
+create function public.mkpt_dom() returns public.pt_domain language sql as 'select row(3, 4)::public.pt_domain';
+create function public.one_rec() returns record language sql as 'select * from public.proj order by id limit 1';
+create function public.rec_params(lo int, pat text) returns record language sql as
+  'select * from public.proj p where p.id >= lo and p.name like pat order by id limit 1';
+create function public.set_rec() returns setof record language sql as 'select * from public.proj order by id limit 2';
+create function public.one_out(num int, out plus_one int) language sql as 'select num + 1';
+create function public.one_inout(inout num int) language sql as 'select num + 1';
+create function public.one_col_table() returns table (a text) language sql as $$ select 'A' $$;
+create function public.variadic_v(variadic v text[] default '{}') returns text[] language sql as 'select v';
+create table public.scratch (id int primary key);
+insert into public.scratch select generate_series(1, 5);
+grant select, delete on public.scratch to anon;
+create function public.del_set() returns setof public.scratch language sql as 'delete from public.scratch returning *';
+create function public.del_void() returns void language sql as 'delete from public.scratch';
+create function public.noop() returns void language sql as '';
+create function public.with_nulls() returns table (a int, b text) language sql as $$ values (1, null), (2, 'x') $$;
 `

@@ -6,15 +6,21 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/authstack/authstack/internal/pgserver"
 	"github.com/authstack/authstack/internal/pgtest"
 )
 
@@ -35,6 +41,21 @@ grant anon to authenticator;
 grant basic_subscriber to authenticator;
 `
 
+// clusterRoles serializes the statements that write the cluster-wide role
+// catalogs (rolesSQL, the project's migrations): run at once from two
+// databases, ALTER ROLE and GRANT fail with "tuple concurrently updated".
+var clusterRoles sync.Mutex
+
+// setupRoles runs rolesSQL under clusterRoles.
+func setupRoles(t testing.TB, ctx context.Context, pool *pgxpool.Pool) {
+	t.Helper()
+	clusterRoles.Lock()
+	defer clusterRoles.Unlock()
+	if _, err := pool.Exec(ctx, rolesSQL); err != nil {
+		t.Fatalf("roles: %v", err)
+	}
+}
+
 type engine struct {
 	t   testing.TB
 	srv *Server
@@ -47,9 +68,7 @@ type engine struct {
 func newEngine(t testing.TB, fixture string, mod func(env map[string]string)) *engine {
 	t.Helper()
 	return newEngineSetup(t, func(ctx context.Context, db string, pool *pgxpool.Pool) {
-		if _, err := pool.Exec(ctx, rolesSQL); err != nil {
-			t.Fatalf("roles: %v", err)
-		}
+		setupRoles(t, ctx, pool)
 		if _, err := pool.Exec(ctx, fixture); err != nil {
 			t.Fatalf("fixture: %v", err)
 		}
@@ -61,8 +80,71 @@ func newEngineSetup(t testing.TB, setup func(ctx context.Context, db string, poo
 	t.Helper()
 	db := pgtest.NewDatabase(t)
 	pool := pgtest.NewPool(t, db)
+	setup(context.Background(), db, pool)
+	return startEngine(t, db, mod)
+}
+
+// sharedFixture is one database with fixtureSQL for the engines of the
+// tests that leave it as they found it (newReadOnlyEngine). It is created
+// on first use and lives as long as the package's PostgreSQL.
+var sharedFixture struct {
+	once sync.Once
+	db   string // superuser URL
+	err  error
+}
+
+// newReadOnlyEngine is newEngine(t, fixtureSQL, mod) on the shared fixture
+// database: it saves a database and the fixture per engine (most of the
+// cost of starting one). Only for tests whose requests change no row that
+// another test reads: reads, writes that fail or are rolled back, inserts
+// into wlog.
+func newReadOnlyEngine(t testing.TB, mod func(env map[string]string)) *engine {
+	t.Helper()
+	sharedFixture.once.Do(func() {
+		sharedFixture.err = errors.New("the package's PostgreSQL did not start")
+		c := pgtest.Server(t) // fails t when it cannot start
+		sharedFixture.db, sharedFixture.err = createSharedFixture(c)
+	})
+	if sharedFixture.err != nil {
+		t.Fatalf("shared fixture: %v", sharedFixture.err)
+	}
+	return startEngine(t, sharedFixture.db, mod)
+}
+
+func createSharedFixture(c *pgserver.Cluster) (string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	name := fmt.Sprintf("t%d_shared_fixture", os.Getpid())
+	conn, err := pgx.Connect(ctx, c.URL("postgres"))
+	if err != nil {
+		return "", err
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "create database "+pgx.Identifier{name}.Sanitize()+" template template0"); err != nil {
+		return "", err
+	}
+	db, err := pgx.Connect(ctx, c.URL(name))
+	if err != nil {
+		return "", err
+	}
+	defer db.Close(ctx)
+	clusterRoles.Lock()
+	_, err = db.Exec(ctx, rolesSQL)
+	clusterRoles.Unlock()
+	if err != nil {
+		return "", fmt.Errorf("roles: %w", err)
+	}
+	if _, err := db.Exec(ctx, fixtureSQL); err != nil {
+		return "", fmt.Errorf("fixture: %w", err)
+	}
+	return c.URL(name), nil
+}
+
+// startEngine starts an engine on db (a superuser URL) on a real 127.0.0.1
+// listener and waits for the schema cache.
+func startEngine(t testing.TB, db string, mod func(env map[string]string)) *engine {
+	t.Helper()
 	ctx := context.Background()
-	setup(ctx, db, pool)
 	env := map[string]string{
 		"PGRST_DB_URI":                 pgtest.WithUser(db, "authenticator", "authpw"),
 		"PGRST_DB_SCHEMAS":             "public,auth",

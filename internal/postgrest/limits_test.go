@@ -56,6 +56,8 @@ func (s *syncBuffer) String() string {
 
 // A panic while serving is a 500 with PostgREST's error body for that
 // request only, logged with its stack; the next request is served.
+//
+// Not parallel: testHookServe is a package variable.
 func TestPanicIsA500ForThatRequestOnly(t *testing.T) {
 	e := newEngine(t, fixtureSQL, nil)
 	logs := &syncBuffer{}
@@ -112,7 +114,8 @@ func loginBody(n int) io.Reader {
 // Bodies over PGRST_SERVER_MAX_BODY_SIZE get 413 before anything is
 // parsed, whether the length is declared or not; smaller ones are served.
 func TestBodyLimit(t *testing.T) {
-	e := newEngine(t, fixtureSQL, func(env map[string]string) { env["PGRST_SERVER_MAX_BODY_SIZE"] = "4096" })
+	t.Parallel()
+	e := newReadOnlyEngine(t, func(env map[string]string) { env["PGRST_SERVER_MAX_BODY_SIZE"] = "4096" })
 	post := func(body io.Reader, length int64) (int, string) {
 		req, _ := http.NewRequest("POST", e.url+"/rpc/login", body)
 		req.Header.Set("Content-Type", "application/json")
@@ -144,6 +147,8 @@ func TestBodyLimit(t *testing.T) {
 
 // A 100 MB body costs the engine at most about the limit in allocations
 // (before the limit it allocated the whole body several times over).
+//
+// Not parallel: the allocations counted are the whole process's.
 func TestBodyLimitBoundsMemory(t *testing.T) {
 	e := newEngine(t, fixtureSQL, nil)
 	for _, declared := range []bool{false, true} {
@@ -174,7 +179,8 @@ func TestBodyLimitBoundsMemory(t *testing.T) {
 // URIs over 16 KiB get 414 and headers over 32 KiB get 431, both with
 // PostgREST's error body, before the query string is parsed.
 func TestURIAndHeaderLimits(t *testing.T) {
-	e := newEngine(t, fixtureSQL, nil)
+	t.Parallel()
+	e := newReadOnlyEngine(t, nil)
 	r := e.do("GET", "/items?select=id&name=eq."+strings.Repeat("a", apirequest.MaxURIBytes), nil, "")
 	if r.status != 414 || errorBody(t, r.body) != "PGRSTX02" {
 		t.Fatalf("long URI: %d %s", r.status, r.body)
@@ -197,6 +203,9 @@ func TestURIAndHeaderLimits(t *testing.T) {
 // get FATAL 57P03 "the database system is shutting down"), requests get 503
 // PGRST000 with Retry-After as PostgREST's ConnectionUsageError, never 500;
 // the engine recovers by itself once PostgreSQL is back.
+//
+// Not parallel: it stops the package's PostgreSQL (parallel tests start
+// only after the others have ended).
 func TestShuttingDownIs503(t *testing.T) {
 	e := newEngine(t, fixtureSQL, nil)
 	if r := e.do("GET", "/items?select=id&id=eq.1", nil, ""); r.status != 200 {
@@ -251,7 +260,8 @@ func TestShuttingDownIs503(t *testing.T) {
 // before parsing), deep JSON
 // bodies a 400 PGRST102; the engine keeps serving.
 func TestNestingLimitsOverHTTP(t *testing.T) {
-	e := newEngine(t, fixtureSQL, nil)
+	t.Parallel()
+	e := newReadOnlyEngine(t, nil)
 	nest := func(depth int) string {
 		return strings.Repeat("(and", depth-1) + "(id.eq.1" + strings.Repeat(")", depth)
 	}
@@ -286,6 +296,8 @@ func TestNestingLimitsOverHTTP(t *testing.T) {
 // Crash recovery: a backend killed with SIGKILL makes the postmaster end
 // every session (57P02) and recover (new connections get 57P03 "in recovery
 // mode"). Requests meanwhile are 503, never 500, and the engine recovers.
+//
+// Not parallel: the crash ends every session of the package's PostgreSQL.
 func TestCrashRecoveryIs503(t *testing.T) {
 	e := newEngine(t, fixtureSQL, nil)
 	ctx := context.Background()

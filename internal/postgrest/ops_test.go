@@ -22,7 +22,7 @@ func eventually(t *testing.T, what string, f func() bool) {
 	}
 }
 
-// T:spec §1.2 / Error.hs NoSchemaCacheError@v16.2: without a schema cache
+// Error.hs NoSchemaCacheError, App.hs:155-257@v16.2: without a schema cache
 // requests get 503 PGRST002 with Retry-After, but the JWT check still runs
 // first.
 func TestNoSchemaCache(t *testing.T) {
@@ -59,6 +59,7 @@ func TestNoSchemaCache(t *testing.T) {
 // Schema cache reload on NOTIFY pgrst, 'reload schema' and on Reload (what
 // SIGUSR1 calls), as PostgREST (docs references/schema_cache.rst@v16.2).
 func TestSchemaReload(t *testing.T) {
+	t.Parallel()
 	e := newEngine(t, fixtureSQL, nil)
 	pool := pgtest.NewPool(t, e.db)
 	ctx := context.Background()
@@ -88,6 +89,8 @@ func TestSchemaReload(t *testing.T) {
 // Reconnection: while PostgreSQL is down requests get 503 (PGRST000 /
 // PGRST001) with Retry-After and /ready is 503; afterwards the engine
 // recovers by itself (App.hs:185, AppState/Pool.hs@v16.2).
+//
+// Not parallel: it stops the package's PostgreSQL.
 func TestReconnect(t *testing.T) {
 	e := newEngine(t, fixtureSQL, nil)
 	admin := httptest.NewServer(e.srv.AdminHandler())
@@ -119,7 +122,7 @@ func TestReconnect(t *testing.T) {
 	r := e.do("GET", "/items?select=id&id=eq.1", nil, "")
 	if r.status != 503 || r.header.Get("Retry-After") == "" ||
 		!(strings.Contains(r.body, `"code":"PGRST000"`) || strings.Contains(r.body, `"code":"PGRST001"`) ||
-			strings.Contains(r.body, `"code":"57P01"`)) { // 57P01 (admin shutdown) reaches an idle pooled connection: 503 per spec §7.2
+			strings.Contains(r.body, `"code":"57P01"`)) { // 57P01 (admin shutdown) reaches an idle pooled connection: 503 (Error.hs:545-597@v16.2)
 		t.Fatalf("while down: %d %s %v", r.status, r.body, r.header)
 	}
 	// requests keep failing with 503 until PostgreSQL is back
@@ -151,9 +154,13 @@ func TestReconnect(t *testing.T) {
 	})
 }
 
-// In-database configuration (db-config, spec §3.2): ALTER ROLE
-// authenticator SET pgrst.* overrides the environment after a reload;
-// ALTER DATABASE … SET pgrst.* is ignored.
+// In-database configuration (db-config, Config.hs:479-490 and
+// Config/Database.hs:93@v16.2): ALTER ROLE authenticator SET pgrst.*
+// overrides the environment after a reload; ALTER DATABASE … SET pgrst.*
+// is ignored.
+//
+// Not parallel: it changes and resets settings of the cluster-wide
+// authenticator role.
 func TestInDatabaseConfig(t *testing.T) {
 	e := newEngine(t, fixtureSQL, nil)
 	pool := pgtest.NewPool(t, e.db)
@@ -203,6 +210,7 @@ func reload(t *testing.T, e *engine) {
 // db-pool-acquisition-timeout: a request that cannot get a connection in
 // time gets 504 PGRST003 (Error.hs:482@v16.2).
 func TestPoolTimeout(t *testing.T) {
+	t.Parallel()
 	e := newEngine(t, fixtureSQL+`
 create function public.slow() returns int language sql as $$ select pg_sleep(30); select 1 $$;`, func(env map[string]string) {
 		env["PGRST_DB_POOL"] = "1"

@@ -68,8 +68,10 @@ func (p *countingProxy) serve() {
 // statement's result (application/vnd.pgrst.object+json) takes a second
 // one, the COMMIT.
 func TestOneRoundTripPerRequest(t *testing.T) {
+	t.Parallel()
 	for _, prepared := range []string{"true", "false"} {
 		t.Run("prepared="+prepared, func(t *testing.T) {
+			t.Parallel()
 			var proxy *countingProxy
 			e := newEngine(t, fixtureSQL+`create function public.pre() returns void language sql as 'select 1';`, func(env map[string]string) {
 				u, err := url.Parse(env["PGRST_DB_URI"])

@@ -42,6 +42,7 @@ grant select on all tables in schema public to anon;
 // .hs:30-300@v16.2), CustomMediaSpec's embedding case and
 // QueryLimitedSpec's db-max-rows on embedded resources.
 func TestSpecAggregateFunctionsEmbedded(t *testing.T) {
+	t.Parallel()
 	e := newEngine(t, aggEmbedFixtureSQL, func(env map[string]string) {
 		env["PGRST_DB_AGGREGATES_ENABLED"] = "true"
 		env["PGRST_DB_MAX_ROWS"] = "2"

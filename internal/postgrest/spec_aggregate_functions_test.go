@@ -26,6 +26,7 @@ create function getallprojects() returns setof projects language sql as $$ selec
 // fixture, without the cases that embed (they need the schema cache's
 // relationships).
 func TestSpecAggregateFunctions(t *testing.T) {
+	t.Parallel()
 	e := newEngine(t, aggFixtureSQL, func(env map[string]string) { env["PGRST_DB_AGGREGATES_ENABLED"] = "true" })
 	const cite = "T:Query/AggregateFunctionsSpec.hs"
 	jsonCT := map[string]string{"Content-Type": "application/json; charset=utf-8"}
@@ -74,6 +75,7 @@ func TestSpecAggregateFunctions(t *testing.T) {
 // TestSpecAggregateFunctionsDisallowed: with db-aggregates-enabled off
 // (the default), 400 PGRST123 (AggregateFunctionsSpec.hs disallowed).
 func TestSpecAggregateFunctionsDisallowed(t *testing.T) {
+	t.Parallel()
 	e := newEngine(t, aggFixtureSQL, nil)
 	notAllowed := errBody("PGRST123", "Use of aggregate functions is not allowed", nil, nil)
 	runCases(t, e, []tc{

@@ -6,6 +6,7 @@ import "testing"
 // of a relation, SchemaCache.hs allComputedRels@v16.2) as PostgREST's
 // ComputedRelsSpec exercises them, on our own film database.
 func TestSpecComputedRels(t *testing.T) {
+	t.Parallel()
 	e := embedEngine(t, nil)
 	runCases(t, e, []tc{
 		{name: "SETOF with ROWS 1 is many-to-one, SETOF is one-to-many",

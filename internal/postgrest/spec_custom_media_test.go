@@ -126,6 +126,7 @@ create aggregate numbers_agg (numbers) (initcond = '', stype = "*/*", sfunc = nu
 // @v16.2) on the project's fixture; the PostGIS cases (twkb, GeoJSON
 // overrides) are in spec_postgis_test.go.
 func TestSpecCustomMedia(t *testing.T) {
+	t.Parallel()
 	e := newEngine(t, mediaFixtureSQL, nil)
 	runCases(t, e, customMediaCases())
 	runCases(t, e, customMediaOverrideCases())
@@ -283,6 +284,7 @@ func handlersReload(t *testing.T, e *engine) {
 // TestCustomMediaDuringReloads: requests negotiating database handlers
 // race with schema cache reloads; every answer is the handler's, whole.
 func TestCustomMediaDuringReloads(t *testing.T) {
+	t.Parallel()
 	e := newEngine(t, mediaFixtureSQL, nil)
 	tsv := "id\tlabel\tmaker_id\n1\tLamp\t1\n"
 	var wg sync.WaitGroup

@@ -7,6 +7,7 @@ import "testing"
 // (embedfixture_test.go): every kind of relationship of SchemaCache.hs and
 // the hints of Plan.hs findRel, with PostgREST's PGRST200/PGRST201 bodies.
 func TestSpecEmbedDisambiguation(t *testing.T) {
+	t.Parallel()
 	e := embedEngine(t, nil)
 	ambiguousOrders := `{"code":"PGRST201","details":[
 	  {"cardinality":"many-to-one","embedding":"orders with addresses","relationship":"billing using orders(billing_address_id) and addresses(id)"},
@@ -72,6 +73,7 @@ func TestSpecEmbedDisambiguation(t *testing.T) {
 // tables, views (renamed keys, views over views, view to view) and
 // materialized views.
 func TestSpecEmbedRelationshipKinds(t *testing.T) {
+	t.Parallel()
 	e := embedEngine(t, nil)
 	runCases(t, e, []tc{
 		{name: "a composite foreign key joins on every column",

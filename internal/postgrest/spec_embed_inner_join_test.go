@@ -6,6 +6,7 @@ import "testing"
 // EmbedInnerJoinSpec exercises them (QueryBuilder.hs getJoin), on our own
 // film database.
 func TestSpecEmbedInnerJoin(t *testing.T) {
+	t.Parallel()
 	e := embedEngine(t, nil)
 	runCases(t, e, []tc{
 		{name: "many-to-one: rows without a parent are dropped",

@@ -9,6 +9,7 @@ import "testing"
 // from the pgrst_source CTE. Our own film database; each case writes its
 // own rows.
 func TestSpecEmbedMutations(t *testing.T) {
+	t.Parallel()
 	e := embedEngine(t, nil)
 	repr := map[string]string{"Prefer": "return=representation", "Content-Type": "application/json"}
 	runCases(t, e, []tc{

@@ -6,6 +6,7 @@ import "testing"
 // v16.2's QuerySpec exercises them (Plan.hs addFilters/addOrders/addRanges
 // on embed paths, QueryBuilder.hs lateral joins), on our own film database.
 func TestSpecEmbedQuery(t *testing.T) {
+	t.Parallel()
 	e := embedEngine(t, nil)
 	runCases(t, e, []tc{
 		{name: "nested three levels with aliases, per-level order and limit",

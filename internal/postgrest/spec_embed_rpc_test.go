@@ -7,6 +7,7 @@ import "testing"
 // the call is read back from the pgrst_source CTE under the table's name,
 // so every relationship of the table applies. Our own film database.
 func TestSpecEmbedRpc(t *testing.T) {
+	t.Parallel()
 	e := embedEngine(t, nil)
 	runCases(t, e, []tc{
 		{name: "a set of rows embeds many-to-one, many-to-many and one-to-one",

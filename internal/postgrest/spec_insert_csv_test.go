@@ -19,6 +19,7 @@ create function sum_pair(x int, y int) returns int language sql as $$ select x +
 // responses (Query/SqlFragment.hs asCsvF: a header row of the first
 // row's keys, then PostgreSQL's record output without its parentheses).
 func TestSpecInsertCSV(t *testing.T) {
+	t.Parallel()
 	e := newEngine(t, csvFixtureSQL, nil)
 	csvCT := map[string]string{"Content-Type": "text/csv; charset=utf-8"}
 	in := func(h map[string]string) map[string]string {

@@ -115,6 +115,7 @@ func tiobeRows(n int) string {
 // application/vnd.pgrst.plan with db-plan-enabled, EXPLAIN of the main
 // statement with the for=, options= parameters.
 func TestSpecPlan(t *testing.T) {
+	t.Parallel()
 	e := newEngine(t, planFixtureSQL, func(env map[string]string) { env["PGRST_DB_PLAN_ENABLED"] = "true" })
 	pj := `application/vnd.pgrst.plan+json; for="application/json"; charset=utf-8`
 	pjOpts := func(o string) string {
@@ -280,6 +281,7 @@ func planCountCosts(t *testing.T, e *engine, ct string) {
 // TestSpecPlanDisabled: without db-plan-enabled the plan media type is not
 // available (PlanSpec.hs disabledSpec).
 func TestSpecPlanDisabled(t *testing.T) {
+	t.Parallel()
 	e := newEngine(t, planFixtureSQL, nil)
 	plan := accept("application/vnd.pgrst.plan")
 	runCases(t, e, []tc{

@@ -60,6 +60,7 @@ create aggregate lines_geojson_agg (lines) (initcond = '[]', stype = "applicatio
 // db-extra-search-path public,extensions) and the PostGIS cases of
 // CustomMediaSpec and PlanSpec, without the embedding case.
 func TestSpecPostGIS(t *testing.T) {
+	t.Parallel()
 	requirePostGIS(t)
 	e := newEngine(t, postgisFixtureSQL, func(env map[string]string) {
 		env["PGRST_DB_EXTRA_SEARCH_PATH"] = "public,extensions"

@@ -25,6 +25,7 @@ create function delete_items_returns_void() returns void language sql as $$ dele
 // TimezoneSpec.hs) with PostgREST's test setting db-tx-end
 // rollback-allow-override, so that every mutation is rolled back.
 func TestSpecPreferences(t *testing.T) {
+	t.Parallel()
 	e := newEngine(t, prefsFixtureSQL, func(env map[string]string) { env["PGRST_DB_TX_END"] = "rollback-allow-override" })
 	const h, m, z = "T:Query/Preferences/HandlingSpec.hs", "T:Query/Preferences/MaxAffectedSpec.hs", "T:Query/Preferences/TimezoneSpec.hs"
 	prefer := func(v string) map[string]string { return map[string]string{"Prefer": v} }
@@ -105,5 +106,65 @@ func TestSpecPreferences(t *testing.T) {
 	// every mutation above was rolled back
 	if r := e.do("GET", "/items?select=id", map[string]string{"Prefer": "count=exact"}, ""); r.header.Get("Content-Range") != "0-14/15" {
 		t.Errorf("mutations persisted: %s", r.header.Get("Content-Range"))
+	}
+}
+
+// TestSpecPreferencesCommit replays the Preferences specs' timezone and
+// max-affected cases with the default db-tx-end (commit): a write that
+// exceeds max-affected is rolled back (MainTx.hs@v16.2), the others
+// persist.
+func TestSpecPreferencesCommit(t *testing.T) {
+	t.Parallel()
+	runBothModes(t, fixtureSQL, nil, preferencesCommitCases)
+	t.Run("functions", func(t *testing.T) {
+		t.Parallel()
+		e := newEngine(t, rpcFixtureSQL, nil)
+		runCases(t, e, []tc{
+			// MainTx.hs failExceedsMaxAffectedPref: the call is rolled back.
+			{name: "max-affected exceeded", cite: "T:Query/Preferences/MaxAffectedSpec.hs:86@v16.2", method: "POST", path: "/rpc/del_set",
+				hdr: map[string]string{"Prefer": "handling=strict, max-affected=4"}, status: 400,
+				wantBody: errBody("PGRST124", "Query result exceeds max-affected preference constraint", "The query affects 5 rows", nil)},
+			{name: "max-affected void", cite: "T:Query/Preferences/MaxAffectedSpec.hs:122@v16.2", method: "POST", path: "/rpc/del_void",
+				hdr: map[string]string{"Prefer": "handling=strict, max-affected=20"}, status: 400,
+				wantBody: errBody("PGRST128", "Function must return SETOF or TABLE when max-affected preference is used with handling=strict", nil, nil)},
+			{name: "rows kept after rollback", cite: "MainTx.hs@v16.2 (condemn)", method: "GET", path: "/scratch?select=id&id=eq.5",
+				status: 200, wantBody: `[{"id":5}]`},
+			{name: "max-affected within", cite: "T:Query/Preferences/MaxAffectedSpec.hs:102@v16.2", method: "POST", path: "/rpc/del_set",
+				hdr: map[string]string{"Prefer": "handling=strict, max-affected=5"}, status: 200, wantBody: `[{"id":1},{"id":2},{"id":3},{"id":4},{"id":5}]`,
+				wantHdr: map[string]string{"Preference-Applied": "handling=strict, max-affected=5"}},
+			{name: "max-affected lenient ignored", cite: "T:Query/Preferences/MaxAffectedSpec.hs:49@v16.2 (lenient)", method: "POST", path: "/rpc/del_set",
+				hdr: map[string]string{"Prefer": "handling=lenient, max-affected=1"}, status: 200, wantBody: `[]`,
+				wantHdr: map[string]string{"Preference-Applied": "handling=lenient"}},
+		})
+	})
+}
+
+func preferencesCommitCases(t *testing.T, e *engine) []tc {
+	strict := func(n string) map[string]string {
+		return map[string]string{"Prefer": "handling=strict, max-affected=" + n}
+	}
+	return []tc{
+		{name: "prefer timezone", cite: "T:Query/Preferences/TimezoneSpec.hs:24@v16.2", method: "GET", path: "/rpc/hoisted",
+			hdr: map[string]string{"Prefer": "timezone=America/Los_Angeles"}, status: 200, wantBody: `"7s America/Los_Angeles"`,
+			wantHdr: map[string]string{"Preference-Applied": "timezone=America/Los_Angeles"}},
+		{name: "prefer invalid timezone is PostgreSQL's error", cite: "T:Query/Preferences/TimezoneSpec.hs:35@v16.2", method: "GET", path: "/rpc/hoisted",
+			hdr: map[string]string{"Prefer": "timezone=Nowhere/Nothing"}, status: 400,
+			wantBody: errBody("22023", `invalid value for parameter "TimeZone": "Nowhere/Nothing"`, nil, nil)},
+		{name: "prefer timezone offset", cite: "T:Query/Preferences/TimezoneSpec.hs:60@v16.2", method: "GET", path: "/rpc/hoisted",
+			hdr: map[string]string{"Prefer": "timezone=+05:30"}, status: 200, wantBody: `"7s +05:30"`,
+			wantHdr: map[string]string{"Preference-Applied": "timezone=+05:30"}},
+		{name: "delete exceeds", cite: "T:Query/Preferences/MaxAffectedSpec.hs:14@v16.2", method: "DELETE", path: "/items?id=lt.3",
+			hdr: strict("1"), status: 400,
+			wantBody: errBody("PGRST124", "Query result exceeds max-affected preference constraint", "The query affects 2 rows", nil)},
+		{name: "rolled back", cite: "MainTx.hs@v16.2 (condemn)", method: "GET", path: "/items?select=id&id=lt.3", status: 200,
+			wantBody: `[{"id":1},{"id":2}]`},
+		{name: "patch exceeds", cite: "T:Query/Preferences/MaxAffectedSpec.hs:31@v16.2", method: "PATCH", path: "/items?id=eq.1",
+			hdr: strict("0"), body: `{"name":"x"}`, status: 400,
+			wantBody: errBody("PGRST124", "Query result exceeds max-affected preference constraint", "The query affects 1 rows", nil)},
+		{name: "delete within", cite: "T:Query/Preferences/MaxAffectedSpec.hs:22@v16.2", method: "DELETE", path: "/items?id=eq.3",
+			hdr: strict("1"), status: 204, wantHdr: map[string]string{"Preference-Applied": "handling=strict, max-affected=1"}},
+		{name: "lenient", cite: "T:Query/Preferences/MaxAffectedSpec.hs:49@v16.2", method: "DELETE", path: "/items?id=lt.3",
+			hdr: map[string]string{"Prefer": "handling=lenient, max-affected=0"}, status: 204,
+			wantHdr: map[string]string{"Preference-Applied": "handling=lenient"}},
 	}
 }

@@ -37,6 +37,7 @@ grant select, insert, update, delete on all tables in schema public to anon;
 // fixture: output through domain → json, filters through text → domain,
 // payloads through json → domain.
 func TestSpecQueryDataRepresentations(t *testing.T) {
+	t.Parallel()
 	e := newEngine(t, datarepFixtureSQL, func(env map[string]string) { env["PGRST_DB_TX_END"] = "rollback-allow-override" })
 	const cite = "T:Query/QuerySpec.hs"
 	rep := map[string]string{"Prefer": "return=representation"}

@@ -34,6 +34,7 @@ analyze;
 // reads, count=estimated (the exact count up to max-rows, the planner's
 // guess above it when larger), mutations not limited.
 func TestSpecQueryLimited(t *testing.T) {
+	t.Parallel()
 	e := newEngine(t, countFixtureSQL, func(env map[string]string) { env["PGRST_DB_MAX_ROWS"] = "2" })
 	const cite = "T:Query/QueryLimitedSpec.hs"
 	ret := map[string]string{"Prefer": "return=representation"}
@@ -72,6 +73,10 @@ func TestSpecQueryLimited(t *testing.T) {
 				{ "first_name": "Edwin S.", "last_name": "Smith" }]`},
 		{name: "limit 0", cite: cite + ":118", method: "GET", path: "/items?limit=0", status: 200, wantBody: `[]`,
 			wantHdr: map[string]string{"Content-Range": "*/*"}},
+		{name: "caps reads", cite: "docs/references/configuration.rst db-max-rows@v16.2", method: "GET", path: "/items?order=id&select=id", status: 200,
+			wantBody: `[{"id":1},{"id":2}]`, wantHdr: map[string]string{"Content-Range": "0-1/*"}},
+		{name: "caps with count", cite: "docs/references/configuration.rst db-max-rows@v16.2", method: "GET", path: "/items?order=id&select=id",
+			hdr: map[string]string{"Prefer": "count=exact"}, status: 206, wantHdr: map[string]string{"Content-Range": "0-1/15"}},
 	})
 }
 
@@ -80,6 +85,7 @@ func TestSpecQueryLimited(t *testing.T) {
 // db-max-rows. The planner's guess is compared with PostgreSQL's own
 // EXPLAIN of the same filter, run by the test, after ANALYZE.
 func TestSpecRangePlannedCount(t *testing.T) {
+	t.Parallel()
 	e := newEngine(t, countFixtureSQL, nil)
 	const cite = "T:Query/RangeSpec.hs"
 	planned := map[string]string{"Prefer": "count=planned"}

@@ -8,6 +8,7 @@ import "testing"
 // and functions alike. The same headers reach a function's text/html
 // handler when it has one.
 func TestSpecRawOutputTypes(t *testing.T) {
+	t.Parallel()
 	e := newEngine(t, mediaFixtureSQL, nil)
 	const cite = "T:Query/RawOutputTypesSpec.hs"
 	firefox := accept("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8")

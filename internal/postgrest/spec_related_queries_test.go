@@ -6,6 +6,7 @@ import "testing"
 // joins), as PostgREST v16.2's RelatedQueriesSpec exercises them (Plan.hs
 // addRelatedOrders, addNullEmbedFilters), on our own film database.
 func TestSpecRelatedQueries(t *testing.T) {
+	t.Parallel()
 	e := embedEngine(t, nil)
 	runCases(t, e, []tc{
 		{name: "orders by a many-to-one column, nulls first when descending",

@@ -41,6 +41,7 @@ type rollbackSpec struct {
 // three configurations, in sequence as PostgREST runs them: db-tx-end
 // rollback-allow-override (PostgREST's test default), commit, rollback.
 func TestSpecRollback(t *testing.T) {
+	t.Parallel()
 	specs := []rollbackSpec{
 		{name: "allowed", txEnd: "rollback-allow-override",
 			applied:  func(p string) string { return p },
@@ -185,6 +186,7 @@ func rollbackMutations(t *testing.T, e *engine, s rollbackSpec, hdr map[string]s
 // inserts with tx=rollback leave nothing behind while racing commits all
 // land, and no connection is returned to the pool inside a transaction.
 func TestRollbackConcurrent(t *testing.T) {
+	t.Parallel()
 	e := newEngine(t, rollbackFixtureSQL, func(env map[string]string) { env["PGRST_DB_TX_END"] = "commit-allow-override" })
 	var wg sync.WaitGroup
 	errs := make(chan string, 64)
@@ -228,6 +230,7 @@ func TestRollbackConcurrent(t *testing.T) {
 // mutation inside the transaction that tx= ends (MainTx.hs actionResult
 // optionalRollback).
 func TestRollbackInterplay(t *testing.T) {
+	t.Parallel()
 	e := newEngine(t, rollbackFixtureSQL, func(env map[string]string) {
 		env["PGRST_DB_TX_END"] = "commit"
 		env["PGRST_DB_PLAN_ENABLED"] = "true"

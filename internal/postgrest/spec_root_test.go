@@ -1,10 +1,6 @@
 package postgrest
 
-import (
-	"encoding/json"
-	"strings"
-	"testing"
-)
+import "testing"
 
 // rootSpecSQL is RootSpec's root() (test/spec/fixtures/schema.sql at
 // v16.2 has one like it): a function returning a media type domain.
@@ -22,6 +18,7 @@ grant usage on schema other to anon;
 // document (ApiRequest.hs getResource: ResourceRoutine of the name alone,
 // in the request's schema).
 func TestSpecRoot(t *testing.T) {
+	t.Parallel()
 	e := newEngine(t, fixtureSQL+rootSpecSQL, func(env map[string]string) {
 		env["PGRST_DB_ROOT_SPEC"] = "other.root" // the schema part is not used
 		env["PGRST_DB_SCHEMAS"] = "public,auth,other"
@@ -55,33 +52,4 @@ func TestSpecRoot(t *testing.T) {
 		{name: "openapi-mode=disabled wins", cite: "ApiRequest.hs getResource@v16.2", method: "GET", path: "/", status: 404,
 			contains: []string{"PGRST126"}},
 	})
-}
-
-// TestSpecSecurityOpenApi replays SecurityOpenApiSpec
-// (T:OpenApi/SecurityOpenApiSpec.hs@v16.2): openapi-security-active adds
-// the JWT security definition; it is off by default.
-func TestSpecSecurityOpenApi(t *testing.T) {
-	const cite = "T:OpenApi/SecurityOpenApiSpec.hs:21"
-	on := newEngine(t, fixtureSQL, func(env map[string]string) { env["PGRST_OPENAPI_SECURITY_ACTIVE"] = "true" })
-	runCases(t, on, []tc{{name: "active", cite: cite, method: "GET", path: "/", status: 200,
-		check: func(t *testing.T, r result) {
-			var doc map[string]any
-			if err := json.Unmarshal([]byte(r.body), &doc); err != nil {
-				t.Fatal(err)
-			}
-			if got := mustJSON(doc["security"]); got != `[{"JWT":[]}]` {
-				t.Errorf("security %s", got)
-			}
-			want := `{"JWT":{"description":"Add the token prepending \"Bearer \" (without quotes) to it","in":"header","name":"Authorization","type":"apiKey"}}`
-			if !jsonEq(mustJSON(doc["securityDefinitions"]), want) {
-				t.Errorf("securityDefinitions %s", mustJSON(doc["securityDefinitions"]))
-			}
-		}}})
-	def := newEngine(t, fixtureSQL, nil)
-	runCases(t, def, []tc{{name: "default off", cite: "Config.hs@v16.2", method: "GET", path: "/", status: 200,
-		check: func(t *testing.T, r result) {
-			if strings.Contains(r.body, `"securityDefinitions"`) || strings.Contains(r.body, `"security"`) {
-				t.Errorf("security keys without openapi-security-active")
-			}
-		}}})
 }

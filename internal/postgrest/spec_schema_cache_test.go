@@ -30,6 +30,7 @@ insert into vault.items (name) values ('first');
 `
 
 func TestSpecSchemaCacheUnprivilegedAuthenticator(t *testing.T) {
+	t.Parallel()
 	e := newEngine(t, unprivilegedSQL, func(env map[string]string) { env["PGRST_DB_SCHEMAS"] = "vault" })
 	runCases(t, e, []tc{
 		{name: "reads the table", cite: "SchemaCache.hs tablesSqlQuery@v16.2", method: "GET", path: "/items?select=id,name",
@@ -75,10 +76,12 @@ func lastRelationshipCount(log string) int {
 // (the origins of the exposed schemas), and a reload picks up a new foreign
 // key (SchemaCache.hs querySchemaCache@v16.2).
 func TestSpecSchemaCacheRelationshipsReload(t *testing.T) {
+	t.Parallel()
 	db := pgtest.NewDatabase(t)
 	pool := pgtest.NewPool(t, db)
 	ctx := context.Background()
-	if _, err := pool.Exec(ctx, rolesSQL+embedFixtureSQL); err != nil {
+	setupRoles(t, ctx, pool)
+	if _, err := pool.Exec(ctx, embedFixtureSQL); err != nil {
 		t.Fatal(err)
 	}
 	env := map[string]string{
@@ -131,6 +134,7 @@ func TestSpecSchemaCacheRelationshipsReload(t *testing.T) {
 // Requests embedding while the schema cache reloads see a whole snapshot,
 // old or new, never a half-built one: every answer is the same 200.
 func TestSpecSchemaCacheReloadWhileEmbedding(t *testing.T) {
+	t.Parallel()
 	e := embedEngine(t, nil)
 	pool := pgtest.NewPool(t, e.db)
 	const path = "/directors?select=last_name,films(title,roles(character))&films.order=id&films.roles.order=actor_id&id=eq.2"

@@ -7,6 +7,7 @@ import "testing"
 // SpreadQueriesSpec exercises them (Plan.hs addToManyOrderSelects,
 // QueryBuilder.hs getJoin), on our own film database.
 func TestSpecSpreadQueries(t *testing.T) {
+	t.Parallel()
 	e := embedEngine(t, nil)
 	runCases(t, e, []tc{
 		{name: "many-to-one and one-to-one columns are lifted, aliases kept",

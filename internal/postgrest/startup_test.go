@@ -16,10 +16,12 @@ import (
 // main socket only after that first attempt (App.hs run@v16.2,
 // waitForSchemaCacheInit). The load is held on a lock on pg_proc.
 func TestServesAfterFirstSchemaCacheLoad(t *testing.T) {
+	t.Parallel()
 	db := pgtest.NewDatabase(t)
 	pool := pgtest.NewPool(t, db)
 	ctx := context.Background()
-	if _, err := pool.Exec(ctx, rolesSQL+fixtureSQL); err != nil {
+	setupRoles(t, ctx, pool)
+	if _, err := pool.Exec(ctx, fixtureSQL); err != nil {
 		t.Fatal(err)
 	}
 	// The monitoring query runs once before the lock, so that its

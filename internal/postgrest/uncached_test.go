@@ -15,6 +15,7 @@ import (
 // Through pgx's statement cache the second load fails with 26000; through
 // uncached it succeeds.
 func TestCatalogQueriesSurviveDeallocateAll(t *testing.T) {
+	t.Parallel()
 	db := pgtest.NewDatabase(t)
 	pool := pgtest.NewPool(t, db)
 	ctx := context.Background()
