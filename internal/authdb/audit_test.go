@@ -1,6 +1,6 @@
 package authdb_test
 
-// Each audit finding S1–S14 (shared/spec/seed-sql-audit.md §3) as a test
+// Each audit finding S1–S14 (docs/deviations.md lists them) as a test
 // with two subtests: "guide" (postgres/testdata/guide, the guide's SQL with
 // only the minimal fixes) shows the vulnerability, "ours" shows it closed.
 

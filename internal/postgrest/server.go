@@ -1,7 +1,7 @@
-// Package postgrest is a PostgREST v16.2-compatible HTTP engine for the
-// subset this stack uses (docs/postgrest.md, postgrest-subset.md): JWT
-// authentication, schema selection, RPC, table reads and writes, the
-// OpenAPI root, the schema cache with NOTIFY/SIGUSR1 reload, an admin
+// Package postgrest is a PostgREST v16.2-compatible HTTP engine
+// (docs/postgrest.md): JWT authentication, schema selection, RPC, table
+// reads and writes with resource embedding, aggregates and media types,
+// the OpenAPI root, the schema cache with NOTIFY/SIGUSR1 reload, an admin
 // server with /live and /ready, and reconnection.
 package postgrest
 

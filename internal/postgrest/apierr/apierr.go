@@ -1,7 +1,7 @@
 // Package apierr is the error envelope of the PostgREST-compatible engine:
 // the four-key JSON body, the status codes PostgREST v16.2 uses for its own
 // PGRSTxxx errors and the SQLSTATE → HTTP mapping for database errors
-// (postgrest-subset.md §7, Error.hs@v16.2).
+// (Error.hs@v16.2).
 package apierr
 
 import (
@@ -301,7 +301,8 @@ func Status(code, message string, authenticated bool) int {
 const pgrstHint = `MESSAGE must be a JSON object with obligatory keys: 'code', 'message' and optional keys: 'details', 'hint'.`
 const pgrstDetailHint = `DETAIL must be a JSON object with obligatory keys: 'status', 'headers' and optional key: 'status_text'.`
 
-// fromRaisePGRST handles RAISE SQLSTATE 'PGRST' (postgrest-subset.md §6.3).
+// fromRaisePGRST handles RAISE SQLSTATE 'PGRST' (Error.hs PgError@v16.2;
+// PostgREST docs "Raise errors with HTTP Status Codes").
 func fromRaisePGRST(pe *pgconn.PgError) *Error {
 	var msg struct {
 		Code    *string         `json:"code"`

@@ -7,7 +7,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
-// The SQLSTATE → HTTP table of postgrest-subset.md §7.2 (Error.hs:545-597@v16.2).
+// The SQLSTATE → HTTP table (Error.hs:545-597@v16.2).
 func TestStatus(t *testing.T) {
 	cases := []struct {
 		code, msg string

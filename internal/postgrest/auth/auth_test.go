@@ -24,7 +24,7 @@ func mint(claims map[string]any) string {
 func hdr(v string) http.Header { return http.Header{"Authorization": {v}} }
 
 // The cache never extends a token's life: time checks run on every
-// request (Auth.hs:27-32@v16.2, spec §3.9).
+// request (Auth.hs:27-32@v16.2).
 func TestCacheNeverExtendsLife(t *testing.T) {
 	a := New(Config{Secret: secret, RoleClaim: MustParsePath("$.role"), AnonRole: "anon", CacheMaxEntries: 10})
 	now := time.Unix(1_800_000_000, 0)
@@ -92,7 +92,7 @@ func TestRoleClaimKey(t *testing.T) {
 	}
 }
 
-// spec §3.7: no anon role → 401 PGRST302; no secret + token → 500 PGRST300.
+// Auth.hs@v16.2: no anon role → 401 PGRST302; no secret + token → 500 PGRST300.
 func TestAnonAndSecretErrors(t *testing.T) {
 	a := New(Config{Secret: secret, RoleClaim: MustParsePath("$.role")})
 	if _, e := a.Authenticate(http.Header{}); e == nil || e.Code != "PGRST302" || e.Status != 401 || e.Header.Get("WWW-Authenticate") != "Bearer" {

@@ -1,5 +1,5 @@
 // Package auth verifies the JWT of a request as PostgREST v16.2 does
-// (postgrest-subset.md §3): Bearer only, HS256 with a plain or base64
+// (Auth.hs, Auth/Jwt.hs at v16.2): Bearer only, HS256 with a plain or base64
 // secret, 30 s leeway on exp/nbf/iat, aud, the role claim key, the anon
 // role, PostgREST's exact PGRST300-303 errors, and a bounded cache of
 // verified claim sets that never extends a token's life.

@@ -49,7 +49,7 @@ func TestParseErrors(t *testing.T) {
 			`"failed to parse select parameter (name::)" (line 1, column 7)`, `unexpected end of input expecting letter or digit`},
 		{"QueryParams.hs pOpExpr doctest", "id=is().value", ParseOptions{Method: "GET"},
 			`"failed to parse filter (is().value)" (line 1, column 3)`, `unexpected "(" expecting operator (eq, gt, ...)`},
-		{"spec §8.1: other is values are PGRST100", "id=is.maybe", ParseOptions{Method: "GET"},
+		{"other is values are PGRST100", "id=is.maybe", ParseOptions{Method: "GET"},
 			`"failed to parse filter (is.maybe)" (line 1, column 4)`, `unexpected "m" expecting isVal: (null, not_null, true, false, unknown)`},
 		{"QueryParams.hs pFieldName doctest (after a comma)", "select=id,:", ParseOptions{Method: "GET"},
 			`"failed to parse select parameter (id,:)" (line 1, column 4)`, `unexpected ":" expecting "...", field name (* or [a..z0..9_$]), "*" or "count()"`},
@@ -77,7 +77,7 @@ func TestParseSelect(t *testing.T) {
 		want      []SelectItem
 	}{
 		{"default is *", "", []SelectItem{{Field: Field{Name: "*"}}}},
-		{"spec §8.1 renames and casts", "select=task_id:id,prio:priority::text", []SelectItem{
+		{"renames and casts", "select=task_id:id,prio:priority::text", []SelectItem{
 			{Field: Field{Name: "id"}, Alias: "task_id"},
 			{Field: Field{Name: "priority"}, Alias: "prio", Cast: "text"}}},
 		{"QueryParams.hs pFieldSelect doctest", "select=alias:name->jsonpath::cast", []SelectItem{
@@ -117,7 +117,7 @@ func TestParseFilters(t *testing.T) {
 		cite, query string
 		want        Filter
 	}{
-		{"spec §8.1 eq", "id=eq.1", Filter{Field: Field{Name: "id"}, Operation: Operation{Op: "eq", Value: "1"}}},
+		{"eq", "id=eq.1", Filter{Field: Field{Name: "id"}, Operation: Operation{Op: "eq", Value: "1"}}},
 		{"not. negates", "id=not.eq.1", Filter{Field: Field{Name: "id"}, Operation: Operation{Op: "eq", Value: "1", Negated: true}}},
 		{"neq", "a=neq.x.y", Filter{Field: Field{Name: "a"}, Operation: Operation{Op: "neq", Value: "x.y"}}},
 		{"gte before gt", "a=gte.2", Filter{Field: Field{Name: "a"}, Operation: Operation{Op: "gte", Value: "2"}}},
@@ -184,7 +184,7 @@ func TestParseLogicOrderColumns(t *testing.T) {
 	}
 }
 
-// spec §5.1: on GET/HEAD /rpc, parameters without an operator are arguments.
+// On GET/HEAD /rpc, parameters without an operator are arguments (ApiRequest/QueryParams.hs@v16.2).
 func TestParseRPCArgs(t *testing.T) {
 	p, err := Parse("user_=bob&pass=x.y&id=eq.3&select=a&limit=2&order=a&a=1&a=2", ParseOptions{RPC: true, Method: "GET"})
 	if err != nil {
@@ -235,9 +235,9 @@ func TestRanges(t *testing.T) {
 		{"T:Query/RangeSpec.hs limit", "limit=2", "GET", "", "", i(2), 0},
 		{"limit and offset", "limit=2&offset=3", "GET", "", "", i(2), 3},
 		{"offset alone", "offset=3", "GET", "", "", nil, 3},
-		{"spec §8.1 limit=0", "limit=0", "GET", "", "", i(0), 0},
-		{"spec §8.1 negative offset ignored", "offset=-1", "GET", "", "", nil, 0},
-		{"spec §8.1 negative limit", "limit=-1", "GET", "", "Limit should be greater than or equal to zero.", nil, 0},
+		{"limit=0", "limit=0", "GET", "", "", i(0), 0},
+		{"negative offset ignored", "offset=-1", "GET", "", "", nil, 0},
+		{"negative limit", "limit=-1", "GET", "", "Limit should be greater than or equal to zero.", nil, 0},
 		{"unparsable limit is ignored", "limit=abc", "GET", "", "", nil, 0},
 		{"Range header", "", "GET", "0-1", "", i(2), 0},
 		{"open Range header", "", "GET", "5-", "", nil, 5},
@@ -246,7 +246,7 @@ func TestRanges(t *testing.T) {
 		{"Plan/RangeQuery: limit=0 with offset is empty, not limit zero", "limit=0&offset=2", "GET", "", "Limit should be greater than or equal to zero.", nil, 0},
 		{"Range with a unit is ignored", "", "GET", "items=0-1", "", nil, 0},
 		{"Range ignored on POST", "", "POST", "0-1", "", nil, 0},
-		{"spec §8.1 lower > upper", "", "GET", "3-1", "The lower boundary must be lower than or equal to the upper boundary in the Range header.", nil, 0},
+		{"lower > upper", "", "GET", "3-1", "The lower boundary must be lower than or equal to the upper boundary in the Range header.", nil, 0},
 		{"limit=0 bypasses Range", "limit=0", "GET", "1-2", "", i(0), 0},
 	}
 	for _, c := range cases {
@@ -282,10 +282,10 @@ func TestContentRange(t *testing.T) {
 		wantStatus int
 		want       string
 	}{
-		{"spec §8.1 0-2/*", AllRange(), 3, nil, 200, "0-2/*"},
-		{"spec §8.1 */* empty", AllRange(), 0, nil, 200, "*/*"},
-		{"spec §8.1 */0", AllRange(), 0, i(0), 200, "*/0"},
-		{"spec §8.1 0-1/3 is 206", rangeLeqAll(0, 1), 2, i(3), 206, "0-1/3"},
+		{"0-2/*", AllRange(), 3, nil, 200, "0-2/*"},
+		{"*/* empty", AllRange(), 0, nil, 200, "*/*"},
+		{"*/0", AllRange(), 0, i(0), 200, "*/0"},
+		{"0-1/3 is 206", rangeLeqAll(0, 1), 2, i(3), 206, "0-1/3"},
 		{"full count is 200", AllRange(), 3, i(3), 200, "0-2/3"},
 		{"offset past the end is 416", rangeGeq(5), 0, i(3), 416, "*/3"},
 	}
