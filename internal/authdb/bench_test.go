@@ -6,10 +6,10 @@ import (
 	"io"
 	"net/http"
 	"sort"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/authstack/authstack/internal/benchrun"
 )
 
 // Login and refresh through the PostgREST-style transaction (dbcall, as
@@ -215,43 +215,7 @@ func BenchmarkPreRequest(b *testing.B) {
 	}
 	for _, clients := range []int{1, 8} {
 		b.Run(fmt.Sprintf("clients=%d", clients), func(b *testing.B) {
-			run := func(f func() error, n int) time.Duration {
-				var next atomic.Int64
-				var wg sync.WaitGroup
-				var failed atomic.Value
-				start := time.Now()
-				for c := 0; c < clients; c++ {
-					wg.Add(1)
-					go func() {
-						defer wg.Done()
-						for next.Add(1) <= int64(n) {
-							if err := f(); err != nil {
-								failed.Store(err)
-								return
-							}
-						}
-					}()
-				}
-				wg.Wait()
-				if err, ok := failed.Load().(error); ok {
-					b.Fatal(err)
-				}
-				return time.Since(start)
-			}
-			b.ResetTimer()
-			d := make([]time.Duration, len(engines))
-			const rounds = 30
-			for r := 0; r < rounds; r++ {
-				n := b.N / rounds
-				if r == rounds-1 {
-					n = b.N - n*(rounds-1)
-				}
-				for k := range engines { // rotate who goes first
-					e := (r + k) % len(engines)
-					d[e] += run(engines[e], n)
-				}
-			}
-			b.StopTimer()
+			d := benchrun.Interleave(b, clients, 30, engines...)
 			for e, name := range names {
 				b.ReportMetric(float64(b.N)/d[e].Seconds(), name+"-req/s")
 			}

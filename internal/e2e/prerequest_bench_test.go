@@ -4,10 +4,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/authstack/authstack/internal/benchrun"
 )
 
 // BenchmarkPreRequestThroughCaddy measures what the db-pre-request function
@@ -52,46 +52,8 @@ func BenchmarkPreRequestThroughCaddy(b *testing.B) {
 	}
 	for _, clients := range []int{1, 8} {
 		b.Run(fmt.Sprintf("clients=%d", clients), func(b *testing.B) {
-			run := func(f func() error, n int) time.Duration {
-				var next atomic.Int64
-				var wg sync.WaitGroup
-				var failed atomic.Value
-				t0 := time.Now()
-				for c := 0; c < clients; c++ {
-					wg.Add(1)
-					go func() {
-						defer wg.Done()
-						for next.Add(1) <= int64(n) {
-							if err := f(); err != nil {
-								failed.Store(err)
-								return
-							}
-						}
-					}()
-				}
-				wg.Wait()
-				if err, ok := failed.Load().(error); ok {
-					b.Fatal(err)
-				}
-				return time.Since(t0)
-			}
-			b.ResetTimer()
-			var dw, dwo time.Duration
-			const rounds = 30
-			for r := 0; r < rounds; r++ {
-				n := b.N / rounds
-				if r == rounds-1 {
-					n = b.N - n*(rounds-1)
-				}
-				if r%2 == 0 {
-					dw += run(stacks["with"], n)
-					dwo += run(stacks["without"], n)
-				} else {
-					dwo += run(stacks["without"], n)
-					dw += run(stacks["with"], n)
-				}
-			}
-			b.StopTimer()
+			d := benchrun.Interleave(b, clients, 30, stacks["with"], stacks["without"])
+			dw, dwo := d[0], d[1]
 			b.ReportMetric(float64(b.N)/dw.Seconds(), "with-req/s")
 			b.ReportMetric(float64(b.N)/dwo.Seconds(), "without-req/s")
 			b.ReportMetric(dw.Seconds()/dwo.Seconds(), "with/without")

@@ -5,10 +5,10 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/authstack/authstack/internal/benchrun"
 )
 
 // BenchmarkStackRead measures authenticated `GET /rest/task?select=*&limit=10`
@@ -52,54 +52,10 @@ func BenchmarkStackRead(b *testing.B) {
 	}
 	for _, clients := range []int{1, 8} {
 		b.Run(fmt.Sprintf("clients=%d", clients), func(b *testing.B) {
-			rates := interleaveRounds(b, clients, stack, engine)
+			rates := benchrun.Rates(b, benchrun.Interleave(b, clients, 10, stack, engine))
 			b.ReportMetric(rates[0], "stack-req/s")
 			b.ReportMetric(rates[1], "engine-req/s")
 			b.ReportMetric(rates[0]/rates[1], "ratio")
 		})
 	}
-}
-
-// interleaveRounds runs each f b.N times with the given concurrency, in
-// ten rounds that alternate between them, and returns their requests per
-// second.
-func interleaveRounds(b *testing.B, clients int, fs ...func() error) []float64 {
-	run := func(f func() error, n int) time.Duration {
-		var next atomic.Int64
-		var wg sync.WaitGroup
-		var failed atomic.Value
-		start := time.Now()
-		for c := 0; c < clients; c++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for next.Add(1) <= int64(n) {
-					if err := f(); err != nil {
-						failed.Store(err)
-						return
-					}
-				}
-			}()
-		}
-		wg.Wait()
-		if err, ok := failed.Load().(error); ok {
-			b.Fatal(err)
-		}
-		return time.Since(start)
-	}
-	b.ResetTimer()
-	d := make([]time.Duration, len(fs))
-	const rounds = 10
-	for r := 0; r < rounds; r++ {
-		n := max(b.N/rounds, 1)
-		for i, f := range fs {
-			d[i] += run(f, n)
-		}
-	}
-	b.StopTimer()
-	out := make([]float64, len(fs))
-	for i := range fs {
-		out[i] = float64(max(b.N/rounds, 1)*rounds) / d[i].Seconds()
-	}
-	return out
 }

@@ -7,14 +7,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/authstack/authstack/internal/benchrun"
 	"github.com/authstack/authstack/internal/pgtest"
 	"github.com/authstack/authstack/internal/postgrest/apirequest"
 	"github.com/authstack/authstack/internal/postgrest/plan"
@@ -185,46 +184,12 @@ func (eb *embedBench) pgxOnce(b *testing.B, path string) func() error {
 // same machine load) at the given concurrency and reports both rates and
 // their ratio.
 func compare(b *testing.B, clients int, engineOnce, pgxOnce func() error) {
-	run := func(f func() error, n int) time.Duration {
-		var next atomic.Int64
-		var wg sync.WaitGroup
-		var failed atomic.Value
-		start := time.Now()
-		for c := 0; c < clients; c++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for next.Add(1) <= int64(n) {
-					if err := f(); err != nil {
-						failed.Store(err)
-						return
-					}
-				}
-			}()
-		}
-		wg.Wait()
-		if err, ok := failed.Load().(error); ok {
-			b.Fatal(err)
-		}
-		return time.Since(start)
-	}
-	b.ResetTimer()
-	var de, dp time.Duration
-	const rounds = 10
-	for r := 0; r < rounds; r++ {
-		n := b.N / rounds
-		if r == rounds-1 {
-			n = b.N - n*(rounds-1)
-		}
-		de += run(engineOnce, n)
-		dp += run(pgxOnce, n)
-	}
-	b.StopTimer()
-	engRate, pgxRate := float64(b.N)/de.Seconds(), float64(b.N)/dp.Seconds()
-	b.ReportMetric(engRate, "engine-req/s")
-	b.ReportMetric(pgxRate, "pgx-req/s")
-	b.ReportMetric(engRate/pgxRate, "ratio")
-	b.ReportMetric(float64(de.Microseconds())/float64(b.N)*float64(clients), "engine-µs/req")
+	d := benchrun.Interleave(b, clients, 10, engineOnce, pgxOnce)
+	r := benchrun.Rates(b, d)
+	b.ReportMetric(r[0], "engine-req/s")
+	b.ReportMetric(r[1], "pgx-req/s")
+	b.ReportMetric(r[0]/r[1], "ratio")
+	b.ReportMetric(float64(d[0].Microseconds())/float64(b.N)*float64(clients), "engine-µs/req")
 }
 
 // BenchmarkEmbedRead: authenticated GET of 10 parents with a to-one and a

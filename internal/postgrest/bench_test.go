@@ -8,14 +8,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/authstack/authstack/internal/benchrun"
 	"github.com/authstack/authstack/internal/pgtest"
 	"github.com/authstack/authstack/internal/postgrest/apirequest"
 	"github.com/authstack/authstack/internal/postgrest/plan"
@@ -83,7 +82,7 @@ func BenchmarkTaskRead(b *testing.B) {
 	}
 	for _, clients := range []int{1, 8} {
 		b.Run(fmt.Sprintf("clients=%d", clients), func(b *testing.B) {
-			rates := interleave(b, clients, engineOnce, pgxOnce, pipelinedOnce, floorOnce)
+			rates := benchrun.Rates(b, benchrun.Interleave(b, clients, 10, engineOnce, pgxOnce, pipelinedOnce, floorOnce))
 			b.ReportMetric(rates[0], "engine-req/s")
 			b.ReportMetric(rates[1], "pgx-req/s")
 			b.ReportMetric(rates[2], "pipelined-req/s")
@@ -162,52 +161,6 @@ func taskReadStatements(b testing.TB, e *engine, tok string) []query.Stmt {
 		Claims: map[string]any{"role": "basic_subscriber", "sub": "alice"}, Method: "GET", Path: "/task", Headers: a.Headers,
 		Cookies: a.Cookies, AppSettings: appSettings(conf)}, query.Options{MaxRows: conf.DBMaxRows})
 	return []query.Stmt{{SQL: "BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY"}, mq.TxVars, mq.Main, {SQL: "COMMIT"}}
-}
-
-// interleave runs each f b.N times with the given concurrency, in ten
-// rounds that alternate between them, and returns their requests/second.
-func interleave(b *testing.B, clients int, fs ...func() error) []float64 {
-	run := func(f func() error, n int) time.Duration {
-		var next atomic.Int64
-		var wg sync.WaitGroup
-		var failed atomic.Value
-		start := time.Now()
-		for c := 0; c < clients; c++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for next.Add(1) <= int64(n) {
-					if err := f(); err != nil {
-						failed.Store(err)
-						return
-					}
-				}
-			}()
-		}
-		wg.Wait()
-		if err, ok := failed.Load().(error); ok {
-			b.Fatal(err)
-		}
-		return time.Since(start)
-	}
-	b.ResetTimer()
-	d := make([]time.Duration, len(fs))
-	const rounds = 10
-	for r := 0; r < rounds; r++ {
-		n := b.N / rounds
-		if r == rounds-1 {
-			n = b.N - n*(rounds-1)
-		}
-		for i, f := range fs {
-			d[i] += run(f, max(n, 1))
-		}
-	}
-	b.StopTimer()
-	out := make([]float64, len(fs))
-	for i := range fs {
-		out[i] = float64(b.N) / d[i].Seconds()
-	}
-	return out
 }
 
 // scanBody reads the main statement's body column, whatever the others.
