@@ -64,6 +64,11 @@ create function public.overload(a int) returns int language sql stable as $$ sel
 create function public.overload(b int, c int) returns int language sql stable as $$ select b + c $$;
 create function public.ambig() returns int language sql stable as $$ select 1 $$;
 create function public.ambig(x int default 1) returns int language sql stable as $$ select x $$;
+-- created in the opposite of PostgREST's candidate order (Routine.hs Ord)
+create function public.ambig_order(x text) returns int language sql stable as $$ select 1 $$;
+create function public.ambig_order(x int) returns int language sql stable as $$ select 2 $$;
+create function public.ambig_arity(x int, y int default 1) returns int language sql stable as $$ select 1 $$;
+create function public.ambig_arity(x int) returns int language sql stable as $$ select 2 $$;
 create function public.body_json(json) returns json language sql stable as $$ select $1 $$;
 create function public.named_json(payload json) returns json language sql stable as $$ select payload $$;
 create function public.bad_headers() returns void language sql as $$ select set_config('response.headers', '{"a":"b"}', true) $$;

@@ -80,6 +80,13 @@ func rpcSpecCases(t *testing.T, e *engine) []tc {
 		{name: "ambiguous 300", cite: "T:Query/RpcSpec.hs:270@v16.2", method: "POST", path: "/rpc/ambig", status: 300,
 			wantBody: errBody("PGRST203", "Could not choose the best candidate function between: public.ambig(), public.ambig(x => integer)", nil,
 				"Try renaming the parameters or the function itself in the database so function overloading can be resolved")},
+		// the candidates in the schema cache's order: fewer parameters first,
+		// then by parameter name and type (SchemaCache.hs decodeFuncs,
+		// Routine.hs instance Ord Routine@v16.2)
+		{name: "ambiguous candidates by type", cite: "SchemaCache.hs decodeFuncs@v16.2", method: "POST", path: "/rpc/ambig_order", body: `{"x":1}`, status: 300,
+			contains: []string{"between: public.ambig_order(x => integer), public.ambig_order(x => text)\""}},
+		{name: "ambiguous candidates by arity", cite: "SchemaCache.hs decodeFuncs@v16.2", method: "POST", path: "/rpc/ambig_arity", body: `{"x":1}`, status: 300,
+			contains: []string{"between: public.ambig_arity(x => integer), public.ambig_arity(x => integer, y => integer)\""}},
 		// GET runs READ ONLY: a function that writes fails with 25006
 		{name: "GET volatile writer 405", cite: "T:Query/RpcSpec.hs:948@v16.2", method: "GET", path: "/rpc/writer", status: 405,
 			contains: []string{`"code":"25006"`, "read-only transaction"}},

@@ -463,6 +463,11 @@ func (c *Cache) loadFunctions(ctx context.Context, q Querier, schemas []string) 
 	if err := rows.Err(); err != nil {
 		return err
 	}
+	for _, byName := range c.Functions {
+		for _, fs := range byName {
+			sortOverloads(fs)
+		}
+	}
 	return nil
 }
 
