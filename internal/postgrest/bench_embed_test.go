@@ -15,8 +15,7 @@ import (
 
 	"github.com/authstack/authstack/internal/benchrun"
 	"github.com/authstack/authstack/internal/pgtest"
-	"github.com/authstack/authstack/internal/postgrest/apirequest"
-	"github.com/authstack/authstack/internal/postgrest/plan"
+	"github.com/authstack/authstack/internal/postgrest/maintx"
 	"github.com/authstack/authstack/internal/postgrest/query"
 )
 
@@ -56,38 +55,21 @@ analyze;
 const embedBenchPath = "/parents?select=id,name,owners(name),kids(id,label)&order=id"
 
 // embedStatements renders the transaction the engine runs for a request,
-// with the same stages and inputs as Server.transaction, so that the
+// with the same stages and inputs as ServeHTTP (renderTx), so that the
 // baseline sends exactly the engine's SQL.
 func embedStatements(tb testing.TB, s *Server, path string, hdr http.Header) (begin string, stmts []query.Stmt) {
 	tb.Helper()
-	conf := s.conf()
-	res, e := s.authn().Authenticate(hdr)
-	if e != nil {
-		tb.Fatal(e)
-	}
-	sc := s.cache.Load()
 	r := httptest.NewRequest("GET", path, nil)
 	r.Header = hdr.Clone()
-	a, e := apirequest.Parse(r, nil, apirequest.Options{Schemas: conf.DBSchemas, TxAllowOverride: conf.TxAllowOverride()})
+	tx, e := renderTx(s, r, nil)
 	if e != nil {
 		tb.Fatal(e)
 	}
-	p, e := plan.Build(a, sc, plan.Options{MaxRows: conf.DBMaxRows, AggregatesEnabled: conf.DBAggregatesEnabled,
-		LegacyTargetNames: conf.URLUseLegacyTargetNames, HoistedTxSettings: conf.DBHoistedTxSettings})
-	if e != nil {
-		tb.Fatal(e)
+	stmts = []query.Stmt{tx.Main.TxVars}
+	if tx.Main.PreReq != nil {
+		stmts = append(stmts, *tx.Main.PreReq)
 	}
-	roleSettings, _ := s.roleSettings(sc, res.Role)
-	mq := query.Build(p, query.Request{
-		Schema: a.Schema, ExtraSearchPath: conf.DBExtraSearchPath, Role: res.Role, RoleSettings: roleSettings, Claims: res.Claims,
-		Method: a.Method, Path: a.Path, Headers: a.Headers, Cookies: a.Cookies, Timezone: a.Timezone(),
-		AppSettings: appSettings(conf), PreRequest: conf.DBPreRequest, Count: a.Prefs.Count, Return: a.Prefs.Return,
-	}, query.Options{MaxRows: conf.DBMaxRows})
-	stmts = []query.Stmt{mq.TxVars}
-	if mq.PreReq != nil {
-		stmts = append(stmts, *mq.PreReq)
-	}
-	return "BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY", append(stmts, mq.Main)
+	return maintx.BeginSQL(tx.ReadOnly, tx.Isolation), append(stmts, tx.Main.Main)
 }
 
 type embedBench struct {

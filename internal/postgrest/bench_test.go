@@ -16,8 +16,7 @@ import (
 
 	"github.com/authstack/authstack/internal/benchrun"
 	"github.com/authstack/authstack/internal/pgtest"
-	"github.com/authstack/authstack/internal/postgrest/apirequest"
-	"github.com/authstack/authstack/internal/postgrest/plan"
+	"github.com/authstack/authstack/internal/postgrest/maintx"
 	"github.com/authstack/authstack/internal/postgrest/query"
 )
 
@@ -143,24 +142,20 @@ func httpFloor(pool *pgxpool.Pool, stmts []query.Stmt) *httptest.Server {
 	}))
 }
 
-// taskReadStatements renders, with the engine's own stages, the
-// statements of the benchmark's request as basic_subscriber.
+// taskReadStatements renders, with the engine's own stages (renderTx),
+// the transaction of the benchmark's request with tok.
 func taskReadStatements(b testing.TB, e *engine, tok string) []query.Stmt {
-	conf := e.srv.conf()
 	r := &http.Request{Method: "GET", URL: &url.URL{Path: "/task", RawQuery: "select=*&limit=10"}, Host: "127.0.0.1",
 		Header: http.Header{"Authorization": {"Bearer " + tok}}}
-	a, ae := apirequest.Parse(r, nil, apirequest.Options{Schemas: conf.DBSchemas})
+	tx, ae := renderTx(e.srv, r, nil)
 	if ae != nil {
 		b.Fatal(ae)
 	}
-	p, ae := plan.Build(a, e.srv.SchemaCache(), plan.Options{MaxRows: conf.DBMaxRows})
-	if ae != nil {
-		b.Fatal(ae)
+	stmts := []query.Stmt{{SQL: maintx.BeginSQL(tx.ReadOnly, tx.Isolation)}, tx.Main.TxVars}
+	if tx.Main.PreReq != nil {
+		stmts = append(stmts, *tx.Main.PreReq)
 	}
-	mq := query.Build(p, query.Request{Schema: a.Schema, ExtraSearchPath: conf.DBExtraSearchPath, Role: "basic_subscriber",
-		Claims: map[string]any{"role": "basic_subscriber", "sub": "alice"}, Method: "GET", Path: "/task", Headers: a.Headers,
-		Cookies: a.Cookies, AppSettings: appSettings(conf)}, query.Options{MaxRows: conf.DBMaxRows})
-	return []query.Stmt{{SQL: "BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY"}, mq.TxVars, mq.Main, {SQL: "COMMIT"}}
+	return append(stmts, tx.Main.Main, query.Stmt{SQL: "COMMIT"})
 }
 
 // scanBody reads the main statement's body column, whatever the others.

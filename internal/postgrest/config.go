@@ -11,6 +11,7 @@ import (
 
 	"github.com/authstack/authstack/internal/postgrest/apirequest"
 	"github.com/authstack/authstack/internal/postgrest/auth"
+	"github.com/authstack/authstack/internal/postgrest/plan"
 )
 
 // Config is the engine configuration, read from the same PGRST_* variables
@@ -72,6 +73,19 @@ func (c *Config) TxAllowOverride() bool { return strings.HasSuffix(c.DBTxEnd, "-
 // TxRollbackAll is db-tx-end rollback*: every transaction ends in ROLLBACK
 // unless Prefer: tx=commit overrides it.
 func (c *Config) TxRollbackAll() bool { return strings.HasPrefix(c.DBTxEnd, "rollback") }
+
+// apiRequestOptions are what the API request stage reads of the
+// configuration.
+func (c *Config) apiRequestOptions() apirequest.Options {
+	return apirequest.Options{Schemas: c.DBSchemas, OpenAPIDisabled: c.OpenAPIMode == "disabled", RootSpec: c.DBRootSpec,
+		TxAllowOverride: c.TxAllowOverride()}
+}
+
+// planOptions are what the plan stage reads of the configuration.
+func (c *Config) planOptions() plan.Options {
+	return plan.Options{MaxRows: c.DBMaxRows, AggregatesEnabled: c.DBAggregatesEnabled, PlanEnabled: c.DBPlanEnabled,
+		LegacyTargetNames: c.URLUseLegacyTargetNames, HoistedTxSettings: c.DBHoistedTxSettings}
+}
 
 // Lookup reads one variable.
 type Lookup func(string) (string, bool)

@@ -83,14 +83,12 @@ func (s *Server) serve(r *http.Request, roleOut *string) (*response.Response, *s
 	if e != nil {
 		return nil, nil, e
 	}
-	a, e := apirequest.Parse(r, body, apirequest.Options{Schemas: conf.DBSchemas, OpenAPIDisabled: conf.OpenAPIMode == "disabled", RootSpec: conf.DBRootSpec,
-		TxAllowOverride: conf.TxAllowOverride()})
+	a, e := apirequest.Parse(r, body, conf.apiRequestOptions())
 	if e != nil {
 		return nil, nil, e
 	}
 	t.lap(phaseParse)
-	p, e := plan.Build(a, sc, plan.Options{MaxRows: conf.DBMaxRows, AggregatesEnabled: conf.DBAggregatesEnabled,
-		PlanEnabled: conf.DBPlanEnabled, LegacyTargetNames: conf.URLUseLegacyTargetNames, HoistedTxSettings: conf.DBHoistedTxSettings})
+	p, e := plan.Build(a, sc, conf.planOptions())
 	if e != nil {
 		return nil, nil, e
 	}
@@ -118,6 +116,28 @@ func (s *Server) transaction(ctx context.Context, conf *Config, sc *schemacache.
 	if s.pool == nil {
 		return nil, apierr.ConnectionError(errors.New("not connected"))
 	}
+	tx := s.planTx(conf, sc, res, a, p)
+	actx, cancel := context.WithTimeout(ctx, time.Duration(s.cfg.DBPoolAcquireTimeout)*time.Second)
+	conn, err := s.pool.Acquire(actx)
+	cancel()
+	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
+			return nil, apierr.PoolTimeout()
+		}
+		return nil, s.dbError(err, authenticated)
+	}
+	defer conn.Release()
+	rs, err := maintx.Run(ctx, conn.Conn(), s.stmts, tx)
+	if err != nil {
+		return nil, s.dbError(err, authenticated)
+	}
+	return rs, nil
+}
+
+// planTx renders the plan's statements and the transaction around them:
+// BEGIN's access mode and isolation (the role's, or the function's), the
+// checks and how it ends (MainTx.hs mainTx@v16.2).
+func (s *Server) planTx(conf *Config, sc *schemacache.Cache, res *auth.Result, a *apirequest.ApiRequest, p *plan.Plan) maintx.Tx {
 	roleSettings, isolation := s.roleSettings(sc, res.Role)
 	if iso := p.Isolation(); iso != "" {
 		isolation = iso
@@ -146,21 +166,7 @@ func (s *Server) transaction(ctx context.Context, conf *Config, sc *schemacache.
 	if p.Kind == plan.Inspect || p.Explain {
 		tx.Singular = false
 	}
-	actx, cancel := context.WithTimeout(ctx, time.Duration(s.cfg.DBPoolAcquireTimeout)*time.Second)
-	conn, err := s.pool.Acquire(actx)
-	cancel()
-	if err != nil {
-		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
-			return nil, apierr.PoolTimeout()
-		}
-		return nil, s.dbError(err, authenticated)
-	}
-	defer conn.Release()
-	rs, err := maintx.Run(ctx, conn.Conn(), s.stmts, tx)
-	if err != nil {
-		return nil, s.dbError(err, authenticated)
-	}
-	return rs, nil
+	return tx
 }
 
 // dbError maps a transaction failure; a lost connection wakes the worker.

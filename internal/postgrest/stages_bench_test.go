@@ -46,11 +46,11 @@ func BenchmarkStages(b *testing.B) {
 		if e != nil {
 			b.Fatal(e)
 		}
-		a, e := apirequest.Parse(r, nil, apirequest.Options{Schemas: cfg.DBSchemas})
+		a, e := apirequest.Parse(r, nil, cfg.apiRequestOptions())
 		if e != nil {
 			b.Fatal(e)
 		}
-		p, e := plan.Build(a, sc, plan.Options{LegacyTargetNames: true, HoistedTxSettings: cfg.DBHoistedTxSettings})
+		p, e := plan.Build(a, sc, cfg.planOptions())
 		if e != nil {
 			b.Fatal(e)
 		}
