@@ -184,22 +184,6 @@ func updateQuery(m *plan.MutatePlan) Snippet {
 	return *s.A(whereLogic(m.Table, m.Where)).S(" ", returning(m.Table, m.Returning))
 }
 
-// argType widens the types that would truncate or reject values in a
-// column definition list (SchemaCache.hs ppTypeMaxLength).
-func argType(t string) string {
-	switch t {
-	case "bit":
-		return "bit varying"
-	case "bit[]":
-		return "bit varying[]"
-	case "character":
-		return "character varying"
-	case "character[]":
-		return "character varying[]"
-	}
-	return t
-}
-
 // CallPlanToQuery renders the function call the result is read from
 // (callPlanToQuery).
 func CallPlanToQuery(c *plan.CallPlan) Snippet {
@@ -228,7 +212,7 @@ func CallPlanToQuery(c *plan.CallPlan) Snippet {
 	fields := make([]plan.CoercibleField, len(c.Params))
 	named := make([]string, len(c.Params))
 	for i, p := range c.Params {
-		fields[i] = plan.CoercibleField{Name: p.Name, IRType: argType(p.Type)}
+		fields[i] = plan.CoercibleField{Name: p.Name, IRType: p.TypeMaxLength()}
 		named[i] = variadic(p) + Ident(p.Name) + " := pgrst_body." + Ident(p.Name)
 	}
 	s.A(jsonBody{body: c.JSONArgs, isObject: c.JSONIsObject, fields: fields, limitOne: true}.snippet())
@@ -279,7 +263,7 @@ func directArgs(c *plan.CallPlan) Snippet {
 		default:
 			s.P(Text(v.Values[0]))
 		}
-		s.S("::", argType(p.Type))
+		s.S("::", p.TypeMaxLength())
 	}
 	return s
 }

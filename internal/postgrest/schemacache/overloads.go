@@ -53,29 +53,13 @@ func compareParams(a, b Param) int {
 	if c := cmp.Compare(a.Type, b.Type); c != 0 {
 		return c
 	}
-	if c := cmp.Compare(unlengthed(a.Type), unlengthed(b.Type)); c != 0 {
+	if c := cmp.Compare(a.TypeMaxLength(), b.TypeMaxLength()); c != 0 {
 		return c
 	}
 	if c := compareBool(a.Required, b.Required); c != 0 {
 		return c
 	}
 	return compareBool(a.Variadic, b.Variadic)
-}
-
-// unlengthed is funcsSqlQuery's ppTypeMaxLength: the types that ignore a
-// length as their varying forms.
-func unlengthed(t string) string {
-	switch t {
-	case "bit":
-		return "bit varying"
-	case "bit[]":
-		return "bit varying[]"
-	case "character":
-		return "character varying"
-	case "character[]":
-		return "character varying[]"
-	}
-	return t
 }
 
 // volatilityRank: FuncVolatility's constructor order.

@@ -86,6 +86,23 @@ type Param struct {
 	Variadic bool
 }
 
+// TypeMaxLength is the parameter's type with the types that ignore a
+// length widened to their varying forms, so that a value of any length
+// passes (SchemaCache.hs funcsSqlQuery ppTypeMaxLength@v16.2).
+func (p Param) TypeMaxLength() string {
+	switch p.Type {
+	case "bit":
+		return "bit varying"
+	case "bit[]":
+		return "bit varying[]"
+	case "character":
+		return "character varying"
+	case "character[]":
+		return "character varying[]"
+	}
+	return p.Type
+}
+
 // ReturnKind classifies a function's result.
 type ReturnKind int
 
