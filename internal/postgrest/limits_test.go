@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/authstack/authstack/internal/pgtest"
 	"github.com/authstack/authstack/internal/postgrest/apirequest"
+	"github.com/authstack/authstack/internal/postgrest/queryparams"
 )
 
 // errorBody checks PostgREST's four-key error body and returns its code.
@@ -350,5 +352,36 @@ func TestCrashRecoveryIs503(t *testing.T) {
 	t.Logf("statuses while recovering: %v", statuses)
 	if statuses[200] == 0 {
 		t.Fatal("never recovered")
+	}
+}
+
+// Many embedded resources: 800 to-one embeds in one anonymous request
+// (under the 16 KiB query string limit) made the PostgreSQL backend that
+// planned them grow to 24 GB until the OOM killer ended it and, with it,
+// every session of the cluster. More than MaxEmbeds (64) is now a 400
+// before any SQL; 64 of the same embed, the worst shape measured, plan in
+// well under a second and answer.
+func TestEmbedLimitOverHTTP(t *testing.T) {
+	e := embedEngine(t, nil)
+	sel := func(n int) string {
+		parts := make([]string, n)
+		for i := range parts {
+			parts[i] = fmt.Sprintf("d%d:directors(id)", i)
+		}
+		return "/films?select=id," + strings.Join(parts, ",") + "&id=eq.1"
+	}
+	r := e.do("GET", sel(queryparams.MaxEmbeds), nil, "")
+	var rows []map[string]any
+	if r.status != 200 || json.Unmarshal([]byte(r.body), &rows) != nil || len(rows) != 1 || len(rows[0]) != 65 || rows[0]["d63"] == nil {
+		t.Fatalf("64 embeds: %d %.300s", r.status, r.body)
+	}
+	for _, n := range []int{queryparams.MaxEmbeds + 1, 800} {
+		r = e.do("GET", sel(n), nil, "")
+		if r.status != 400 || errorBody(t, r.body) != "PGRST100" || !strings.Contains(r.body, "more than 64 embedded resources") {
+			t.Fatalf("%d embeds: %d %.300s", n, r.status, r.body)
+		}
+	}
+	if r := e.do("GET", "/films?select=title,directors(last_name)&id=eq.1", nil, ""); r.status != 200 {
+		t.Fatalf("afterwards: %d %s", r.status, r.body)
 	}
 }

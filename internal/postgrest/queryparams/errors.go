@@ -17,6 +17,14 @@ const (
 	MaxDepth = 64
 	// MaxJSONPath bounds the -> / ->> operators of one field.
 	MaxJSONPath = 64
+	// MaxEmbeds bounds the resources a select embeds or spreads, at every
+	// level together. PostgreSQL pulls to-one embeds up into one join whose
+	// planning grows about with the cube of their number: 800 of them in a
+	// 16 KiB query string made one backend allocate 24 GB until the OOM
+	// killer ended it, and with it every connection of the cluster; at 64
+	// the worst shape measured plans in about 60 ms and 120 MB
+	// (docs/postgrest.md, "Limits").
+	MaxEmbeds = 64
 	// MaxParams bounds the number of query parameters.
 	MaxParams = 1000
 	// MaxQueryLength bounds the raw query string in bytes (the HTTP server
@@ -26,6 +34,23 @@ const (
 
 func errTooManyParams() *apierr.Error {
 	return apierr.QueryParse(fmt.Sprintf("more than %d query parameters", MaxParams), "Send fewer filters or arguments.")
+}
+
+func errTooManyEmbeds() *apierr.Error {
+	return apierr.QueryParse(fmt.Sprintf("more than %d embedded resources in select", MaxEmbeds),
+		"Embed fewer resources in one request, or read them with separate requests.")
+}
+
+// countEmbeds counts the embedded and spread resources of a select, at
+// every level.
+func countEmbeds(items []SelectItem) int {
+	n := 0
+	for _, it := range items {
+		if it.Kind == SelectRelation || it.Kind == SelectSpread {
+			n += 1 + countEmbeds(it.Children)
+		}
+	}
+	return n
 }
 
 func errQueryTooLong() *apierr.Error {

@@ -2,6 +2,7 @@ package queryparams
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -99,4 +100,38 @@ func TestParamAndQueryLimits(t *testing.T) {
 	limitErr(t, err, "more than 1000 query parameters")
 	_, err = Parse("a=eq."+strings.Repeat("x", MaxQueryLength), ParseOptions{Method: "GET"})
 	limitErr(t, err, "query string longer than 16384 bytes")
+}
+
+// Embedded resources are bounded at every level together, whichever parser
+// reads the select (the embedding fast path or the grammar): MaxEmbeds
+// parse, one more is a 400.
+func TestEmbedLimit(t *testing.T) {
+	flat := func(n int, item string) string {
+		parts := make([]string, n)
+		for i := range parts {
+			parts[i] = fmt.Sprintf("e%d:%s", i, item)
+		}
+		return "select=id," + strings.Join(parts, ",")
+	}
+	for name, sel := range map[string]func(int) string{
+		"flat (fast path)":      func(n int) string { return flat(n, "rel(id)") },
+		"flat (grammar: casts)": func(n int) string { return flat(n, "rel(id::text)") },
+		"spreads":               func(n int) string { return "select=id" + strings.Repeat(",...rel(id)", n) },
+		"nested":                func(n int) string { return "select=" + nestSelect(n) },
+		"mixed": func(n int) string {
+			return flat(n/2, "rel(id)") + "," + strings.TrimPrefix(flat(n-n/2-1, "x(id)"), "select=id,") + ",deep:" + nestSelect(1)
+		},
+	} {
+		if _, err := Parse(sel(MaxEmbeds), ParseOptions{Method: "GET"}); err != nil {
+			t.Errorf("%s, %d embeds: %v", name, MaxEmbeds, err)
+		}
+		want := "more than 64 embedded resources in select"
+		if name == "nested" {
+			want = "nesting deeper than 64 levels" // the depth limit is met first
+		}
+		_, err := Parse(sel(MaxEmbeds+1), ParseOptions{Method: "GET"})
+		limitErr(t, err, want)
+	}
+	_, err := Parse(flat(700, "rel(id)"), ParseOptions{Method: "GET"})
+	limitErr(t, err, "more than 64 embedded resources in select")
 }

@@ -188,15 +188,18 @@ func (q *qsParser) selects() *apierr.Error {
 		q.out.Select = items
 		return nil
 	}
-	if items, ok := fastEmbedSelect(sel); ok {
-		q.out.Select = items
-		return nil
+	items, ok := fastEmbedSelect(sel)
+	if !ok {
+		v, err := runParser(q.g.forest, "select parameter", sel, sel)
+		if err != nil {
+			return err.ToError()
+		}
+		items = toSelectItems(v)
 	}
-	v, err := runParser(q.g.forest, "select parameter", sel, sel)
-	if err != nil {
-		return err.ToError()
+	if countEmbeds(items) > MaxEmbeds {
+		return errTooManyEmbeds()
 	}
-	q.out.Select = toSelectItems(v)
+	q.out.Select = items
 	return nil
 }
 
