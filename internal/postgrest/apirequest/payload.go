@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/url"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/authstack/authstack/internal/postgrest/apierr"
 	"github.com/authstack/authstack/internal/postgrest/mediatype"
@@ -154,6 +156,13 @@ func formPayload(body []byte, isProc bool) (*Payload, *apierr.Error) {
 	pairs := parseSimpleQuery(string(body))
 	set := map[string]string{}
 	for _, kv := range pairs {
+		// Payload.hs decodes names and values with decodeUtf8, which
+		// throws on invalid UTF-8: a 400 here, never a silent U+FFFD.
+		for _, s := range kv {
+			if !utf8.ValidString(s) {
+				return nil, apierr.InvalidBody(invalidUTF8([]byte(s)))
+			}
+		}
 		set[kv[0]] = kv[1]
 	}
 	keys := sortedKeys(set)
@@ -173,7 +182,7 @@ func parseSimpleQuery(s string) [][2]string {
 	var out [][2]string
 	for s != "" {
 		var part string
-		if i := bytes.IndexAny([]byte(s), "&;"); i >= 0 {
+		if i := strings.IndexAny(s, "&;"); i >= 0 {
 			part, s = s[:i], s[i+1:]
 		} else {
 			part, s = s, ""
