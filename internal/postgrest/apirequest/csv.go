@@ -2,7 +2,6 @@ package apirequest
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"unicode/utf8"
@@ -24,27 +23,13 @@ func csvPayload(body []byte) (*Payload, *apierr.Error) {
 	if perr != nil {
 		return nil, apierr.InvalidBody(perr.message(body))
 	}
-	if len(rows) == 0 {
+	if rows.uneven {
+		return nil, apierr.InvalidBody("All lines must have same number of fields")
+	}
+	if rows.n == 0 {
 		return &Payload{Kind: ProcessedJSON, Raw: []byte("[]")}, nil
 	}
-	keys := sortedKeys(rows[0])
-	for _, r := range rows[1:] {
-		if len(r) != len(keys) {
-			return nil, apierr.InvalidBody("All lines must have same number of fields")
-		}
-		for _, k := range keys {
-			if _, ok := r[k]; !ok {
-				return nil, apierr.InvalidBody("All lines must have same number of fields")
-			}
-		}
-	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(rows); err != nil {
-		return nil, apierr.InvalidBody(err.Error())
-	}
-	return &Payload{Kind: ProcessedJSON, Raw: bytes.TrimRight(buf.Bytes(), "\n"), Keys: keys}, nil
+	return &Payload{Kind: ProcessedJSON, Raw: append(rows.buf.Bytes(), ']'), Keys: rows.keys}, nil
 }
 
 // csvParser is cassava's csvWithHeader (Data/Csv/Parser.hs, Encoding.hs)
@@ -79,26 +64,29 @@ func (p *csvParser) fail(msg string) *csvError {
 	return &csvError{msg: "Failed reading: " + msg, at: p.pos}
 }
 
-func (p *csvParser) document() ([]map[string]any, *csvError) {
-	hdr, err := p.record()
+// document reads the header and the records, writing each record as a
+// JSON object as it goes: a body's JSON is a few times its size, where
+// holding its records as maps cost about a hundred times (1 MiB of short
+// rows).
+func (p *csvParser) document() (*csvRows, *csvError) {
+	hdr, err := p.record(nil)
 	if err != nil {
 		return nil, err
 	}
 	if !p.endOfLine() {
 		return nil, p.fail("satisfy")
 	}
-	var rows []map[string]any
+	rows := newCSVRows(hdr)
+	var rec [][]byte
 	for {
-		rec, err := p.record()
+		rec, err = p.record(rec)
 		if err != nil {
 			return nil, err
 		}
 		if !(len(rec) == 1 && len(rec[0]) == 0) { // blankLine
-			row, err := namedRecord(hdr, rec, p.pos)
-			if err != nil {
+			if err := rows.add(rec, p.pos); err != nil {
 				return nil, err
 			}
-			rows = append(rows, row)
 		}
 		if p.pos >= len(p.b) {
 			return rows, nil
@@ -109,24 +97,112 @@ func (p *csvParser) document() ([]map[string]any, *csvError) {
 	}
 }
 
-// namedRecord zips the header with the fields (Types.toNamedRecord), then
-// decodes the names as UTF-8 (cassava's FromField Text) and the values
-// (csvToJson's decodeUtf8); "NULL" is null.
-func namedRecord(hdr, rec [][]byte, at int) (map[string]any, *csvError) {
-	row := make(map[string]any, len(hdr))
-	for i := 0; i < len(hdr) && i < len(rec); i++ {
-		for _, s := range [][]byte{hdr[i], rec[i]} {
-			if !utf8.Valid(s) {
-				return nil, &csvError{msg: "Failed reading: conversion error: " + invalidUTF8(s), at: at}
-			}
-		}
-		if string(rec[i]) == "NULL" {
-			row[string(hdr[i])] = nil
-		} else {
-			row[string(hdr[i])] = string(rec[i])
+// csvRows writes records as csvToJson's JSON array: each record zipped
+// with the header (Types.toNamedRecord: extra fields dropped, a repeated
+// name keeps its last field), names and values decoded as UTF-8, "NULL"
+// as null, the keys in order (aeson encodes a Map sorted). The records
+// must all have the same keys (the uniform-keys check); a record with k
+// fields has the names of the header's first k, so two records have the
+// same keys exactly when those prefixes have as many distinct names.
+type csvRows struct {
+	hdr      [][]byte
+	distinct []int // distinct[k]: distinct names among hdr[:k]
+	k        int   // fields of the first record, at most len(hdr)
+	keys     []string
+	fields   []int // fields[i]: the field keys[i] takes in a record of k fields
+	n        int
+	uneven   bool
+	buf      bytes.Buffer
+}
+
+func newCSVRows(hdr [][]byte) *csvRows {
+	c := &csvRows{hdr: hdr, distinct: make([]int, len(hdr)+1)}
+	seen := make(map[string]bool, len(hdr))
+	for i, h := range hdr {
+		c.distinct[i+1] = c.distinct[i]
+		if !seen[string(h)] {
+			seen[string(h)] = true
+			c.distinct[i+1]++
 		}
 	}
-	return row, nil
+	c.buf.WriteByte('[')
+	return c
+}
+
+// zip returns the sorted names of hdr[:k] and the field each takes.
+func (c *csvRows) zip(k int) ([]string, []int) {
+	last := make(map[string]int, k)
+	for i := 0; i < k; i++ {
+		last[string(c.hdr[i])] = i
+	}
+	keys := sortedKeys(last)
+	fields := make([]int, len(keys))
+	for i, name := range keys {
+		fields[i] = last[name]
+	}
+	return keys, fields
+}
+
+func (c *csvRows) add(rec [][]byte, at int) *csvError {
+	k := min(len(rec), len(c.hdr))
+	for i := 0; i < k; i++ {
+		for _, s := range [][]byte{c.hdr[i], rec[i]} {
+			if !utf8.Valid(s) {
+				return &csvError{msg: "Failed reading: conversion error: " + invalidUTF8(s), at: at}
+			}
+		}
+	}
+	if c.n == 0 {
+		c.k = k
+		c.keys, c.fields = c.zip(k)
+	}
+	c.n++
+	if c.uneven = c.uneven || c.distinct[k] != c.distinct[c.k]; c.uneven {
+		return nil // the document fails; parse it to the end for its parse errors first
+	}
+	keys, fields := c.keys, c.fields
+	if k != c.k { // only with a repeated name: the same keys, other fields
+		keys, fields = c.zip(k)
+	}
+	if c.n > 1 {
+		c.buf.WriteByte(',')
+	}
+	c.buf.WriteByte('{')
+	for i, name := range keys {
+		if i > 0 {
+			c.buf.WriteByte(',')
+		}
+		writeJSONString(&c.buf, []byte(name))
+		c.buf.WriteByte(':')
+		if v := rec[fields[i]]; string(v) == "NULL" {
+			c.buf.WriteString("null")
+		} else {
+			writeJSONString(&c.buf, v)
+		}
+	}
+	c.buf.WriteByte('}')
+	return nil
+}
+
+// writeJSONString writes valid UTF-8 as a JSON string: quotes,
+// backslashes and control characters escaped, everything else as is.
+func writeJSONString(b *bytes.Buffer, s []byte) {
+	const hex = "0123456789abcdef"
+	b.WriteByte('"')
+	for _, c := range s {
+		switch {
+		case c == '"' || c == '\\':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		case c < 0x20:
+			b.WriteString(`\u00`)
+			b.WriteByte(hex[c>>4])
+			b.WriteByte(hex[c&0xf])
+		default:
+			b.WriteByte(c)
+		}
+	}
+	b.WriteByte('"')
 }
 
 func invalidUTF8(s []byte) string {
@@ -157,9 +233,10 @@ func (p *csvParser) endOfLine() bool {
 }
 
 // record is fields separated by commas, up to a line end or anything else
-// a field cannot hold.
-func (p *csvParser) record() ([][]byte, *csvError) {
-	var out [][]byte
+// a field cannot hold; appended to out[:0] (the caller's buffer, reused
+// from record to record).
+func (p *csvParser) record(out [][]byte) ([][]byte, *csvError) {
+	out = out[:0]
 	for {
 		f, err := p.field()
 		if err != nil {

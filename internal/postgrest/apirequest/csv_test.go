@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // TestCSVPayload: text/csv bodies decode like cassava's decodeByName
@@ -77,23 +78,84 @@ func TestHaskellShow(t *testing.T) {
 	}
 }
 
+// csvModel is csvToJson over the parser's records the simple way, a map
+// per record (what csvPayload did before writing the JSON as it goes):
+// its rows, whether their keys are the same, whether it parsed and
+// whether every name and value it zipped is UTF-8.
+func csvModel(b []byte) (rows []map[string]any, uniform, ok, valid bool) {
+	p := &csvParser{b: b}
+	hdr, err := p.record(nil)
+	if err != nil || !p.endOfLine() {
+		return nil, false, false, false
+	}
+	valid = true
+	hdr = append([][]byte(nil), hdr...)
+	for {
+		rec, err := p.record(nil)
+		if err != nil {
+			return nil, false, false, false
+		}
+		if !(len(rec) == 1 && len(rec[0]) == 0) {
+			row := map[string]any{}
+			for i := 0; i < len(hdr) && i < len(rec); i++ {
+				valid = valid && utf8.Valid(hdr[i]) && utf8.Valid(rec[i])
+				if string(rec[i]) == "NULL" {
+					row[string(hdr[i])] = nil
+				} else {
+					row[string(hdr[i])] = string(rec[i])
+				}
+			}
+			rows = append(rows, row)
+		}
+		if p.pos >= len(p.b) {
+			break
+		}
+		if !p.endOfLine() {
+			return nil, false, false, false
+		}
+	}
+	for _, r := range rows {
+		if len(r) != len(rows[0]) {
+			return rows, false, true, valid
+		}
+		for k := range rows[0] {
+			if _, ok := r[k]; !ok {
+				return rows, false, true, valid
+			}
+		}
+	}
+	return rows, true, true, valid
+}
+
 // FuzzCSVPayload: any body either fails with PGRST102 or gives a JSON
-// array of objects whose keys are the payload's keys.
+// array of objects whose keys are the payload's keys, the same rows as
+// csvModel; the uniform-keys error exactly when the model's keys differ.
 func FuzzCSVPayload(f *testing.F) {
-	for _, s := range []string{"a,b\n1,2", "a\n\"x\"\"y\"", "a,b\r\n\r\n1,NULL\r", "a\n\"", "\n\n", "a,a\n1,2,3"} {
+	for _, s := range []string{"a,b\n1,2", "a\n\"x\"\"y\"", "a,b\r\n\r\n1,NULL\r", "a\n\"", "\n\n", "a,a\n1,2,3",
+		"a,b,a\n1,2,3\n4,5\n6", "a,\"\\\"\n\"\x01\",2"} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		p, e := csvPayload(b)
+		model, uniform, parsed, valid := csvModel(b)
 		if e != nil {
 			if e.Code != "PGRST102" || e.Status != 400 {
 				t.Fatalf("error %s %d", e.Code, e.Status)
 			}
+			if parsed && uniform && valid {
+				t.Fatalf("%q: error %q, the model reads %v", b, e.Message, model)
+			}
 			return
+		}
+		if !parsed || !uniform || !valid {
+			t.Fatalf("%q: accepted, the model: parsed %v uniform %v UTF-8 %v", b, parsed, uniform, valid)
 		}
 		var rows []map[string]any
 		if err := json.Unmarshal(p.Raw, &rows); err != nil {
 			t.Fatalf("raw %q: %v", p.Raw, err)
+		}
+		if len(rows) != len(model) || len(rows) > 0 && !reflect.DeepEqual(rows, model) {
+			t.Fatalf("%q: %s, the model %v", b, p.Raw, model)
 		}
 		for _, r := range rows {
 			if len(r) != len(p.Keys) {
