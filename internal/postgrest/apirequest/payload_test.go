@@ -1,8 +1,10 @@
 package apirequest
 
 import (
+	"bytes"
 	"encoding/json"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -98,6 +100,78 @@ func TestCSVPayloadMemory(t *testing.T) {
 		t.Fatalf("payload %v", p)
 	}
 	if n > 32*uint64(len(body)) {
+		t.Errorf("%d bytes allocated for a %d-byte body", n, len(body))
+	}
+}
+
+// jsonPayloadModel is jsonPayload decoding the whole body into maps (what
+// it did before reading only the keys), numbers kept as text: aeson reads
+// them as Scientific, so 1E700 is valid JSON to PostgREST (and to
+// PostgreSQL's numeric), where a float64 overflows.
+func jsonPayloadModel(body []byte) (raw []byte, keys []string, err string) {
+	var v any
+	d := json.NewDecoder(bytes.NewReader(body))
+	d.UseNumber()
+	if d.Decode(&v) != nil || d.InputOffset() != int64(len(body)) && len(bytes.Trim(body[d.InputOffset():], " \t\n\r")) > 0 {
+		return nil, nil, errInvalidJSON
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		return body, sortedKeys(x), ""
+	case []any:
+		if len(x) == 0 {
+			return []byte("[]"), nil, ""
+		}
+		var first []string
+		for i, el := range x {
+			o, ok := el.(map[string]any)
+			if !ok || i > 0 && !slices.Equal(sortedKeys(o), first) {
+				return nil, nil, "All object keys must match"
+			}
+			if i == 0 {
+				first = sortedKeys(o)
+			}
+		}
+		return body, first, ""
+	}
+	return []byte("[]"), nil, ""
+}
+
+// FuzzJSONPayload: reading only the keys agrees with decoding the whole
+// body, on every body within the depth limit.
+func FuzzJSONPayload(f *testing.F) {
+	for _, s := range []string{`{"a":1,"b":[{"c":"}"}]}`, `[{"a":1},{"a":2}]`, `[{"a":1},{"b":2}]`, `[{"a":1,"a":2},{"a":3}]`,
+		` [ ] `, `[1]`, `"x"`, `{"\u00e9\"":{}, "k":"\\"}`, `[{"a":[1,{"b":2}]},{"a":null}]`, `{"\xff":1}`, `[{},{}]`, `{`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		if len(body) == 0 || jsonDeeperThan(body, MaxBodyDepth) {
+			return
+		}
+		p, e := jsonPayload(body, false)
+		raw, keys, msg := jsonPayloadModel(body)
+		if e != nil || msg != "" {
+			if e == nil || e.Message != msg {
+				t.Fatalf("%q: error %v, the model %q", body, e, msg)
+			}
+			return
+		}
+		if !bytes.Equal(p.Raw, raw) || !slices.Equal(p.Keys, keys) {
+			t.Fatalf("%q: raw %q keys %q, the model %q %q", body, p.Raw, p.Keys, raw, keys)
+		}
+	})
+}
+
+// A JSON body is checked without decoding its values: 1 MiB of small
+// objects stays within a few bytes allocated per byte.
+func TestJSONPayloadMemory(t *testing.T) {
+	body := []byte("[" + strings.Repeat(`{"a":1,"b":"x"},`, (1<<20)/16) + `{"b":"y","a":2}]`)
+	var p *Payload
+	n := allocated(func() { p, _ = jsonPayload(body, false) })
+	if p == nil || len(p.Keys) != 2 {
+		t.Fatalf("payload %v", p)
+	}
+	if n > 8*uint64(len(body)) {
 		t.Errorf("%d bytes allocated for a %d-byte body", n, len(body))
 	}
 }
