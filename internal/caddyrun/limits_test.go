@@ -244,3 +244,50 @@ func TestProjectCaddyfileAccessLog(t *testing.T) {
 		t.Fatal("a log entry holds more than the first 1000 characters of the long URI")
 	}
 }
+
+// A select with more than 128 opening parentheses (embedded resources,
+// aggregate calls) is refused by the gateway for every engine, the real
+// PostgREST included, before it reaches one: hundreds of to-one embeds
+// make PostgreSQL plan a join until it runs out of memory
+// (docs/postgrest.md, "Limits"). Counted over every select parameter
+// (PostgREST reads the first), percent-encoded or not.
+func TestProjectCaddyfileSelectComplexity(t *testing.T) {
+	st := startProject(t, nil)
+	valid := sqlToken(secret, "HS256", "demo", time.Now().Add(10*time.Minute))
+	sel := func(n int, open string) string {
+		parts := make([]string, n)
+		for i := range parts {
+			parts[i] = fmt.Sprintf("e%d:rel%sid)", i, open)
+		}
+		return "select=id," + strings.Join(parts, ",")
+	}
+	for _, c := range []struct {
+		path    string
+		refused bool
+	}{
+		{"/rest/films?" + sel(128, "("), false},
+		{"/rest/films?" + sel(129, "("), true},
+		{"/rest/films?" + sel(129, "%28"), true},
+		{"/rpc/films_of?y=1&" + sel(200, "("), true},
+		{"/rest/films?select=id&" + sel(200, "("), true}, // Caddy joins repeated parameters: all are counted
+		{"/rest/films?or=" + strings.Repeat("(and", 150) + strings.Repeat(")", 150), false},
+	} {
+		res := st.do(t, call{path: c.path, cookie: "access_token=" + valid})
+		got := st.api.take()
+		if !c.refused {
+			if res.status != 200 || len(got) != 1 {
+				t.Errorf("%.60s…: status %d, upstream saw %d requests", c.path, res.status, len(got))
+			}
+			continue
+		}
+		var body map[string]any
+		if res.status != 400 || len(got) != 0 || json.Unmarshal([]byte(res.body), &body) != nil || body["code"] != "PGRST100" ||
+			!strings.HasPrefix(res.header.Get("Content-Type"), "application/json") {
+			t.Errorf("%.60s…: status %d %q %v, upstream saw %d requests", c.path, res.status, res.body, res.header, len(got))
+		}
+	}
+	// without a token the answer is jwtauth's 401, as for any private request
+	if res := st.do(t, call{path: "/rest/films?" + sel(129, "(")}); res.status != 401 {
+		t.Errorf("no token: status %d", res.status)
+	}
+}
