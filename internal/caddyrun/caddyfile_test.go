@@ -20,6 +20,7 @@ import (
 	"github.com/caddyserver/caddy/v2"
 
 	"github.com/authstack/authstack/internal/caddyrun"
+	"github.com/authstack/authstack/internal/pgserver"
 )
 
 const projectCaddyfile = "../../caddy/Caddyfile"
@@ -96,12 +97,11 @@ func sqlToken(key []byte, alg, user string, exp time.Time) string {
 
 func freePort(t *testing.T) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	p, err := pgserver.FreePort()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return p
 }
 
 type stack struct {

@@ -20,6 +20,7 @@ import (
 	"github.com/caddyserver/caddy/v2"
 
 	"github.com/authstack/authstack/internal/caddyrun"
+	"github.com/authstack/authstack/internal/pgserver"
 )
 
 // secretB64 is the JWT secret as the stack stores it (base64 of 32 bytes);
@@ -72,12 +73,11 @@ func sqlToken(user string, ttl time.Duration) string {
 
 func freePort(t testing.TB) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	p, err := pgserver.FreePort()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return p
 }
 
 // site is a running Caddy config on 127.0.0.1.

@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/url"
 	"os"
@@ -490,14 +491,45 @@ func (c *Cluster) makeReachable(dir string) error {
 	}
 }
 
-// FreePort asks the kernel for a free TCP port on 127.0.0.1.
+// FreePort returns a TCP port free on 127.0.0.1 for a server to bind a
+// moment later. It is picked at random below the kernel's ephemeral range
+// (ip_local_port_range): a port the kernel hands out for ":0" is one it
+// also hands out as the local port of outgoing connections, and under
+// load one of those took such a port between the pick and the bind
+// ("address already in use"). Without a free port there, the kernel picks.
 func FreePort() (int, error) {
+	low := ephemeralLow()
+	for i := 0; i < 64 && low > 10000; i++ {
+		p := 10000 + rand.IntN(low-10000)
+		if ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(p))); err == nil {
+			ln.Close()
+			return p, nil
+		}
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return 0, err
 	}
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+// ephemeralLow is the first port of the kernel's ephemeral range (Linux's
+// default 32768 when it cannot be read).
+func ephemeralLow() int {
+	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	if err != nil {
+		return 32768
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return 32768
+	}
+	n, err := strconv.Atoi(f[0])
+	if err != nil || n < 1024 || n > 65535 {
+		return 32768
+	}
+	return n
 }
 
 type tailBuffer struct {
