@@ -249,8 +249,10 @@ func TestProjectCaddyfileAccessLog(t *testing.T) {
 // aggregate calls) is refused by the gateway for every engine, the real
 // PostgREST included, before it reaches one: hundreds of to-one embeds
 // make PostgreSQL plan a join until it runs out of memory
-// (docs/postgrest.md, "Limits"). Counted over every select parameter
-// (PostgREST reads the first), percent-encoded or not.
+// (docs/postgrest.md, "Limits"), and so does a cycle of relationships
+// embedded deeply. Counted over every select parameter (PostgREST reads
+// the first), percent-encoded or not; nesting deeper than 16, or
+// unbalanced parentheses, are refused too.
 func TestProjectCaddyfileSelectComplexity(t *testing.T) {
 	st := startProject(t, nil)
 	valid := sqlToken(secret, "HS256", "demo", time.Now().Add(10*time.Minute))
@@ -271,6 +273,11 @@ func TestProjectCaddyfileSelectComplexity(t *testing.T) {
 		{"/rpc/films_of?y=1&" + sel(200, "("), true},
 		{"/rest/films?select=id&" + sel(200, "("), true}, // Caddy joins repeated parameters: all are counted
 		{"/rest/films?or=" + strings.Repeat("(and", 150) + strings.Repeat(")", 150), false},
+		{"/rest/films?select=" + strings.Repeat("d:directors(f:films(", 8) + "id" + strings.Repeat("))", 8), false},
+		{"/rest/films?select=" + strings.Repeat("d:directors(f:films(", 8) + "x(id)" + strings.Repeat("))", 8), true},
+		{"/rest/films?select=" + strings.Repeat("d:directors(id,f:films(id),", 30) + "id" + strings.Repeat(")", 30), true},
+		{"/rest/films?select=id,d:directors(id", true}, // unbalanced
+		{"/rest/films?select=id,count(),d:directors(id,films(title.count()))", false},
 	} {
 		res := st.do(t, call{path: c.path, cookie: "access_token=" + valid})
 		got := st.api.take()

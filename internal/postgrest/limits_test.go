@@ -355,12 +355,14 @@ func TestCrashRecoveryIs503(t *testing.T) {
 	}
 }
 
-// Many embedded resources: 800 to-one embeds in one anonymous request
+// Many or deep embedded resources: 800 to-one embeds in one anonymous request
 // (under the 16 KiB query string limit) made the PostgreSQL backend that
 // planned them grow to 24 GB until the OOM killer ended it and, with it,
 // every session of the cluster. More than MaxEmbeds (64) is now a 400
 // before any SQL; 64 of the same embed, the worst shape measured, plan in
-// well under a second and answer.
+// well under a second and answer. Embedding a cycle (films → director →
+// films …) 48 deep grew a backend to 10 GB on this fixture's 5 films;
+// deeper than 16 levels is a 400 too.
 func TestEmbedLimitOverHTTP(t *testing.T) {
 	e := embedEngine(t, nil)
 	sel := func(n int) string {
@@ -379,6 +381,19 @@ func TestEmbedLimitOverHTTP(t *testing.T) {
 		r = e.do("GET", sel(n), nil, "")
 		if r.status != 400 || errorBody(t, r.body) != "PGRST100" || !strings.Contains(r.body, "more than 64 embedded resources") {
 			t.Fatalf("%d embeds: %d %.300s", n, r.status, r.body)
+		}
+	}
+	// a cycle embedded deeply multiplies the rows at every to-many step
+	chain := func(pairs int, leaf string) string {
+		return "/films?select=" + strings.Repeat("d:directors(f:films(", pairs) + leaf + strings.Repeat("))", pairs) + "&id=eq.1"
+	}
+	if r := e.do("GET", chain(queryparams.MaxEmbedDepth/2, "id"), nil, ""); r.status != 200 {
+		t.Fatalf("16 levels: %d %.300s", r.status, r.body)
+	}
+	for _, path := range []string{chain(queryparams.MaxEmbedDepth/2, "d:directors(id)"), chain(24, "id")} {
+		r = e.do("GET", path, nil, "")
+		if r.status != 400 || errorBody(t, r.body) != "PGRST100" || !strings.Contains(r.body, "embedding deeper than 16 levels") {
+			t.Fatalf("%.60s…: %d %.300s", path, r.status, r.body)
 		}
 	}
 	if r := e.do("GET", "/films?select=title,directors(last_name)&id=eq.1", nil, ""); r.status != 200 {

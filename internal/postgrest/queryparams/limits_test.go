@@ -37,9 +37,13 @@ func TestDepthLimits(t *testing.T) {
 	_, err = Parse("or=(not.or"+nestLogic(MaxDepth)+")", ParseOptions{Method: "GET"})
 	limitErr(t, err, "nesting deeper than 64 levels")
 
-	if _, err := Parse("select="+nestSelect(MaxDepth), ParseOptions{Method: "GET"}); err != nil {
-		t.Fatalf("select depth %d: %v", MaxDepth, err)
+	// select lists nest only through embedded resources, whose own limit
+	// (MaxEmbedDepth) comes first; past MaxDepth the parser stops
+	if _, err := Parse("select="+nestSelect(MaxEmbedDepth), ParseOptions{Method: "GET"}); err != nil {
+		t.Fatalf("select depth %d: %v", MaxEmbedDepth, err)
 	}
+	_, err = Parse("select="+nestSelect(MaxEmbedDepth+1), ParseOptions{Method: "GET"})
+	limitErr(t, err, "embedding deeper than 16 levels in select")
 	_, err = Parse("select="+nestSelect(MaxDepth+1), ParseOptions{Method: "GET"})
 	limitErr(t, err, "nesting deeper than 64 levels")
 }
@@ -117,7 +121,9 @@ func TestEmbedLimit(t *testing.T) {
 		"flat (fast path)":      func(n int) string { return flat(n, "rel(id)") },
 		"flat (grammar: casts)": func(n int) string { return flat(n, "rel(id::text)") },
 		"spreads":               func(n int) string { return "select=id" + strings.Repeat(",...rel(id)", n) },
-		"nested":                func(n int) string { return "select=" + nestSelect(n) },
+		"nested 16 deep": func(n int) string {
+			return "select=" + nestSelect(MaxEmbedDepth) + strings.TrimPrefix(flat(n-MaxEmbedDepth, "rel(id)"), "select=id")
+		},
 		"mixed": func(n int) string {
 			return flat(n/2, "rel(id)") + "," + strings.TrimPrefix(flat(n-n/2-1, "x(id)"), "select=id,") + ",deep:" + nestSelect(1)
 		},
@@ -125,12 +131,8 @@ func TestEmbedLimit(t *testing.T) {
 		if _, err := Parse(sel(MaxEmbeds), ParseOptions{Method: "GET"}); err != nil {
 			t.Errorf("%s, %d embeds: %v", name, MaxEmbeds, err)
 		}
-		want := "more than 64 embedded resources in select"
-		if name == "nested" {
-			want = "nesting deeper than 64 levels" // the depth limit is met first
-		}
 		_, err := Parse(sel(MaxEmbeds+1), ParseOptions{Method: "GET"})
-		limitErr(t, err, want)
+		limitErr(t, err, "more than 64 embedded resources in select")
 	}
 	_, err := Parse(flat(700, "rel(id)"), ParseOptions{Method: "GET"})
 	limitErr(t, err, "more than 64 embedded resources in select")

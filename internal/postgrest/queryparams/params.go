@@ -199,6 +199,9 @@ func (q *qsParser) selects() *apierr.Error {
 	if countEmbeds(items) > MaxEmbeds {
 		return errTooManyEmbeds()
 	}
+	if embedDepth(items) > MaxEmbedDepth {
+		return errEmbedsTooDeep()
+	}
 	q.out.Select = items
 	return nil
 }
