@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/authstack/authstack/internal/postgrest/apierr"
+	"github.com/authstack/authstack/internal/postgrest/jsonstr"
 )
 
 // csvPayload reads a text/csv body as PostgREST v16.2 does (Payload.hs
@@ -172,37 +173,16 @@ func (c *csvRows) add(rec [][]byte, at int) *csvError {
 		if i > 0 {
 			c.buf.WriteByte(',')
 		}
-		writeJSONString(&c.buf, []byte(name))
+		jsonstr.Write(&c.buf, name)
 		c.buf.WriteByte(':')
 		if v := rec[fields[i]]; string(v) == "NULL" {
 			c.buf.WriteString("null")
 		} else {
-			writeJSONString(&c.buf, v)
+			jsonstr.Write(&c.buf, string(v))
 		}
 	}
 	c.buf.WriteByte('}')
 	return nil
-}
-
-// writeJSONString writes valid UTF-8 as a JSON string: quotes,
-// backslashes and control characters escaped, everything else as is.
-func writeJSONString(b *bytes.Buffer, s []byte) {
-	const hex = "0123456789abcdef"
-	b.WriteByte('"')
-	for _, c := range s {
-		switch {
-		case c == '"' || c == '\\':
-			b.WriteByte('\\')
-			b.WriteByte(c)
-		case c < 0x20:
-			b.WriteString(`\u00`)
-			b.WriteByte(hex[c>>4])
-			b.WriteByte(hex[c&0xf])
-		default:
-			b.WriteByte(c)
-		}
-	}
-	b.WriteByte('"')
 }
 
 func invalidUTF8(s []byte) string {

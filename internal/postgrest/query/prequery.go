@@ -5,8 +5,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"unicode/utf8"
 
+	"github.com/authstack/authstack/internal/postgrest/jsonstr"
 	"github.com/authstack/authstack/internal/postgrest/plan"
 )
 
@@ -171,46 +171,10 @@ func jsonObject(m map[string]string) string {
 		if i > 0 {
 			sb.WriteByte(',')
 		}
-		writeJSONString(&sb, k)
+		jsonstr.Write(&sb, k)
 		sb.WriteByte(':')
-		writeJSONString(&sb, m[k])
+		jsonstr.Write(&sb, m[k])
 	}
 	sb.WriteByte('}')
 	return sb.String()
-}
-
-// writeJSONString escapes like encoding/json without HTML escaping:
-// quote, backslash and control characters; invalid UTF-8 as U+FFFD.
-func writeJSONString(sb *strings.Builder, s string) {
-	const hexd = "0123456789abcdef"
-	sb.WriteByte('"')
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		i += size
-		switch {
-		case r == utf8.RuneError && size == 1:
-			sb.WriteString(`\ufffd`)
-		case r == '"' || r == '\\':
-			sb.WriteByte('\\')
-			sb.WriteRune(r)
-		case r == '\n':
-			sb.WriteString(`\n`)
-		case r == '\r':
-			sb.WriteString(`\r`)
-		case r == '\t':
-			sb.WriteString(`\t`)
-		case r == '\b':
-			sb.WriteString(`\b`)
-		case r == '\f':
-			sb.WriteString(`\f`)
-		case r < 0x20 || r == '\u2028' || r == '\u2029':
-			sb.WriteString(`\u`)
-			for shift := 12; shift >= 0; shift -= 4 {
-				sb.WriteByte(hexd[r>>uint(shift)&0xF])
-			}
-		default:
-			sb.WriteRune(r)
-		}
-	}
-	sb.WriteByte('"')
 }
