@@ -177,25 +177,33 @@ func (c *Cluster) Initialized() bool {
 	return err == nil
 }
 
-// Init runs initdb into DataDir, which must not exist or be empty.
-func (c *Cluster) Init(ctx context.Context) error {
+// makeDataDir creates DataDir (owner-only) and the socket directory for
+// the cluster's account, and makes the path to DataDir traversable for it;
+// it returns DataDir's parent.
+func (c *Cluster) makeDataDir() (string, error) {
 	if err := c.defaults(); err != nil {
-		return err
+		return "", err
 	}
 	parent := filepath.Dir(c.DataDir)
 	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return err
+		return "", err
 	}
 	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
-		return err
+		return "", err
 	}
 	if err := os.MkdirAll(c.SocketDir(), 0o755); err != nil {
-		return err
+		return "", err
 	}
 	if err := c.chown(c.DataDir, c.SocketDir()); err != nil {
-		return err
+		return "", err
 	}
-	if err := c.makeReachable(parent); err != nil {
+	return parent, c.makeReachable(parent)
+}
+
+// Init runs initdb into DataDir, which must not exist or be empty.
+func (c *Cluster) Init(ctx context.Context) error {
+	parent, err := c.makeDataDir()
+	if err != nil {
 		return err
 	}
 	args := []string{"-D", c.DataDir, "-U", c.SuperUser, "-E", "UTF8", "--locale=C", "--no-sync"}

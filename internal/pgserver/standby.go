@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -31,20 +30,7 @@ type Primary struct {
 // runs the standby, which replays and streams from p (hot_standby is on by
 // default, so it serves read-only queries).
 func (c *Cluster) BaseBackup(ctx context.Context, p Primary) error {
-	if err := c.defaults(); err != nil {
-		return err
-	}
-	parent := filepath.Dir(c.DataDir)
-	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return err
-	}
-	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
-		return err
-	}
-	if err := c.chown(c.DataDir); err != nil {
-		return err
-	}
-	if err := c.makeReachable(parent); err != nil {
+	if _, err := c.makeDataDir(); err != nil {
 		return err
 	}
 	args := []string{"-D", c.DataDir, "-h", p.Host, "-p", strconv.Itoa(p.Port), "-U", p.User,
